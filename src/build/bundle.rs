@@ -1,0 +1,237 @@
+//! The bundle output: a moment rendered into files and a manifest that lists them all.
+
+use crate::bundle::manifest::{self as m, FORMAT_NAME, FORMAT_VERSION, Manifest};
+use crate::model::{Document, MediaRef, MediaSource, Moment, StegKind, layout};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// The bytes of one output file: rendered in memory, or copied from a source file whose
+/// hash the model already knows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Content {
+    Bytes(Vec<u8>),
+    Copy {
+        from: PathBuf,
+        sha256: String,
+        size: u64,
+    },
+}
+
+/// A set of files to write under one folder, keyed by `/`-separated relative path.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FileSet {
+    pub files: BTreeMap<String, Content>,
+}
+
+impl FileSet {
+    pub fn add(&mut self, path: impl Into<String>, bytes: impl Into<Vec<u8>>) {
+        self.files.insert(path.into(), Content::Bytes(bytes.into()));
+    }
+}
+
+/// A rendered bundle, ready to be written to `<out>/<moment-id>/<version>/`.
+#[derive(Debug, Clone)]
+pub struct BundleOutput {
+    pub moment_id: String,
+    pub version: String,
+    pub manifest: Manifest,
+    pub files: FileSet,
+}
+
+impl BundleOutput {
+    /// The bundle's folder relative to the output folder.
+    pub fn dir(&self) -> String {
+        format!("{}/{}", self.moment_id, self.version)
+    }
+}
+
+/// Renders `moment` into a bundle. Deterministic: the same model gives the same bytes.
+pub fn render(moment: &Moment) -> BundleOutput {
+    let mut files = FileSet::default();
+    let mut media: std::collections::BTreeSet<String> = Default::default();
+    let mut entries: Vec<m::FileEntry> = Vec::new();
+
+    let add_doc = |files: &mut FileSet, path: String, doc: &Document| {
+        for p in &doc.media {
+            files
+                .files
+                .entry(p.clone())
+                .or_insert(Content::Bytes(vec![]));
+        }
+        files.add(path.clone(), doc.html.as_bytes());
+        path
+    };
+
+    let welcome = add_doc(&mut files, layout::WELCOME.to_string(), &moment.welcome);
+    let mut moduler = Vec::new();
+    for modul in &moment.moduler {
+        let intro = modul
+            .intro
+            .as_ref()
+            .map(|d| add_doc(&mut files, layout::modul_intro(&modul.id), d));
+        let mut avsnitt = Vec::new();
+        for a in &modul.avsnitt {
+            let intro = a
+                .intro
+                .as_ref()
+                .map(|d| add_doc(&mut files, layout::avsnitt_intro(&modul.id, &a.id), d));
+            let mut steg = Vec::new();
+            for s in &a.steg {
+                let html = add_doc(&mut files, layout::steg(&s.address), &s.body);
+                let mut file = |r: &MediaRef| -> String {
+                    let f = moment.media_file(r);
+                    let path = f
+                        .map(|f| layout::media(&f.rel, &f.sha256))
+                        .unwrap_or_default();
+                    media.insert(path.clone());
+                    path
+                };
+                let content = match &s.kind {
+                    StegKind::Text => m::StegContent::Text,
+                    StegKind::Video {
+                        source,
+                        captions,
+                        transcript,
+                        poster,
+                        duration_seconds,
+                    } => m::StegContent::Video {
+                        source: media_source(source, &mut file),
+                        captions: file(captions),
+                        transcript: add_doc(
+                            &mut files,
+                            layout::transcript(&s.address),
+                            &transcript.document,
+                        ),
+                        poster: poster.as_ref().map(&mut file),
+                        duration_seconds: *duration_seconds,
+                    },
+                    StegKind::Audio {
+                        source,
+                        transcript,
+                        duration_seconds,
+                    } => m::StegContent::Audio {
+                        source: media_source(source, &mut file),
+                        transcript: add_doc(
+                            &mut files,
+                            layout::transcript(&s.address),
+                            &transcript.document,
+                        ),
+                        duration_seconds: *duration_seconds,
+                    },
+                    StegKind::Image {
+                        src,
+                        alt,
+                        decorative,
+                        caption,
+                    } => m::StegContent::Image {
+                        src: file(src),
+                        alt: alt.clone(),
+                        decorative: *decorative,
+                        caption: caption.clone(),
+                    },
+                    StegKind::Form { questions } => m::StegContent::Form {
+                        questions: questions.clone(),
+                    },
+                    StegKind::Exercise { fields } => m::StegContent::Exercise {
+                        fields: fields.clone(),
+                    },
+                };
+                steg.push(m::StegEntry {
+                    id: s.id.clone(),
+                    address: s.address.clone(),
+                    title: s.title.clone(),
+                    audience: s.audience.clone(),
+                    html,
+                    content,
+                });
+            }
+            avsnitt.push(m::AvsnittEntry {
+                id: a.id.clone(),
+                title: a.title.clone(),
+                intro,
+                steg,
+            });
+        }
+        moduler.push(m::ModulEntry {
+            id: modul.id.clone(),
+            title: modul.title.clone(),
+            summary: modul.summary.clone(),
+            duration_days: modul.duration_days,
+            audience: modul.audience.clone(),
+            intro,
+            avsnitt,
+        });
+    }
+
+    // Media named by documents were reserved above with empty content; fill in every
+    // media file from the model, which knows each one's source path and hash.
+    for f in &moment.media {
+        let path = layout::media(&f.rel, &f.sha256);
+        if media.contains(&path) || files.files.contains_key(&path) {
+            files.files.insert(
+                path,
+                Content::Copy {
+                    from: f.path.clone(),
+                    sha256: f.sha256.clone(),
+                    size: f.size,
+                },
+            );
+        }
+    }
+
+    for (path, content) in &files.files {
+        let (sha256, size) = match content {
+            Content::Bytes(b) => (crate::sha256_hex(b), b.len() as u64),
+            Content::Copy { sha256, size, .. } => (sha256.clone(), *size),
+        };
+        entries.push(m::FileEntry {
+            path: path.clone(),
+            sha256,
+            size,
+            media_type: layout::media_type(path).to_string(),
+        });
+    }
+
+    let manifest = Manifest {
+        format: FORMAT_NAME.to_string(),
+        format_version: FORMAT_VERSION,
+        generator: m::Generator {
+            name: "steg".to_string(),
+            version: crate::VERSION.to_string(),
+        },
+        moment: m::MomentEntry {
+            id: moment.id.clone(),
+            title: moment.title.clone(),
+            version: moment.version.to_string(),
+            language: moment.language.clone(),
+            summary: moment.summary.clone(),
+            duration_days: moment.duration_days,
+            audience: moment.audience.clone(),
+            placeholders: moment.placeholders.clone(),
+            flags: moment.flags.clone(),
+            welcome,
+            moduler,
+        },
+        files: entries,
+    };
+    let mut json = serde_json::to_string_pretty(&manifest).unwrap_or_default();
+    json.push('\n');
+    files.add(m::MANIFEST_FILE, json);
+
+    BundleOutput {
+        moment_id: moment.id.clone(),
+        version: moment.version.to_string(),
+        manifest,
+        files,
+    }
+}
+
+fn media_source(
+    source: &MediaSource,
+    file: &mut impl FnMut(&MediaRef) -> String,
+) -> m::MediaSource {
+    match source {
+        MediaSource::File(r) => m::MediaSource::File(file(r)),
+        MediaSource::Url(u) => m::MediaSource::Url(u.clone()),
+    }
+}

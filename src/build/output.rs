@@ -1,0 +1,136 @@
+//! Writing outputs so that nothing is lost.
+//!
+//! Everything is written into a staging folder inside the output folder first; only when all
+//! of it is written does each finished folder replace the old one, by rename. A failed build
+//! (or a crash) leaves the previous output as it was. steg only ever writes into a folder that
+//! is empty or that it marked as its own, so `--out` can never clobber someone's files.
+
+use super::bundle::{Content, FileSet};
+use crate::diagnostic::{Diagnostic, codes::*};
+use std::path::{Path, PathBuf};
+
+/// The file that marks a folder as steg's output.
+pub const MARKER: &str = ".steg-output";
+const MARKER_TEXT: &str =
+    "This folder is written by steg. It may be deleted and rebuilt at any time.\n";
+
+/// Writes each `(relative folder, files)` pair into `out`, replacing what was there.
+pub fn write_all(out: &Path, sets: &[(String, &FileSet)]) -> Result<(), Diagnostic> {
+    prepare(out)?;
+    let staging = out.join(format!(".steg-staging-{}", std::process::id()));
+    let result = write_staged(out, &staging, sets);
+    // Whatever happened, leave no staging folder behind.
+    let _ = std::fs::remove_dir_all(&staging);
+    result
+}
+
+fn write_staged(out: &Path, staging: &Path, sets: &[(String, &FileSet)]) -> Result<(), Diagnostic> {
+    let _ = std::fs::remove_dir_all(staging);
+    for (i, (_, files)) in sets.iter().enumerate() {
+        let dir = staging.join(i.to_string());
+        for (path, content) in &files.files {
+            write_file(&dir.join(path), content)?;
+        }
+    }
+    for (i, (rel, _)) in sets.iter().enumerate() {
+        let target = out.join(rel);
+        let old = staging.join(format!("old-{i}"));
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| io_error(parent, &e))?;
+        }
+        if target.exists() {
+            std::fs::rename(&target, &old).map_err(|e| io_error(&target, &e))?;
+        }
+        if let Err(e) = std::fs::rename(staging.join(i.to_string()), &target) {
+            // Put the old output back rather than leave a hole.
+            let _ = std::fs::rename(&old, &target);
+            return Err(io_error(&target, &e));
+        }
+    }
+    Ok(())
+}
+
+fn write_file(path: &Path, content: &Content) -> Result<(), Diagnostic> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| io_error(parent, &e))?;
+    }
+    match content {
+        Content::Bytes(b) => std::fs::write(path, b).map_err(|e| io_error(path, &e)),
+        Content::Copy { from, sha256, .. } => {
+            let bytes = std::fs::read(from).map_err(|e| io_error(from, &e))?;
+            if &crate::sha256_hex(&bytes) != sha256 {
+                return Err(Diagnostic::new(
+                    E0801,
+                    "the file changed while the program was being built",
+                )
+                .in_file(from)
+                .hint("run the build again"));
+            }
+            std::fs::write(path, bytes).map_err(|e| io_error(path, &e))
+        }
+    }
+}
+
+/// Creates `out` or checks that it is steg's own, and marks it.
+fn prepare(out: &Path) -> Result<(), Diagnostic> {
+    if out.exists() {
+        if !out.is_dir() {
+            return Err(
+                Diagnostic::new(E0801, "the output path exists and is not a folder")
+                    .in_file(out)
+                    .hint("choose another folder with --out"),
+            );
+        }
+        let marked = out.join(MARKER).is_file();
+        let empty = std::fs::read_dir(out)
+            .map_err(|e| io_error(out, &e))?
+            .next()
+            .is_none();
+        if !marked && !empty {
+            return Err(Diagnostic::new(
+                E0801,
+                "the output folder holds files that steg did not write, so steg will not write into it",
+            )
+            .in_file(out)
+            .hint(format!(
+                "choose an empty or new folder with --out; steg marks its own output folders with a {MARKER} file"
+            )));
+        }
+    } else {
+        std::fs::create_dir_all(out).map_err(|e| io_error(out, &e))?;
+    }
+    std::fs::write(out.join(MARKER), MARKER_TEXT).map_err(|e| io_error(out, &e))
+}
+
+/// Refuses an output folder inside the content (it would be read back as content, and the
+/// watcher would rebuild forever) or one that contains the content (cleaning it would delete
+/// the author's files).
+pub fn check_placement(content: &Path, out: &Path) -> Result<(), Diagnostic> {
+    let content = absolute(content);
+    let out = absolute(out);
+    if out.starts_with(&content) || content.starts_with(&out) {
+        return Err(Diagnostic::new(
+            E0802,
+            format!(
+                "the output folder {} and the content folder {} overlap",
+                out.display(),
+                content.display()
+            ),
+        )
+        .in_file(&out)
+        .hint("write the output somewhere else, e.g. --out dist"));
+    }
+    Ok(())
+}
+
+fn absolute(p: &Path) -> PathBuf {
+    let abs = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    // Resolve links where the path exists, so two spellings of one folder compare equal.
+    abs.canonicalize().unwrap_or(abs)
+}
+
+fn io_error(path: &Path, e: &std::io::Error) -> Diagnostic {
+    Diagnostic::new(E0801, format!("cannot write the output: {e}"))
+        .in_file(path)
+        .hint("check that the disk has room and that you may write to the output folder")
+}

@@ -1,0 +1,75 @@
+use super::{Format, counts, human_size, report, status};
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Instant;
+
+pub fn run(content: &Path, out: &Path, format: Format) -> ExitCode {
+    let started = Instant::now();
+    let result = steg::build::build(content, out);
+    report(&result.diagnostics, format);
+    if !result.ok() {
+        let output_failed = result.diagnostics.iter().any(|d| d.code.starts_with("E08"));
+        if format == Format::Human {
+            eprintln!(
+                "error: could not build {} ({}); {} was left as it was",
+                content.display(),
+                counts(&result.diagnostics),
+                out.display()
+            );
+        }
+        return ExitCode::from(if output_failed { 3 } else { 1 });
+    }
+    for b in &result.built {
+        let m = &b.moment;
+        let mut by_type = std::collections::BTreeMap::<&str, usize>::new();
+        for (_, _, s) in m.steg() {
+            *by_type.entry(s.kind.type_name()).or_default() += 1;
+        }
+        let types: Vec<String> = by_type.iter().map(|(t, n)| format!("{n} {t}")).collect();
+        let avsnitt: usize = m.moduler.iter().map(|x| x.avsnitt.len()).sum();
+        let steg: usize = by_type.values().sum();
+        match format {
+            Format::Human => {
+                status(
+                    "Compiled",
+                    &format!(
+                        "{} {}: {} moduler, {avsnitt} avsnitt, {steg} steg ({})",
+                        m.id,
+                        m.version,
+                        m.moduler.len(),
+                        types.join(", ")
+                    ),
+                );
+                status(
+                    "Bundle",
+                    &format!(
+                        "{} ({} files, {})",
+                        b.bundle_dir.display(),
+                        b.files,
+                        human_size(b.bytes)
+                    ),
+                );
+            }
+            Format::Json => println!(
+                "{}",
+                serde_json::json!({
+                    "built": m.id, "version": m.version.to_string(),
+                    "bundle": b.bundle_dir, "moduler": m.moduler.len(), "avsnitt": avsnitt,
+                    "steg": steg, "files": b.files, "bytes": b.bytes
+                })
+            ),
+        }
+    }
+    if format == Format::Human {
+        let warnings = if result.diagnostics.is_empty() {
+            String::new()
+        } else {
+            format!(" with {}", counts(&result.diagnostics))
+        };
+        status(
+            "Finished",
+            &format!("in {:.2}s{warnings}", started.elapsed().as_secs_f64()),
+        );
+    }
+    ExitCode::SUCCESS
+}

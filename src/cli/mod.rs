@@ -1,0 +1,130 @@
+//! Commands, their arguments, and how results reach the terminal.
+//!
+//! Exit codes: 0 success; 1 the content or bundle has errors; 2 the command line is wrong;
+//! 3 the output could not be written.
+
+mod build;
+mod verify;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use steg::diagnostic::{Diagnostics, Style, render_human, render_json};
+
+#[derive(Parser)]
+#[command(
+    name = "steg",
+    version,
+    about = "Compile digital health-education programs into verified bundles",
+    long_about = "steg reads a program (moment → modul → avsnitt → steg) written as Markdown files \
+with YAML front matter, checks it, and compiles it into a versioned bundle a platform imports.",
+    after_help = "Examples:\n  steg build                     build every program in ./content into ./dist\n  steg build content/plus-ung    build one program\n  steg verify dist/plus-ung/1.0.0\n\nExit codes: 0 ok, 1 problems found, 2 wrong command line, 3 output not written."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Compile programs into bundles (writes nothing if anything is wrong)
+    #[command(
+        after_help = "Examples:\n  steg build\n  steg build content/plus-ung --out /tmp/out\n  steg build --format json"
+    )]
+    Build {
+        /// The content folder, or one program's folder
+        #[arg(default_value = "content")]
+        content: PathBuf,
+        /// Where bundles are written: <out>/<moment>/<version>/
+        #[arg(long, short, default_value = "dist")]
+        out: PathBuf,
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
+    /// Load a bundle and check everything in it: format, hierarchy, ids, files and hashes
+    #[command(
+        after_help = "Examples:\n  steg verify dist/plus-ung/1.0.0\n  steg verify dist/plus-ung/1.0.0 --format json"
+    )]
+    Verify {
+        /// A bundle folder (the one holding bundle.json)
+        bundle: PathBuf,
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
+    /// Print the JSON Schema of bundle.json
+    Schema,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    /// Readable text, with the source line of each problem
+    Human,
+    /// One JSON object per line, for CI and editors
+    Json,
+}
+
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Build {
+            content,
+            out,
+            format,
+        } => build::run(&content, &out, format),
+        Command::Verify { bundle, format } => verify::run(&bundle, format),
+        Command::Schema => {
+            let schema = steg::bundle::manifest::json_schema();
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&schema).unwrap_or_default()
+            );
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+/// Colour only on a terminal, and never when NO_COLOR is set.
+fn style() -> Style {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    if !no_color && std::io::stderr().is_terminal() {
+        Style::Color
+    } else {
+        Style::Plain
+    }
+}
+
+/// Prints diagnostics: rendered to stderr, or as JSON lines to stdout.
+fn report(diagnostics: &Diagnostics, format: Format) {
+    match format {
+        Format::Human => eprint!("{}", render_human(diagnostics, style())),
+        Format::Json => print!("{}", render_json(diagnostics)),
+    }
+}
+
+/// `3 errors, 1 warning`
+fn counts(diagnostics: &Diagnostics) -> String {
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    format!(
+        "{}, {}",
+        plural(diagnostics.error_count(), "error"),
+        plural(diagnostics.warning_count(), "warning")
+    )
+}
+
+/// A status line in cargo's style: a right-aligned verb, then the message.
+fn status(verb: &str, message: &str) {
+    if style() == Style::Color {
+        eprintln!("\x1b[1;32m{verb:>12}\x1b[0m {message}");
+    } else {
+        eprintln!("{verb:>12} {message}");
+    }
+}
+
+fn human_size(bytes: u64) -> String {
+    match bytes {
+        b if b >= 1024 * 1024 => format!("{:.1} MB", b as f64 / (1024.0 * 1024.0)),
+        b if b >= 1024 => format!("{:.1} kB", b as f64 / 1024.0),
+        b => format!("{b} B"),
+    }
+}

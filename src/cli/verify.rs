@@ -1,0 +1,95 @@
+use super::{Format, counts, report, status};
+use std::path::Path;
+use std::process::ExitCode;
+use steg::bundle::Bundle;
+use steg::bundle::manifest::StegContent;
+
+pub fn run(path: &Path, format: Format) -> ExitCode {
+    let bundle = match Bundle::open(path) {
+        Ok(b) => b,
+        Err(problems) => {
+            report(&problems, format);
+            if format == Format::Human {
+                eprintln!(
+                    "error: {} is not a sound bundle ({})",
+                    path.display(),
+                    counts(&problems)
+                );
+            }
+            return ExitCode::from(1);
+        }
+    };
+    let (moduler, avsnitt, steg, files) = bundle.counts();
+    let m = &bundle.manifest().moment;
+    match format {
+        Format::Json => println!(
+            "{}",
+            serde_json::json!({
+                "verified": m.id, "version": m.version, "moduler": moduler,
+                "avsnitt": avsnitt, "steg": steg, "files": files
+            })
+        ),
+        Format::Human => {
+            println!(
+                "{} {} — {} ({}, {} days)",
+                m.id, m.version, m.title, m.language, m.duration_days
+            );
+            for (i, modul) in m.moduler.iter().enumerate() {
+                let last_m = i + 1 == m.moduler.len();
+                let steg_in: usize = modul.avsnitt.iter().map(|a| a.steg.len()).sum();
+                println!(
+                    "{} {} — {} ({} avsnitt, {steg_in} steg)",
+                    if last_m { "└─" } else { "├─" },
+                    modul.id,
+                    modul.title,
+                    modul.avsnitt.len()
+                );
+                let bar = if last_m { "   " } else { "│  " };
+                for (j, a) in modul.avsnitt.iter().enumerate() {
+                    let last_a = j + 1 == modul.avsnitt.len();
+                    println!(
+                        "{bar}{} {} — {} ({} steg)",
+                        if last_a { "└─" } else { "├─" },
+                        a.id,
+                        a.title,
+                        a.steg.len()
+                    );
+                    let bar2 = format!("{bar}{}", if last_a { "   " } else { "│  " });
+                    for (k, s) in a.steg.iter().enumerate() {
+                        let extra = match &s.content {
+                            StegContent::Form { questions } => {
+                                format!(", {} questions", questions.len())
+                            }
+                            _ => String::new(),
+                        };
+                        println!(
+                            "{bar2}{} {} [{}{extra}]",
+                            if k + 1 == a.steg.len() {
+                                "└─"
+                            } else {
+                                "├─"
+                            },
+                            s.id,
+                            s.content.type_name()
+                        );
+                    }
+                }
+            }
+            println!(
+                "flags: {}",
+                m.flags
+                    .iter()
+                    .map(|f| f.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            status(
+                "Verified",
+                &format!(
+                    "{moduler} moduler, {avsnitt} avsnitt, {steg} steg; {files} files, every size and SHA-256 matches"
+                ),
+            );
+        }
+    }
+    ExitCode::SUCCESS
+}

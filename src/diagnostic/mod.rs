@@ -1,0 +1,251 @@
+//! Problems as data.
+//!
+//! Every check in steg, in the compiler and in the bundle loader alike, produces
+//! [`Diagnostic`] values instead of printing or failing early. They are collected into a
+//! [`Diagnostics`] list and rendered once, at the edge (the CLI), as human-readable text or JSON.
+//! That is what lets a build report every problem at once.
+
+pub mod codes;
+#[cfg(feature = "compiler")]
+mod render;
+
+pub use codes::{CODES, Code};
+#[cfg(feature = "compiler")]
+pub use render::{Style, render_human};
+
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+/// How serious a finding is. Errors stop a build; warnings are reported and let it finish.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// A place in a source file. Lines and columns count from 1; columns count characters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Location {
+    pub line: usize,
+    pub column: usize,
+    /// Byte range in the file, when known; used to underline the exact text.
+    #[serde(skip)]
+    pub bytes: Option<std::ops::Range<usize>>,
+}
+
+impl Location {
+    /// The location of byte `offset` in `text` (clamped to the text, and to a char boundary).
+    pub fn at_byte(text: &str, offset: usize) -> Self {
+        let mut offset = offset.min(text.len());
+        while !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let before = &text[..offset];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let column = text[line_start..offset].chars().count() + 1;
+        Location {
+            line,
+            column,
+            bytes: Some(offset..offset),
+        }
+    }
+
+    /// The location of the byte range `range` in `text`.
+    pub fn of_range(text: &str, range: std::ops::Range<usize>) -> Self {
+        let mut loc = Self::at_byte(text, range.start);
+        let start = loc.bytes.as_ref().map_or(0, |r| r.start);
+        let mut end = range.end.clamp(start, text.len());
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        loc.bytes = Some(start..end);
+        loc
+    }
+
+    /// A line and column with no byte range (e.g. from a parser that reports only those).
+    pub fn line_column(line: usize, column: usize) -> Self {
+        Location {
+            line: line.max(1),
+            column: column.max(1),
+            bytes: None,
+        }
+    }
+}
+
+/// One finding: what is wrong, where, and what to do about it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    /// Stable code, e.g. `E0302`. Documented in `docs/diagnostics.md`; never reused.
+    pub code: &'static str,
+    /// What is wrong, in plain words.
+    pub message: String,
+    /// The file the problem is in, as the user named it (relative to where steg was run).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none", flatten)]
+    pub location: Option<Location>,
+    /// A short label shown under the underlined text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// What to do about it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: code.severity(),
+            code: code.id,
+            message: message.into(),
+            file: None,
+            location: None,
+            label: None,
+            hint: None,
+        }
+    }
+
+    pub fn in_file(mut self, file: impl AsRef<Path>) -> Self {
+        self.file = Some(file.as_ref().to_path_buf());
+        self
+    }
+
+    pub fn at(mut self, location: Location) -> Self {
+        self.location = Some(location);
+        self
+    }
+
+    pub fn at_opt(mut self, location: Option<Location>) -> Self {
+        self.location = location;
+        self
+    }
+
+    pub fn label(mut self, label: impl Into<String>) -> Self {
+        self.label = Some(label.into());
+        self
+    }
+
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+
+    /// `file:line:column`, or as much of it as is known.
+    pub fn position(&self) -> String {
+        let mut s = self
+            .file
+            .as_ref()
+            .map(|f| f.display().to_string())
+            .unwrap_or_default();
+        if let Some(loc) = &self.location {
+            s.push_str(&format!(":{}:{}", loc.line, loc.column));
+        }
+        s
+    }
+}
+
+/// The findings of one run, in a stable order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Diagnostics {
+    items: Vec<Diagnostic>,
+}
+
+impl Diagnostics {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn push(&mut self, d: Diagnostic) {
+        self.items.push(d);
+    }
+
+    pub fn extend(&mut self, other: impl IntoIterator<Item = Diagnostic>) {
+        self.items.extend(other);
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.items.iter().any(Diagnostic::is_error)
+    }
+
+    pub fn error_count(&self) -> usize {
+        self.items.iter().filter(|d| d.is_error()).count()
+    }
+
+    pub fn warning_count(&self) -> usize {
+        self.items.len() - self.error_count()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub fn iter(&self) -> std::slice::Iter<'_, Diagnostic> {
+        self.items.iter()
+    }
+
+    /// Sorts by file, then position, then code, so output does not depend on thread timing.
+    pub fn sort(&mut self) {
+        self.items.sort_by(|a, b| {
+            let key = |d: &Diagnostic| {
+                (
+                    d.file.clone(),
+                    d.location.as_ref().map(|l| (l.line, l.column)),
+                    d.code,
+                    d.message.clone(),
+                )
+            };
+            key(a).cmp(&key(b))
+        });
+        self.items.dedup();
+    }
+
+    pub fn into_vec(self) -> Vec<Diagnostic> {
+        self.items
+    }
+}
+
+impl IntoIterator for Diagnostics {
+    type Item = Diagnostic;
+    type IntoIter = std::vec::IntoIter<Diagnostic>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.items.into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a Diagnostics {
+    type Item = &'a Diagnostic;
+    type IntoIter = std::slice::Iter<'a, Diagnostic>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.items.iter()
+    }
+}
+
+impl FromIterator<Diagnostic> for Diagnostics {
+    fn from_iter<I: IntoIterator<Item = Diagnostic>>(iter: I) -> Self {
+        Diagnostics {
+            items: iter.into_iter().collect(),
+        }
+    }
+}
+
+/// Findings as JSON lines for CI: one object per diagnostic, stable field names.
+pub fn render_json(diagnostics: &Diagnostics) -> String {
+    let mut out = String::new();
+    for d in diagnostics {
+        // Serializing a plain struct of strings and numbers cannot fail.
+        out.push_str(&serde_json::to_string(d).unwrap_or_default());
+        out.push('\n');
+    }
+    out
+}

@@ -1,0 +1,178 @@
+//! The typed, validated model of a program: loaded once, then rendered by every output.
+//!
+//! [`load`] reads a content folder into [`Moment`]s. A value of these types is always valid:
+//! ids are unique, every referenced file exists, every steg has what its type needs. Outputs
+//! (the bundle, the preview site) only render; they never re-check.
+
+mod front;
+pub mod layout;
+mod load;
+
+pub use load::{LoadResult, load};
+
+use crate::bundle::manifest::{
+    Audience, AudienceGroup, ExerciseField, Flag, Placeholder, Question,
+};
+use std::path::PathBuf;
+
+/// A program ("moment").
+#[derive(Debug, Clone, PartialEq)]
+pub struct Moment {
+    pub id: String,
+    pub title: String,
+    pub version: semver::Version,
+    pub language: String,
+    pub summary: Option<String>,
+    pub duration_days: u32,
+    pub audience: Audience,
+    pub placeholders: Vec<Placeholder>,
+    pub flags: Vec<Flag>,
+    /// The welcome text shown when the young person logs in.
+    pub welcome: Document,
+    pub moduler: Vec<Modul>,
+    /// Every file a document or steg refers to, by path relative to the moment's folder.
+    pub media: Vec<MediaFile>,
+    /// The moment's folder and its `moment.md`.
+    pub dir: PathBuf,
+    pub source: PathBuf,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Modul {
+    pub id: String,
+    pub title: String,
+    pub summary: String,
+    pub duration_days: Option<u32>,
+    pub audience: Vec<AudienceGroup>,
+    pub intro: Option<Document>,
+    pub avsnitt: Vec<Avsnitt>,
+    pub source: PathBuf,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Avsnitt {
+    pub id: String,
+    pub title: String,
+    pub intro: Option<Document>,
+    pub steg: Vec<Steg>,
+    pub source: PathBuf,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Steg {
+    pub id: String,
+    /// `modul/avsnitt/steg`.
+    pub address: String,
+    pub title: String,
+    pub audience: Vec<AudienceGroup>,
+    /// The Markdown body, rendered (may be empty for media steg).
+    pub body: Document,
+    pub kind: StegKind,
+    pub source: PathBuf,
+}
+
+/// A steg's type and the parts that type has.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StegKind {
+    Text,
+    Video {
+        source: MediaSource,
+        captions: MediaRef,
+        transcript: Transcript,
+        poster: Option<MediaRef>,
+        duration_seconds: Option<u32>,
+    },
+    Audio {
+        source: MediaSource,
+        transcript: Transcript,
+        duration_seconds: Option<u32>,
+    },
+    Image {
+        src: MediaRef,
+        alt: Option<String>,
+        decorative: bool,
+        caption: Option<String>,
+    },
+    Form {
+        questions: Vec<Question>,
+    },
+    Exercise {
+        fields: Vec<ExerciseField>,
+    },
+}
+
+impl StegKind {
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            StegKind::Text => "text",
+            StegKind::Video { .. } => "video",
+            StegKind::Audio { .. } => "audio",
+            StegKind::Image { .. } => "image",
+            StegKind::Form { .. } => "form",
+            StegKind::Exercise { .. } => "exercise",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum MediaSource {
+    File(MediaRef),
+    Url(String),
+}
+
+/// A transcript: its source file, rendered.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Transcript {
+    pub file: MediaRef,
+    pub document: Document,
+}
+
+/// A reference to a file of the moment, by its path relative to the moment's folder.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct MediaRef(pub String);
+
+/// A file that steps refer to, with its hash (which names it in the bundle).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MediaFile {
+    /// Path relative to the moment's folder, `/`-separated.
+    pub rel: String,
+    /// Path on disk.
+    pub path: PathBuf,
+    pub sha256: String,
+    pub size: u64,
+}
+
+/// A rendered piece of Markdown.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Document {
+    /// An HTML fragment. Links to other steg and to media are relative bundle paths from
+    /// this document's own path (see [`layout`]).
+    pub html: String,
+    /// Words in the text, for reading-time and readability figures.
+    pub words: usize,
+    /// Bundle paths of the media files the text links to or shows.
+    pub media: Vec<String>,
+}
+
+impl Document {
+    pub fn is_empty(&self) -> bool {
+        self.html.trim().is_empty()
+    }
+}
+
+impl Moment {
+    pub fn steg(&self) -> impl Iterator<Item = (&Modul, &Avsnitt, &Steg)> {
+        self.moduler.iter().flat_map(|m| {
+            m.avsnitt
+                .iter()
+                .flat_map(move |a| a.steg.iter().map(move |s| (m, a, s)))
+        })
+    }
+
+    pub fn media_file(&self, r: &MediaRef) -> Option<&MediaFile> {
+        self.media
+            .binary_search_by(|m| m.rel.as_str().cmp(&r.0))
+            .ok()
+            .map(|i| &self.media[i])
+    }
+}

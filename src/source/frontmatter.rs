@@ -1,0 +1,245 @@
+//! Splitting a Markdown file into YAML front matter and body, and parsing the YAML into a typed
+//! struct with every problem located in the original file.
+
+use crate::diagnostic::{Code, Diagnostic, Location, codes::*};
+use serde::de::DeserializeOwned;
+use std::path::Path;
+
+/// A Markdown file split into its parts. Offsets are byte offsets into the whole file.
+#[derive(Debug, Clone)]
+pub struct Split<'a> {
+    pub text: &'a str,
+    pub yaml: &'a str,
+    pub yaml_offset: usize,
+    pub body: &'a str,
+    pub body_offset: usize,
+}
+
+/// Splits `---\nyaml\n---\nbody`. A UTF-8 byte-order mark is allowed before the first `---`.
+pub fn split<'a>(text: &'a str, file: &Path) -> Result<Split<'a>, Diagnostic> {
+    let start = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    let rest = &text[start..];
+    let first_line_end = rest.find('\n').map_or(rest.len(), |i| i + 1);
+    if rest[..first_line_end].trim_end() != "---" {
+        return Err(Diagnostic::new(E0201, "the file does not start with front matter")
+            .in_file(file)
+            .at(Location::of_range(text, start..start + first_line_end.min(3)))
+            .label("expected `---` here")
+            .hint("start the file with a line `---`, the fields (at least `title: ...`), and another line `---`; the text follows after"));
+    }
+    let yaml_offset = start + first_line_end;
+    let mut pos = yaml_offset;
+    while pos < text.len() {
+        let line_end = text[pos..].find('\n').map_or(text.len(), |i| pos + i + 1);
+        let line = text[pos..line_end].trim_end();
+        if line == "---" || line == "..." {
+            return Ok(Split {
+                text,
+                yaml: &text[yaml_offset..pos],
+                yaml_offset,
+                body: &text[line_end..],
+                body_offset: line_end,
+            });
+        }
+        pos = line_end;
+    }
+    Err(Diagnostic::new(E0202, "the front matter is never closed")
+        .in_file(file)
+        .at(Location::of_range(text, start..start + 3))
+        .label("opened here")
+        .hint("add a line with only `---` after the last field, before the text"))
+}
+
+/// Turns a location inside the YAML into a location in the whole file.
+#[derive(Debug, Clone, Copy)]
+pub struct YamlPos<'a> {
+    pub text: &'a str,
+    pub yaml_offset: usize,
+}
+
+impl YamlPos<'_> {
+    pub fn of(&self, loc: &serde_saphyr::Location) -> Option<Location> {
+        if loc.line() == 0 {
+            return None;
+        }
+        let span = loc.span();
+        if let (Some(start), Some(len)) = (span.byte_offset(), span.byte_len()) {
+            let start = self.yaml_offset + usize::try_from(start).ok()?;
+            let end = start + usize::try_from(len).ok()?;
+            if end <= self.text.len() {
+                return Some(Location::of_range(self.text, start..end));
+            }
+        }
+        let first_line = self.text[..self.yaml_offset].matches('\n').count();
+        Some(Location::line_column(
+            first_line + usize::try_from(loc.line()).ok()?,
+            usize::try_from(loc.column()).ok()?,
+        ))
+    }
+
+    /// The location of a spanned value.
+    pub fn at<T>(&self, value: &serde_saphyr::Spanned<T>) -> Option<Location> {
+        self.of(&value.referenced)
+    }
+}
+
+/// Limits that keep hostile YAML (alias bombs, deep nesting) cheap to refuse.
+fn options() -> serde_saphyr::Options {
+    serde_saphyr::options! {
+        budget: serde_saphyr::budget! {
+            max_depth: 32,
+            max_aliases: 100,
+            max_anchors: 100,
+            max_events: 200_000,
+            max_total_scalar_bytes: 512 * 1024,
+        },
+    }
+}
+
+/// Parses the front matter of `split` into `T`.
+pub fn parse<T: DeserializeOwned>(split: &Split<'_>, file: &Path) -> Result<T, Diagnostic> {
+    // An empty front matter is an empty mapping, so "missing field" errors name the field.
+    let yaml = if split.yaml.trim().is_empty() {
+        "{}"
+    } else {
+        split.yaml
+    };
+    serde_saphyr::from_str_with_options::<T>(yaml, options()).map_err(|e| {
+        let pos = YamlPos {
+            text: split.text,
+            yaml_offset: split.yaml_offset,
+        };
+        yaml_error(&e, pos, file)
+    })
+}
+
+fn yaml_error(e: &serde_saphyr::Error, pos: YamlPos<'_>, file: &Path) -> Diagnostic {
+    let inner = e.without_snippet();
+    let message = plain_message(inner);
+    let location = inner
+        .location()
+        .and_then(|l| pos.of(&l))
+        .or_else(|| Some(Location::at_byte(pos.text, pos.yaml_offset)));
+    let (code, hint): (Code, String) = if let Some(field) =
+        between(&message, "unknown field `", "`")
+    {
+        let expected = message
+            .split_once("expected ")
+            .map(|(_, e)| e.to_string())
+            .unwrap_or_default();
+        let expected = expected.trim_start_matches("one of ").replace('`', "");
+        let hint = if field.contains(' ') {
+            // `{ label: Jag slår, kastar saker }` splits at the comma: the rest looks like a field.
+            "this looks like text cut at a comma or colon: put text that contains `,` or `:` in quotes, e.g. label: \"Jag slår, kastar saker\"".to_string()
+        } else {
+            let suggestion = closest(field, &expected)
+                .map(|s| format!("did you mean `{s}`? "))
+                .unwrap_or_default();
+            format!("{suggestion}the fields allowed here are: {expected}")
+        };
+        (E0204, hint)
+    } else if let Some(field) = between(&message, "missing field `", "`") {
+        (
+            E0206,
+            format!("add a line `{field}: ...` to the front matter (see docs/content-format.md)"),
+        )
+    } else if message.contains("invalid type")
+        || message.contains("invalid value")
+        || message.contains("unknown variant")
+        || message.contains("invalid length")
+    {
+        (
+            E0205,
+            "check the value's kind: text, a number, a list (- item) or fields (name: value), as docs/content-format.md shows".to_string(),
+        )
+    } else {
+        (
+            E0203,
+            "check indentation (spaces, not tabs), and put text with `:` or `#` in quotes"
+                .to_string(),
+        )
+    };
+    Diagnostic::new(code, message)
+        .in_file(file)
+        .at_opt(location)
+        .hint(hint)
+}
+
+/// The error's message without the location and snippet serde-saphyr would add.
+fn plain_message(e: &serde_saphyr::Error) -> String {
+    let text = match e {
+        serde_saphyr::Error::Message { msg, .. } => msg.clone(),
+        other => other.to_string(),
+    };
+    let first = text.lines().next().unwrap_or_default();
+    // Drop a trailing " at line N column M" that some messages carry.
+    let trimmed = match first.find(" at line ") {
+        Some(i) => &first[..i],
+        None => first,
+    };
+    trimmed.trim().trim_end_matches('.').to_string()
+}
+
+fn between<'a>(s: &'a str, start: &str, end: &str) -> Option<&'a str> {
+    let from = s.find(start)? + start.len();
+    let len = s[from..].find(end)?;
+    Some(&s[from..from + len])
+}
+
+/// The allowed name closest to `field`, if it is close enough to be a likely typo.
+fn closest<'a>(field: &str, expected: &'a str) -> Option<&'a str> {
+    expected
+        .split(|c: char| c == '`' || c == ',' || c == ' ')
+        .filter(|s| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        .map(|cand| (edit_distance(field, cand), cand))
+        .filter(|(d, cand)| *d <= 2.max(cand.len() / 3))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_front_matter() {
+        let t = "---\ntitle: A\n---\nBody\n";
+        let s = split(t, Path::new("x.md")).unwrap();
+        assert_eq!(s.yaml, "title: A\n");
+        assert_eq!(s.body, "Body\n");
+        assert_eq!(&t[s.body_offset..], "Body\n");
+    }
+
+    #[test]
+    fn missing_and_unclosed() {
+        assert_eq!(
+            split("title: A\n", Path::new("x")).unwrap_err().code,
+            "E0201"
+        );
+        assert_eq!(
+            split("---\ntitle: A\n", Path::new("x")).unwrap_err().code,
+            "E0202"
+        );
+    }
+
+    #[test]
+    fn typo_suggestion() {
+        assert_eq!(closest("titel", "`id`, `title`, `type`"), Some("title"));
+        assert_eq!(closest("zzzzzz", "`id`, `title`"), None);
+    }
+}
