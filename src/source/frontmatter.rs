@@ -189,7 +189,7 @@ fn between<'a>(s: &'a str, start: &str, end: &str) -> Option<&'a str> {
 /// The allowed name closest to `field`, if it is close enough to be a likely typo.
 fn closest<'a>(field: &str, expected: &'a str) -> Option<&'a str> {
     expected
-        .split(|c: char| c == '`' || c == ',' || c == ' ')
+        .split(['`', ',', ' '])
         .filter(|s| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
         .map(|cand| (edit_distance(field, cand), cand))
         .filter(|(d, cand)| *d <= 2.max(cand.len() / 3))
