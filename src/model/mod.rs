@@ -7,8 +7,10 @@
 mod front;
 pub mod layout;
 mod load;
+mod moment;
+mod steg;
 
-pub use load::{LoadResult, load};
+pub use load::{Cache, CacheStats, LoadResult, load, load_with};
 
 use crate::bundle::manifest::{
     Audience, AudienceGroup, ExerciseField, Flag, Placeholder, Question,
@@ -69,6 +71,9 @@ pub struct Steg {
     pub body: Document,
     pub kind: StegKind,
     pub source: PathBuf,
+    /// SHA-256 over the normalized source and the hashes of the media it uses: what a
+    /// reviewer approves. Whitespace-only edits do not change it.
+    pub content_hash: String,
 }
 
 /// A steg's type and the parts that type has.
@@ -102,6 +107,37 @@ pub enum StegKind {
 }
 
 impl StegKind {
+    /// The media files the type's fields name (not those linked from the text).
+    pub fn media_refs(&self) -> Vec<&MediaRef> {
+        match self {
+            StegKind::Text | StegKind::Form { .. } | StegKind::Exercise { .. } => vec![],
+            StegKind::Video {
+                source,
+                captions,
+                transcript,
+                poster,
+                ..
+            } => {
+                let mut v = vec![captions, &transcript.file];
+                if let MediaSource::File(f) = source {
+                    v.push(f);
+                }
+                v.extend(poster);
+                v
+            }
+            StegKind::Audio {
+                source, transcript, ..
+            } => {
+                let mut v = vec![&transcript.file];
+                if let MediaSource::File(f) = source {
+                    v.push(f);
+                }
+                v
+            }
+            StegKind::Image { src, .. } => vec![src],
+        }
+    }
+
     pub fn type_name(&self) -> &'static str {
         match self {
             StegKind::Text => "text",
@@ -175,4 +211,21 @@ impl Moment {
             .ok()
             .map(|i| &self.media[i])
     }
+}
+
+/// The hash a review approves: the source with line endings and trailing spaces normalized,
+/// followed by the given inputs (hashes of the media the source uses).
+pub fn content_hash(source: &str, inputs: &[String]) -> String {
+    let mut normalized = String::with_capacity(source.len() + 80 * inputs.len());
+    for line in source.lines() {
+        normalized.push_str(line.trim_end());
+        normalized.push('\n');
+    }
+    let trimmed = normalized.trim_end_matches('\n').len();
+    normalized.truncate(trimmed);
+    for input in inputs {
+        normalized.push('\0');
+        normalized.push_str(input);
+    }
+    crate::sha256_hex(normalized.as_bytes())
 }

@@ -1,0 +1,313 @@
+//! The moment's own file: its metadata, welcome text, placeholders and flags.
+
+use super::front::MomentFront;
+use super::load::{Ctx, Parsed, render_body, settle_id};
+use super::{Document, Modul, Moment, layout};
+use crate::bundle::manifest::{Audience, AudienceGroup, Flag, Placeholder, Trigger};
+use crate::diagnostic::{Diagnostic, Diagnostics, Location, codes::*};
+use crate::ids::{is_valid_id, split_number_prefix};
+use crate::source::MomentSource;
+use std::collections::HashMap;
+
+pub(super) fn build_moment_head(
+    src: &MomentSource,
+    p: &Parsed<MomentFront>,
+    ctx: &Ctx<'_>,
+    d: &mut Diagnostics,
+) -> Moment {
+    let f = &p.front;
+    let folder = split_number_prefix(&src.name).map_or(src.name.as_str(), |(_, r)| r);
+    let id = settle_id(f.id.as_ref(), folder, p, d);
+
+    let version = match semver::Version::parse(f.version.value.trim()) {
+        Ok(v) => v,
+        Err(e) => {
+            d.push(
+                Diagnostic::new(
+                    E0303,
+                    format!(
+                        "the version `{}` is not a semantic version: {e}",
+                        f.version.value
+                    ),
+                )
+                .in_file(&p.file)
+                .at_opt(p.at(&f.version))
+                .hint("write three numbers, MAJOR.MINOR.PATCH, e.g. `1.0.0`"),
+            );
+            semver::Version::new(0, 0, 0)
+        }
+    };
+    if !is_language_tag(&f.language.value) {
+        d.push(
+            Diagnostic::new(
+                E0304,
+                format!("`{}` is not a language tag", f.language.value),
+            )
+            .in_file(&p.file)
+            .at_opt(p.at(&f.language))
+            .hint("use a language code such as `sv` (Swedish) or `en`"),
+        );
+    }
+    if f.duration_days.value == 0 {
+        d.push(
+            Diagnostic::new(E0305, "the program must last at least one day")
+                .in_file(&p.file)
+                .at_opt(p.at(&f.duration_days))
+                .hint("set `duration_days:` to the number of days, e.g. 90"),
+        );
+    }
+    if f.audience.groups.value.is_empty() {
+        d.push(
+            Diagnostic::new(E0206, "the audience names no group")
+                .in_file(&p.file)
+                .at_opt(p.at(&f.audience.groups))
+                .hint("write e.g. `groups: [unga]` or `groups: [unga, vardnadshavare]`"),
+        );
+    }
+
+    let welcome = render_body(p, layout::WELCOME, ctx, d);
+    if welcome.is_empty() {
+        d.push(
+            Diagnostic::new(E0701, "the program has no welcome text")
+                .in_file(&p.file)
+                .at(Location::at_byte(&p.text, p.body_offset))
+                .hint("write the welcome text below the front matter: it is the first thing the young person reads"),
+        );
+    }
+    let placeholders = check_placeholders(p, d);
+    let welcome = Document {
+        html: normalize_placeholders(&welcome.html),
+        ..welcome
+    };
+
+    let flags = f
+        .flags
+        .iter()
+        .map(|f| Flag {
+            id: f.id.value.clone(),
+            title: f.title.clone(),
+            recipient: f.recipient,
+            trigger: f.trigger.value.clone(),
+            message: f.message.clone(),
+        })
+        .collect();
+    let moment = Moment {
+        id,
+        title: f.title.clone(),
+        version,
+        language: f.language.value.clone(),
+        summary: f.summary.clone(),
+        duration_days: f.duration_days.value,
+        audience: Audience {
+            groups: dedup(f.audience.groups.value.clone()),
+            min_age: f.audience.min_age.value,
+            proxy_under_age: f.audience.proxy_under_age,
+        },
+        placeholders,
+        flags,
+        welcome,
+        moduler: vec![],
+        media: vec![],
+        dir: src.dir.clone(),
+        source: p.file.clone(),
+    };
+    moment
+}
+
+pub(super) fn check_flags(moment: &Moment, p: &Parsed<MomentFront>, moduler: &[Modul], d: &mut Diagnostics) {
+    let mut seen = HashMap::new();
+    for (flag, front) in moment.flags.iter().zip(&p.front.flags) {
+        let at = p.at(&front.id);
+        if !is_valid_id(&flag.id) {
+            d.push(
+                Diagnostic::new(E0301, format!("the flag id `{}` is not valid", flag.id))
+                    .in_file(&p.file)
+                    .at_opt(at.clone())
+                    .hint("use lower-case a-z, digits and -, e.g. `paminnelse`"),
+            );
+        }
+        if seen.insert(flag.id.clone(), ()).is_some() {
+            d.push(
+                Diagnostic::new(E0704, format!("two flags have the id `{}`", flag.id))
+                    .in_file(&p.file)
+                    .at_opt(at.clone())
+                    .hint("give each flag its own id"),
+            );
+        }
+        let trigger_at = p.at(&front.trigger).or_else(|| at.clone());
+        let days = match &flag.trigger {
+            Trigger::MomentStarted => None,
+            Trigger::Inactive { days } => Some(("days", *days)),
+            Trigger::ModulEnds {
+                days_before,
+                moduler: refs,
+            } => {
+                for r in refs {
+                    if !moduler.iter().any(|m| &m.id == r) {
+                        let known: Vec<_> = moduler.iter().map(|m| m.id.as_str()).collect();
+                        d.push(
+                            Diagnostic::new(
+                                E0705,
+                                format!(
+                                    "the flag `{}` names the modul `{r}`, which does not exist",
+                                    flag.id
+                                ),
+                            )
+                            .in_file(&p.file)
+                            .at_opt(trigger_at.clone())
+                            .hint(format!("the moduler are: {}", known.join(", "))),
+                        );
+                    }
+                }
+                Some(("days_before", *days_before))
+            }
+            Trigger::MomentEnds { days_before } => Some(("days_before", *days_before)),
+        };
+        if let Some((field, n)) = days
+            && (n == 0 || n >= moment.duration_days)
+        {
+            d.push(
+                Diagnostic::new(
+                    E0305,
+                    format!(
+                        "the flag `{}` has `{field}: {n}`, but it must be between 1 and {} (the program's length less one day)",
+                        flag.id,
+                        moment.duration_days.saturating_sub(1)
+                    ),
+                )
+                .in_file(&p.file)
+                .at_opt(trigger_at)
+                .hint("choose a number of days within the program's duration_days"),
+            );
+        }
+    }
+}
+
+/// Placeholders must be declared before use, and their names must be simple.
+fn check_placeholders(p: &Parsed<MomentFront>, d: &mut Diagnostics) -> Vec<Placeholder> {
+    let used = find_placeholders(p.body());
+    let mut out = Vec::new();
+    for ph in &p.front.placeholders {
+        let name = ph.name.value.trim();
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
+            d.push(
+                Diagnostic::new(E0301, format!("the placeholder name `{name}` is not valid"))
+                    .in_file(&p.file)
+                    .at_opt(p.at(&ph.name))
+                    .hint("use letters a-z, digits, - and _, e.g. `mottagning`"),
+            );
+        }
+        if !used.iter().any(|(n, _)| n == name) {
+            d.push(
+                Diagnostic::new(W0703, format!("the placeholder `{name}` is declared but the welcome text never uses it"))
+                    .in_file(&p.file)
+                    .at_opt(p.at(&ph.name))
+                    .hint(format!("write {{{{{name}}}}} in the welcome text where the value belongs, or remove the placeholder")),
+            );
+        }
+        out.push(Placeholder {
+            name: name.to_string(),
+            description: ph.description.clone(),
+            example: ph.example.clone(),
+        });
+    }
+    for (name, offset) in used {
+        if !out.iter().any(|ph| ph.name == name) {
+            let start = p.body_offset + offset;
+            d.push(
+                Diagnostic::new(E0702, format!("the placeholder `{{{{{name}}}}}` is not declared"))
+                    .in_file(&p.file)
+                    .at(Location::of_range(&p.text, start..start + name.len() + 4))
+                    .hint(format!(
+                        "declare it in the front matter:\nplaceholders:\n  - name: {name}\n    description: ...\n    example: ..."
+                    )),
+            );
+        }
+    }
+    out
+}
+
+/// `{{ name }}` occurrences in `text`, with the byte offset of each.
+fn find_placeholders(text: &str) -> Vec<(String, usize)> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(i) = text[from..].find("{{") {
+        let start = from + i;
+        match text[start + 2..].find("}}") {
+            Some(len) if len <= 64 && !text[start + 2..start + 2 + len].contains('\n') => {
+                out.push((text[start + 2..start + 2 + len].trim().to_string(), start));
+                from = start + 4 + len;
+            }
+            _ => from = start + 2,
+        }
+    }
+    out
+}
+
+/// `{{ name }}` → `{{name}}`, the one spelling the bundle format documents.
+fn normalize_placeholders(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(i) = rest.find("{{") {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 2..];
+        match after.find("}}") {
+            Some(len) if len <= 64 => {
+                out.push_str("{{");
+                out.push_str(after[..len].trim());
+                out.push_str("}}");
+                rest = &after[len + 2..];
+            }
+            _ => {
+                out.push_str("{{");
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn is_language_tag(s: &str) -> bool {
+    let mut parts = s.split('-');
+    let primary = parts.next().unwrap_or("");
+    (2..=3).contains(&primary.len())
+        && primary.chars().all(|c| c.is_ascii_alphabetic())
+        && parts.all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()))
+}
+
+pub(super) fn dedup(mut v: Vec<AudienceGroup>) -> Vec<AudienceGroup> {
+    v.sort();
+    v.dedup();
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_found_and_normalized() {
+        let found = find_placeholders("Hej {{ mottagning }} och {{x}}, {{ ej stängd");
+        assert_eq!(
+            found,
+            [("mottagning".to_string(), 4), ("x".to_string(), 25)]
+        );
+        assert_eq!(
+            normalize_placeholders("<p>{{ a }} {{b}}</p>"),
+            "<p>{{a}} {{b}}</p>"
+        );
+    }
+
+    #[test]
+    fn language_tags() {
+        assert!(is_language_tag("sv"));
+        assert!(is_language_tag("sv-SE"));
+        assert!(!is_language_tag("svenska"));
+        assert!(!is_language_tag(""));
+    }
+}

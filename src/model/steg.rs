@@ -1,0 +1,626 @@
+//! A steg: checking the fields its type needs and building the typed value.
+
+use super::front::*;
+use super::load::{Ctx, Parsed, nonempty_slug, render_body};
+use super::moment::dedup;
+use super::{Document, MediaRef, MediaSource, Steg, StegKind, Transcript, layout};
+use crate::bundle::manifest::{AudienceGroup, ChoiceOption, ExerciseField, Question, QuestionKind};
+use crate::diagnostic::{Diagnostic, Diagnostics, Location, codes::*};
+use crate::ids::is_valid_id;
+use crate::markdown;
+use crate::source::{self, PathProblem, resolve_path};
+use serde_saphyr::Spanned;
+use std::collections::HashMap;
+
+/// The steg types, their required fields and the fields each may have.
+const TYPE_FIELDS: &[(&str, &[&str])] = &[
+    ("text", &[]),
+    (
+        "video",
+        &[
+            "src",
+            "url",
+            "captions",
+            "transcript",
+            "poster",
+            "duration_seconds",
+        ],
+    ),
+    ("audio", &["src", "url", "transcript", "duration_seconds"]),
+    ("image", &["src", "alt", "decorative", "caption"]),
+    ("form", &["questions"]),
+    ("exercise", &["fields"]),
+];
+
+pub(super) fn build_steg(
+    id: String,
+    address: String,
+    p: &Parsed<StegFront>,
+    parent_audience: &[AudienceGroup],
+    ctx: &Ctx<'_>,
+    d: &mut Diagnostics,
+) -> Option<Steg> {
+    let f = &p.front;
+    let type_name = f.kind.as_ref().map_or("text", |k| k.value.as_str());
+    let Some((_, allowed)) = TYPE_FIELDS.iter().find(|(t, _)| *t == type_name) else {
+        let k = f.kind.as_ref()?;
+        let known: Vec<_> = TYPE_FIELDS.iter().map(|(t, _)| *t).collect();
+        d.push(
+            Diagnostic::new(E0401, format!("`{}` is not a steg type", k.value))
+                .in_file(&p.file)
+                .at_opt(p.at(k))
+                .hint(format!("the types are: {}", known.join(", "))),
+        );
+        return None;
+    };
+    warn_unused_fields(p, type_name, allowed, d);
+
+    let body = render_body(p, &layout::steg(&address), ctx, d);
+    let check = StegCheck {
+        p,
+        type_name,
+        ctx,
+        address: &address,
+    };
+    let kind = match type_name {
+        "video" => check.video(d),
+        "audio" => check.audio(d),
+        "image" => check.image(d),
+        "form" => check.form(d),
+        "exercise" => {
+            check.require_body(&body, "the instructions: what to do, when and how often", d);
+            Some(StegKind::Exercise {
+                fields: check.exercise_fields(d),
+            })
+        }
+        _ => {
+            check.require_body(&body, "the text of the steg", d);
+            Some(StegKind::Text)
+        }
+    }?;
+    let audience = f
+        .audience
+        .clone()
+        .map(dedup)
+        .unwrap_or_else(|| parent_audience.to_vec());
+    let mut inputs: Vec<String> = body.media.clone();
+    inputs.extend(
+        kind.media_refs()
+            .into_iter()
+            .filter_map(|r| ctx.media.iter().find(|m| m.rel == r.0))
+            .map(|m| m.sha256.clone()),
+    );
+    Some(Steg {
+        id,
+        address,
+        title: f.title.clone(),
+        audience,
+        content_hash: super::content_hash(&p.text, &inputs),
+        body,
+        kind,
+        source: p.file.clone(),
+    })
+}
+
+fn warn_unused_fields(
+    p: &Parsed<StegFront>,
+    type_name: &str,
+    allowed: &[&str],
+    d: &mut Diagnostics,
+) {
+    let f = &p.front;
+    let present: [(&str, Option<Option<Location>>); 11] = [
+        ("src", f.src.as_ref().map(|v| p.at(v))),
+        ("url", f.url.as_ref().map(|v| p.at(v))),
+        ("captions", f.captions.as_ref().map(|v| p.at(v))),
+        ("transcript", f.transcript.as_ref().map(|v| p.at(v))),
+        ("poster", f.poster.as_ref().map(|v| p.at(v))),
+        (
+            "duration_seconds",
+            f.duration_seconds.as_ref().map(|v| p.at(v)),
+        ),
+        ("alt", f.alt.as_ref().map(|v| p.at(v))),
+        ("decorative", f.decorative.as_ref().map(|v| p.at(v))),
+        ("caption", f.caption.as_ref().map(|v| p.at(v))),
+        ("questions", f.questions.as_ref().map(|v| p.at(v))),
+        ("fields", f.fields.as_ref().map(|v| p.at(v))),
+    ];
+    for (name, at) in present {
+        if let Some(at) = at
+            && !allowed.contains(&name)
+        {
+            d.push(
+                Diagnostic::new(W0403, format!("a {type_name} steg does not use `{name}`"))
+                    .in_file(&p.file)
+                    .at_opt(at)
+                    .hint(format!(
+                        "remove `{name}:`, or set the right `type:` (the field belongs to: {})",
+                        TYPE_FIELDS
+                            .iter()
+                            .filter(|(_, fs)| fs.contains(&name))
+                            .map(|(t, _)| *t)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )),
+            );
+        }
+    }
+}
+
+/// Checks of one steg's type-specific fields.
+struct StegCheck<'a> {
+    p: &'a Parsed<StegFront>,
+    type_name: &'a str,
+    ctx: &'a Ctx<'a>,
+    address: &'a str,
+}
+
+/// File endings accepted for each kind of media.
+const VIDEO_EXT: &[&str] = &["mp4", "m4v", "webm", "ogv"];
+const AUDIO_EXT: &[&str] = &["mp3", "m4a", "ogg", "oga", "opus", "wav", "webm"];
+const IMAGE_EXT: &[&str] = &["png", "jpg", "jpeg", "gif", "webp", "svg", "avif"];
+const TEXT_EXT: &[&str] = &["md", "txt"];
+
+impl StegCheck<'_> {
+    fn missing(&self, field: &str, what: &str, d: &mut Diagnostics) {
+        d.push(
+            Diagnostic::new(E0402, format!("a {} steg needs `{field}:`", self.type_name))
+                .in_file(&self.p.file)
+                .at(self.p.top())
+                .hint(format!("add `{field}:` with {what}")),
+        );
+    }
+
+    fn require_body(&self, body: &Document, what: &str, d: &mut Diagnostics) {
+        if body.is_empty() {
+            d.push(
+                Diagnostic::new(E0404, format!("this {} steg has no text", self.type_name))
+                    .in_file(&self.p.file)
+                    .at(Location::at_byte(&self.p.text, self.p.body_offset))
+                    .hint(format!("write {what} below the front matter")),
+            );
+        }
+    }
+
+    /// Resolves a path field to a media file of one of the `kinds` endings.
+    fn file(
+        &self,
+        field: &str,
+        value: &Spanned<String>,
+        kinds: &[&str],
+        d: &mut Diagnostics,
+    ) -> Option<MediaRef> {
+        let at = self.p.at(value);
+        let rel = match resolve_path(&self.p.dir, value.value.trim()) {
+            Ok(rel) => rel,
+            Err(PathProblem::LeavesMoment) => {
+                d.push(
+                    Diagnostic::new(E0602, format!("`{field}: {}` leads out of the program's folder", value.value))
+                        .in_file(&self.p.file)
+                        .at_opt(at)
+                        .hint("put the file in the program's media/ folder and write e.g. `/media/name.ext`"),
+                );
+                return None;
+            }
+        };
+        if self
+            .ctx
+            .media
+            .binary_search_by(|m| m.rel.as_str().cmp(&rel))
+            .is_err()
+        {
+            d.push(
+                Diagnostic::new(E0601, format!("`{field}:` names `{}`, which does not exist", value.value))
+                    .in_file(&self.p.file)
+                    .at_opt(at)
+                    .hint(format!(
+                        "looked for `{rel}` in the program's folder; a path is relative to this file, or starts with `/` for the program's folder"
+                    )),
+            );
+            return None;
+        }
+        let ext = rel.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
+        if !kinds.contains(&ext.as_str()) {
+            d.push(
+                Diagnostic::new(
+                    E0604,
+                    format!(
+                        "`{field}:` must name a {} file, not `.{ext}`",
+                        kinds.join("/")
+                    ),
+                )
+                .in_file(&self.p.file)
+                .at_opt(at)
+                .hint(format!("use a file ending in .{}", kinds.join(", ."))),
+            );
+            return None;
+        }
+        Some(MediaRef(rel))
+    }
+
+    fn source(&self, kinds: &[&str], d: &mut Diagnostics) -> Option<MediaSource> {
+        let f = &self.p.front;
+        match (&f.src, &f.url) {
+            (Some(src), None) => self.file("src", src, kinds, d).map(MediaSource::File),
+            (None, Some(url)) => {
+                let u = url.value.trim();
+                if u.starts_with("https://") || u.starts_with("http://") {
+                    Some(MediaSource::Url(u.to_string()))
+                } else {
+                    d.push(
+                        Diagnostic::new(E0205, format!("`url: {u}` is not a web address"))
+                            .in_file(&self.p.file)
+                            .at_opt(self.p.at(url))
+                            .hint("write the full address starting with https://, or use `src:` for a file in the program"),
+                    );
+                    None
+                }
+            }
+            (Some(src), Some(_)) => {
+                d.push(
+                    Diagnostic::new(E0406, format!("a {} steg has both `src:` and `url:`", self.type_name))
+                        .in_file(&self.p.file)
+                        .at_opt(self.p.at(src))
+                        .hint("keep `src:` for a file in the program, or `url:` for an external address, not both"),
+                );
+                None
+            }
+            (None, None) => {
+                d.push(
+                    Diagnostic::new(E0406, format!("a {} steg needs `src:` or `url:`", self.type_name))
+                        .in_file(&self.p.file)
+                        .at(self.p.top())
+                        .hint("add `src: /media/name.ext` for a file in the program, or `url: https://...`"),
+                );
+                None
+            }
+        }
+    }
+
+    fn transcript(&self, d: &mut Diagnostics) -> Option<Transcript> {
+        let Some(t) = &self.p.front.transcript else {
+            self.missing(
+                "transcript",
+                "the path of a Markdown file with everything said (and shown) in it",
+                d,
+            );
+            return None;
+        };
+        let file = self.file("transcript", t, TEXT_EXT, d)?;
+        let media = self.ctx.media.iter().find(|m| m.rel == file.0)?;
+        let parsed = match source::read_text(&media.path) {
+            Ok(text) => text,
+            Err(e) => {
+                d.push(e);
+                return None;
+            }
+        };
+        let dir = file.0.rsplit_once('/').map_or("", |(dir, _)| dir);
+        let output = layout::transcript(self.address);
+        let src = markdown::Source {
+            file: &media.path,
+            text: &parsed,
+            body_offset: 0,
+            dir,
+            output: &output,
+        };
+        let (document, problems) = markdown::render(&parsed, &src, self.ctx.links);
+        d.extend(problems);
+        if document.is_empty() {
+            d.push(
+                Diagnostic::new(E0404, "the transcript is empty")
+                    .in_file(&media.path)
+                    .hint("write everything that is said in the recording"),
+            );
+        }
+        Some(Transcript { file, document })
+    }
+
+    fn captions(&self, d: &mut Diagnostics) -> Option<MediaRef> {
+        let Some(c) = &self.p.front.captions else {
+            self.missing(
+                "captions",
+                "the path of a WebVTT captions file (.vtt); captions are required by WCAG 1.2.2",
+                d,
+            );
+            return None;
+        };
+        let r = self.file("captions", c, &["vtt"], d)?;
+        let media = self.ctx.media.iter().find(|m| m.rel == r.0)?;
+        let head = std::fs::read(&media.path).unwrap_or_default();
+        let head = head.strip_prefix("\u{feff}".as_bytes()).unwrap_or(&head);
+        if !head.starts_with(b"WEBVTT") {
+            d.push(
+                Diagnostic::new(E0604, format!("`{}` is not a WebVTT file", c.value))
+                    .in_file(&self.p.file)
+                    .at_opt(self.p.at(c))
+                    .hint("a captions file starts with the line WEBVTT; export captions as WebVTT (.vtt)"),
+            );
+            return None;
+        }
+        Some(r)
+    }
+
+    fn video(&self, d: &mut Diagnostics) -> Option<StegKind> {
+        let f = &self.p.front;
+        let source = self.source(VIDEO_EXT, d);
+        let captions = self.captions(d);
+        let transcript = self.transcript(d);
+        let poster = match &f.poster {
+            Some(p) => Some(self.file("poster", p, IMAGE_EXT, d)?),
+            None => None,
+        };
+        Some(StegKind::Video {
+            source: source?,
+            captions: captions?,
+            transcript: transcript?,
+            poster,
+            duration_seconds: f.duration_seconds.as_ref().map(|s| s.value),
+        })
+    }
+
+    fn audio(&self, d: &mut Diagnostics) -> Option<StegKind> {
+        let source = self.source(AUDIO_EXT, d);
+        let transcript = self.transcript(d);
+        Some(StegKind::Audio {
+            source: source?,
+            transcript: transcript?,
+            duration_seconds: self.p.front.duration_seconds.as_ref().map(|s| s.value),
+        })
+    }
+
+    fn image(&self, d: &mut Diagnostics) -> Option<StegKind> {
+        let f = &self.p.front;
+        let src = match &f.src {
+            Some(s) => self.file("src", s, IMAGE_EXT, d),
+            None => {
+                self.missing("src", "the path of the image, e.g. /media/bild.png", d);
+                None
+            }
+        };
+        let decorative = f.decorative.as_ref().is_some_and(|s| s.value);
+        let alt = f
+            .alt
+            .as_ref()
+            .map(|a| a.value.trim().to_string())
+            .filter(|a| !a.is_empty());
+        if alt.is_none() && !decorative {
+            d.push(
+                Diagnostic::new(E0405, "the image has no alt text")
+                    .in_file(&self.p.file)
+                    .at_opt(f.alt.as_ref().and_then(|a| self.p.at(a)).or(Some(self.p.top())))
+                    .hint("add `alt:` describing what the image shows for someone who cannot see it, or `decorative: true` if it adds nothing to the text"),
+            );
+        }
+        Some(StegKind::Image {
+            src: src?,
+            alt,
+            decorative,
+            caption: f.caption.as_ref().map(|c| c.value.clone()),
+        })
+    }
+
+    fn form(&self, d: &mut Diagnostics) -> Option<StegKind> {
+        let Some(questions) = &self.p.front.questions else {
+            self.missing(
+                "questions",
+                "a list of questions (see docs/content-format.md)",
+                d,
+            );
+            return None;
+        };
+        if questions.value.is_empty() {
+            d.push(
+                Diagnostic::new(E0501, "the form has no questions")
+                    .in_file(&self.p.file)
+                    .at_opt(self.p.at(questions))
+                    .hint("add at least one question under `questions:`"),
+            );
+            return None;
+        }
+        let mut ids = HashMap::new();
+        let mut out = Vec::new();
+        let mut ok = true;
+        for q in &questions.value {
+            ok &= self.check_item_id(&q.id, "question", &mut ids, d);
+            match self.question_kind(q, d) {
+                Some(kind) => out.push(Question {
+                    id: q.id.value.clone(),
+                    label: q.label.clone(),
+                    help: q.help.clone(),
+                    required: q.required,
+                    kind,
+                }),
+                None => ok = false,
+            }
+        }
+        ok.then_some(StegKind::Form { questions: out })
+    }
+
+    fn check_item_id(
+        &self,
+        id: &Spanned<String>,
+        what: &str,
+        seen: &mut HashMap<String, ()>,
+        d: &mut Diagnostics,
+    ) -> bool {
+        if !is_valid_id(&id.value) {
+            d.push(
+                Diagnostic::new(E0301, format!("the {what} id `{}` is not valid", id.value))
+                    .in_file(&self.p.file)
+                    .at_opt(self.p.at(id))
+                    .hint(format!(
+                        "use lower-case a-z, digits and -, e.g. `{}`",
+                        nonempty_slug(&id.value)
+                    )),
+            );
+            return false;
+        }
+        if seen.insert(id.value.clone(), ()).is_some() {
+            d.push(
+                Diagnostic::new(E0502, format!("two {what}s have the id `{}`", id.value))
+                    .in_file(&self.p.file)
+                    .at_opt(self.p.at(id))
+                    .hint(format!(
+                        "give each {what} its own id; answers are stored under it"
+                    )),
+            );
+            return false;
+        }
+        true
+    }
+
+    fn question_kind(&self, q: &QuestionFront, d: &mut Diagnostics) -> Option<QuestionKind> {
+        const TYPES: &[&str] = &[
+            "text",
+            "long_text",
+            "single_choice",
+            "multiple_choice",
+            "scale",
+        ];
+        let used = |name: &str, present: bool, d: &mut Diagnostics| {
+            if present {
+                d.push(
+                    Diagnostic::new(
+                        W0507,
+                        format!("a {} question does not use `{name}`", q.kind.value),
+                    )
+                    .in_file(&self.p.file)
+                    .at_opt(self.p.at(&q.kind))
+                    .hint(format!("remove `{name}:` from question `{}`", q.id.value)),
+                );
+            }
+        };
+        let has_scale =
+            q.min.is_some() || q.max.is_some() || q.min_label.is_some() || q.max_label.is_some();
+        match q.kind.value.as_str() {
+            "text" | "long_text" => {
+                used("options", q.options.is_some(), d);
+                used("min/max", has_scale, d);
+                Some(if q.kind.value == "text" {
+                    QuestionKind::Text
+                } else {
+                    QuestionKind::LongText
+                })
+            }
+            "single_choice" | "multiple_choice" => {
+                used("min/max", has_scale, d);
+                let options = self.options(q, d)?;
+                Some(if q.kind.value == "single_choice" {
+                    QuestionKind::SingleChoice { options }
+                } else {
+                    QuestionKind::MultipleChoice { options }
+                })
+            }
+            "scale" => {
+                used("options", q.options.is_some(), d);
+                match (&q.min, &q.max) {
+                    (Some(min), Some(max))
+                        if min.value < max.value && max.value - min.value <= 100 =>
+                    {
+                        Some(QuestionKind::Scale {
+                            min: min.value,
+                            max: max.value,
+                            min_label: q.min_label.as_ref().map(|s| s.value.clone()),
+                            max_label: q.max_label.as_ref().map(|s| s.value.clone()),
+                        })
+                    }
+                    (Some(_), Some(max)) => {
+                        d.push(
+                            Diagnostic::new(E0504, format!("the scale of question `{}` must have `max` greater than `min`, at most 100 steps apart", q.id.value))
+                                .in_file(&self.p.file)
+                                .at_opt(self.p.at(max))
+                                .hint("e.g. `min: 0` and `max: 10`"),
+                        );
+                        None
+                    }
+                    _ => {
+                        d.push(
+                            Diagnostic::new(
+                                E0504,
+                                format!(
+                                    "the scale question `{}` needs `min:` and `max:`",
+                                    q.id.value
+                                ),
+                            )
+                            .in_file(&self.p.file)
+                            .at_opt(self.p.at(&q.kind))
+                            .hint("add e.g. `min: 0` and `max: 10`"),
+                        );
+                        None
+                    }
+                }
+            }
+            other => {
+                d.push(
+                    Diagnostic::new(E0506, format!("`{other}` is not a question type"))
+                        .in_file(&self.p.file)
+                        .at_opt(self.p.at(&q.kind))
+                        .hint(format!("the types are: {}", TYPES.join(", "))),
+                );
+                None
+            }
+        }
+    }
+
+    fn options(&self, q: &QuestionFront, d: &mut Diagnostics) -> Option<Vec<ChoiceOption>> {
+        let opts = match &q.options {
+            Some(o) if !o.value.is_empty() => o,
+            other => {
+                d.push(
+                    Diagnostic::new(E0503, format!("the choice question `{}` has no options", q.id.value))
+                        .in_file(&self.p.file)
+                        .at_opt(other.as_ref().and_then(|o| self.p.at(o)).or_else(|| self.p.at(&q.kind)))
+                        .hint("add `options:` with at least two items, each `- value: ...` and `label: ...`"),
+                );
+                return None;
+            }
+        };
+        let mut seen = HashMap::new();
+        let mut ok = true;
+        for o in &opts.value {
+            if seen.insert(o.value.value.0.clone(), ()).is_some() {
+                d.push(
+                    Diagnostic::new(
+                        E0505,
+                        format!(
+                            "two options of question `{}` have the value `{}`",
+                            q.id.value, o.value.value.0
+                        ),
+                    )
+                    .in_file(&self.p.file)
+                    .at_opt(self.p.at(&o.value))
+                    .hint("give each option its own value; the answer is stored as the value"),
+                );
+                ok = false;
+            }
+        }
+        ok.then(|| {
+            opts.value
+                .iter()
+                .map(|o| ChoiceOption {
+                    value: o.value.value.0.clone(),
+                    label: o.label.clone(),
+                })
+                .collect()
+        })
+    }
+
+    fn exercise_fields(&self, d: &mut Diagnostics) -> Vec<ExerciseField> {
+        let Some(fields) = &self.p.front.fields else {
+            return vec![];
+        };
+        let mut seen = HashMap::new();
+        fields
+            .value
+            .iter()
+            .filter(|f| self.check_item_id(&f.id, "field", &mut seen, d))
+            .map(|f| ExerciseField {
+                id: f.id.value.clone(),
+                label: f.label.clone(),
+                multiline: f.multiline,
+            })
+            .collect()
+    }
+}
+

@@ -1,0 +1,203 @@
+//! Helpers shared by the integration tests: running the real `steg` binary on the fixture
+//! programs in `tests/fixtures/`, and making its output comparable across machines.
+#![allow(dead_code)] // each test crate uses a different part of this module
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+/// The crate root; every command runs here so fixture paths in the output are relative.
+pub fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A fixture's path relative to the crate root, e.g. `tests/fixtures/broken/e0102-nul-byte`.
+pub fn fixture(kind: &str, name: &str) -> String {
+    format!("tests/fixtures/{kind}/{name}")
+}
+
+/// `steg` with colour off, run from the crate root.
+pub fn steg() -> assert_cmd::Command {
+    let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("steg");
+    cmd.current_dir(root()).env("NO_COLOR", "1");
+    cmd
+}
+
+/// What one run of `steg` gave.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// The diagnostics of a `--format json` run: every stdout line that has a `code`.
+    pub fn json_diagnostics(&self) -> Vec<serde_json::Value> {
+        self.json_lines()
+            .into_iter()
+            .filter(|v| v.get("code").is_some())
+            .collect()
+    }
+
+    /// Every stdout line, each parsed as one JSON object (panics on a line that is not one).
+    pub fn json_lines(&self) -> Vec<serde_json::Value> {
+        self.stdout
+            .lines()
+            .map(|line| {
+                let v: serde_json::Value = serde_json::from_str(line)
+                    .unwrap_or_else(|e| panic!("stdout line is not JSON ({e}): {line:?}"));
+                assert!(v.is_object(), "stdout line is not a JSON object: {line}");
+                v
+            })
+            .collect()
+    }
+
+    /// The set of codes in a `--format json` run.
+    pub fn json_codes(&self) -> BTreeSet<String> {
+        self.json_diagnostics()
+            .iter()
+            .map(|d| d["code"].as_str().expect("code is a string").to_string())
+            .collect()
+    }
+
+    /// The codes named in human output: `error[E0102]`, `warning[W0403]`.
+    pub fn human_codes(&self) -> Vec<String> {
+        self.stderr
+            .lines()
+            .filter_map(|l| {
+                let rest = l
+                    .strip_prefix("error[")
+                    .or_else(|| l.strip_prefix("warning["))?;
+                Some(rest.split(']').next()?.to_string())
+            })
+            .collect()
+    }
+}
+
+pub fn run(cmd: &mut assert_cmd::Command) -> Run {
+    let out = cmd.output().expect("steg runs");
+    Run {
+        code: out.status.code().expect("steg exits with a code, not a signal"),
+        stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
+        stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
+    }
+}
+
+/// `steg build CONTENT --out OUT [extra args]`.
+pub fn build(content: impl AsRef<Path>, out: impl AsRef<Path>, extra: &[&str]) -> Run {
+    run(steg()
+        .arg("build")
+        .arg(content.as_ref())
+        .arg("--out")
+        .arg(out.as_ref())
+        .args(extra))
+}
+
+/// `steg verify BUNDLE [extra args]`.
+pub fn verify(bundle: impl AsRef<Path>, extra: &[&str]) -> Run {
+    run(steg().arg("verify").arg(bundle.as_ref()).args(extra))
+}
+
+/// Makes output stable: the fixture's path becomes `[FIXTURE]`, the output folder `[OUT]`,
+/// and the build time `[TIME]`.
+pub fn normalize(text: &str, fixture: &str, out: &Path) -> String {
+    let out_str = out.display().to_string();
+    let abs_fixture = root().join(fixture).display().to_string();
+    let s = text
+        .replace(&abs_fixture, "[FIXTURE]")
+        .replace(fixture, "[FIXTURE]")
+        .replace(&out_str, "[OUT]");
+    // `Finished in 0.01s` → `Finished in [TIME]`
+    let mut result = String::with_capacity(s.len());
+    let mut rest = s.as_str();
+    while let Some(i) = rest.find("Finished in ") {
+        let start = i + "Finished in ".len();
+        result.push_str(&rest[..start]);
+        rest = &rest[start..];
+        let len = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        if len > 0 && rest[len..].starts_with('s') {
+            result.push_str("[TIME]");
+            rest = &rest[len + 1..];
+        }
+    }
+    result.push_str(rest);
+    result
+}
+
+/// Every file below `dir` (relative, `/`-separated) with its bytes. Folders are not listed.
+pub fn snapshot_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).expect("read_dir") {
+            let entry = entry.expect("dir entry");
+            let path = entry.path();
+            let ty = entry.file_type().expect("file type");
+            if ty.is_dir() {
+                stack.push(path);
+            } else {
+                let rel = path
+                    .strip_prefix(dir)
+                    .expect("below dir")
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                    .collect::<Vec<_>>()
+                    .join("/");
+                out.insert(rel, std::fs::read(&path).expect("read file"));
+            }
+        }
+    }
+    out
+}
+
+/// Copies the folder `from` to `to` (which must not exist), recursively.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create copy");
+    for entry in std::fs::read_dir(from).expect("read_dir") {
+        let entry = entry.expect("dir entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("file type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy file");
+        }
+    }
+}
+
+/// A copy of a fixture in a fresh temporary folder, for tests that change it.
+/// Returns the temporary folder (keep it alive) and the copy's path.
+pub fn copy_fixture(kind: &str, name: &str) -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dest = tmp.path().join(name);
+    copy_dir(&root().join(fixture(kind, name)), &dest);
+    (tmp, dest)
+}
+
+/// Builds a good fixture into a fresh temporary folder with the real binary; returns the
+/// temporary folder (keep it alive) and the bundle's folder.
+pub fn build_good(name: &str) -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("out");
+    let r = build(fixture("good", name), &out, &[]);
+    assert_eq!(r.code, 0, "building good/{name} failed:\n{}", r.stderr);
+    let bundle = single_bundle(&out);
+    (tmp, bundle)
+}
+
+/// The one `<out>/<moment>/<version>/` folder of a build.
+pub fn single_bundle(out: &Path) -> PathBuf {
+    let mut found = Vec::new();
+    for moment in std::fs::read_dir(out).expect("read out") {
+        let moment = moment.expect("entry").path();
+        if !moment.is_dir() {
+            continue;
+        }
+        for version in std::fs::read_dir(&moment).expect("read moment") {
+            found.push(version.expect("entry").path());
+        }
+    }
+    assert_eq!(found.len(), 1, "expected one bundle in {}: {found:?}", out.display());
+    found.pop().unwrap()
+}
