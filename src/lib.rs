@@ -21,6 +21,8 @@ pub mod markdown;
 #[cfg(feature = "compiler")]
 pub mod model;
 #[cfg(feature = "compiler")]
+pub mod site;
+#[cfg(feature = "compiler")]
 pub mod source;
 
 pub use hash::sha256_hex;

@@ -32,7 +32,11 @@ fn check_broken(name: &str, exit: i32, expected: &[&str]) {
         // Warnings only: the bundle is written and sound.
         let bundle = single_bundle(&out);
         let v = verify(&bundle, &[]);
-        assert_eq!(v.code, 0, "verify after a warning-only build:\n{}", v.stderr);
+        assert_eq!(
+            v.code, 0,
+            "verify after a warning-only build:\n{}",
+            v.stderr
+        );
     } else {
         assert!(
             !out.exists(),
@@ -51,7 +55,10 @@ fn check_broken(name: &str, exit: i32, expected: &[&str]) {
         check_json_diagnostic(&d);
     }
     if exit != 0 {
-        assert_eq!(j.stderr, "", "--format json prints nothing else on a failed build");
+        assert_eq!(
+            j.stderr, "",
+            "--format json prints nothing else on a failed build"
+        );
     }
     // Both formats report the same problems in the same order.
     let json_order: Vec<String> = j
@@ -59,7 +66,11 @@ fn check_broken(name: &str, exit: i32, expected: &[&str]) {
         .iter()
         .map(|d| d["code"].as_str().unwrap().to_string())
         .collect();
-    assert_eq!(r.human_codes(), json_order, "human and JSON order for {name}");
+    assert_eq!(
+        r.human_codes(),
+        json_order,
+        "human and JSON order for {name}"
+    );
 }
 
 /// One JSON diagnostic: the documented fields with the right kinds.
@@ -77,7 +88,10 @@ fn check_json_diagnostic(d: &serde_json::Value) {
         "{code} is not in the catalogue"
     );
     assert!(!d["message"].as_str().expect("message").is_empty(), "{d}");
-    assert!(d["file"].is_string(), "every fixture problem names a file: {d}");
+    assert!(
+        d["file"].is_string(),
+        "every fixture problem names a file: {d}"
+    );
     assert!(!d["hint"].as_str().expect("hint").is_empty(), "{d}");
     assert_eq!(
         d.get("line").is_some(),
@@ -166,10 +180,14 @@ fn every_broken_fixture_has_a_test() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     let tested: BTreeSet<String> = BROKEN.iter().map(|(n, _)| n.to_string()).collect();
-    assert_eq!(on_disk, tested, "fixtures without a test, or tests without a fixture");
+    assert_eq!(
+        on_disk, tested,
+        "fixtures without a test, or tests without a fixture"
+    );
 }
 
-/// Every content code (E01xx–E07xx, W) is shown by some test, so a new code needs a new test.
+/// Every content and output code (E01xx–E08xx, W) is shown by some test, so a new code needs
+/// a new test. Theme codes (E09xx) belong to the preview site and are tested with it.
 #[test]
 fn every_content_code_is_covered() {
     // Codes whose tests build their input at run time instead of using a fixture.
@@ -182,7 +200,7 @@ fn every_content_code_is_covered() {
     let missing: Vec<&str> = steg::diagnostic::CODES
         .iter()
         .map(|c| c.id)
-        .filter(|id| !id.starts_with('B') && !covered.contains(id))
+        .filter(|id| !id.starts_with('B') && !id.starts_with("E09") && !covered.contains(id))
         .collect();
     assert!(missing.is_empty(), "codes no test triggers: {missing:?}");
 }
@@ -216,7 +234,11 @@ fn one_build_reports_every_problem() {
     );
     assert_eq!(diags.len(), 7, "{}", r.stdout);
     // The human summary counts them all.
-    let h = build(fixture("broken", "many-errors"), tmp.path().join("out2"), &[]);
+    let h = build(
+        fixture("broken", "many-errors"),
+        tmp.path().join("out2"),
+        &[],
+    );
     assert!(h.stderr.contains("(7 errors, 0 warnings)"), "{}", h.stderr);
 }
 
@@ -277,7 +299,9 @@ fn json_lines_have_every_documented_field() {
     let lines = r.json_lines();
     assert_eq!(lines.len(), 1, "{}", r.stdout);
     let d = &lines[0];
-    for field in ["severity", "code", "message", "file", "line", "column", "hint"] {
+    for field in [
+        "severity", "code", "message", "file", "line", "column", "hint",
+    ] {
         assert!(d.get(field).is_some(), "`{field}` missing in {d}");
     }
     assert_eq!(d["severity"], "error");
@@ -286,8 +310,16 @@ fn json_lines_have_every_documented_field() {
         d["file"],
         "tests/fixtures/broken/e0204-typo/01-somn/01-intro/01-valkommen.md"
     );
-    assert_eq!((d["line"].as_u64(), d["column"].as_u64()), (Some(2), Some(1)));
-    assert!(d["hint"].as_str().unwrap().contains("did you mean `title`?"));
+    assert_eq!(
+        (d["line"].as_u64(), d["column"].as_u64()),
+        (Some(2), Some(1))
+    );
+    assert!(
+        d["hint"]
+            .as_str()
+            .unwrap()
+            .contains("did you mean `title`?")
+    );
 }
 
 #[test]
@@ -404,7 +436,10 @@ fn every_type_bundle_content() {
         ]
     );
     // Audience: inherited from the moment, or the steg's own.
-    assert_eq!(steg[0]["audience"], serde_json::json!(["unga", "vardnadshavare"]));
+    assert_eq!(
+        steg[0]["audience"],
+        serde_json::json!(["unga", "vardnadshavare"])
+    );
     assert_eq!(steg[6]["audience"], serde_json::json!(["vardnadshavare"]));
 
     // Media: the video's file and captions, the audio's external address.
@@ -427,7 +462,13 @@ fn every_type_bundle_content() {
         .collect();
     assert_eq!(
         kinds,
-        ["text", "long_text", "single_choice", "multiple_choice", "scale"]
+        [
+            "text",
+            "long_text",
+            "single_choice",
+            "multiple_choice",
+            "scale"
+        ]
     );
     assert_eq!(steg[4]["questions"][2]["options"][2]["value"], "1");
     assert_eq!(steg[4]["questions"][4]["max"], 10);
@@ -435,7 +476,10 @@ fn every_type_bundle_content() {
 
     // Links between steps and to an image are rewritten to bundle paths.
     let text = std::fs::read_to_string(bundle.join("steg/alla-typer/forsta/text.html")).unwrap();
-    assert!(text.contains(r#"href="../../../steg/alla-typer/forsta/film.html""#), "{text}");
+    assert!(
+        text.contains(r#"href="../../../steg/alla-typer/forsta/film.html""#),
+        "{text}"
+    );
     assert!(
         text.contains(r#"href="../../../steg/alla-typer/forsta/formular.html#fragor""#),
         "{text}"
@@ -445,7 +489,10 @@ fn every_type_bundle_content() {
         "{text}"
     );
     assert!(text.contains(r#"<img src="../../../media/bild-"#), "{text}");
-    assert!(!text.contains(".md"), "no link to a source file remains: {text}");
+    assert!(
+        !text.contains(".md"),
+        "no link to a source file remains: {text}"
+    );
 
     // Placeholders are kept, in one spelling, for the platform to fill in.
     let welcome = std::fs::read_to_string(bundle.join("welcome.html")).unwrap();
@@ -501,7 +548,8 @@ fn bundle_does_not_depend_on_the_source_location() {
     assert_eq!(build(fixture("good", "every-type"), &a, &[]).code, 0);
     let r = build(&copy, &b, &[]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert_same_tree(&a, &b);
+    // Only the bundle: the preview site names source files on purpose, for reviewers.
+    assert_same_tree(&single_bundle(&a), &single_bundle(&b));
 }
 
 #[test]
@@ -510,7 +558,11 @@ fn failed_build_leaves_previous_output_untouched() {
     let out = tmp.path().join("out");
     assert_eq!(build(fixture("good", "every-type"), &out, &[]).code, 0);
     let before = snapshot_tree(&out);
-    for broken in ["many-errors", "e0102-invalid-utf8", "e0706-duplicate-moment-id"] {
+    for broken in [
+        "many-errors",
+        "e0102-invalid-utf8",
+        "e0706-duplicate-moment-id",
+    ] {
         let r = build(fixture("broken", broken), &out, &[]);
         assert_eq!(r.code, 1, "{}", r.stderr);
         assert!(r.stderr.contains("was left as it was"), "{}", r.stderr);
@@ -519,7 +571,10 @@ fn failed_build_leaves_previous_output_untouched() {
             before.keys().collect::<Vec<_>>(),
             after.keys().collect::<Vec<_>>()
         );
-        assert!(before == after, "output changed by the failed build of {broken}");
+        assert!(
+            before == after,
+            "output changed by the failed build of {broken}"
+        );
     }
 }
 
@@ -530,17 +585,30 @@ fn rebuilding_into_own_output_replaces_the_bundle() {
     assert_eq!(build(fixture("good", "every-type"), &out, &[]).code, 0);
     let first = snapshot_tree(&out);
     let r = build(fixture("good", "every-type"), &out, &[]);
-    assert_eq!(r.code, 0, "steg writes into a folder it marked: {}", r.stderr);
-    assert!(first == snapshot_tree(&out), "a rebuild gives the same files");
+    assert_eq!(
+        r.code, 0,
+        "steg writes into a folder it marked: {}",
+        r.stderr
+    );
+    assert!(
+        first == snapshot_tree(&out),
+        "a rebuild gives the same files"
+    );
     // A second program goes next to the first; no staging folder is left behind.
     assert_eq!(build(fixture("good", "minimal"), &out, &[]).code, 0);
-    let names: Vec<String> = std::fs::read_dir(&out)
+    let names: BTreeSet<String> = std::fs::read_dir(&out)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect::<BTreeSet<_>>()
-        .into_iter()
         .collect();
-    assert_eq!(names, [".steg-output", "every-type", "minimal"]);
+    for expected in [".steg-output", "every-type", "minimal"] {
+        assert!(names.contains(expected), "{expected} missing: {names:?}");
+    }
+    assert!(
+        !names.iter().any(|n| n.starts_with(".steg-staging")),
+        "a staging folder was left behind: {names:?}"
+    );
+    assert!(out.join("every-type/2.1.0/bundle.json").is_file());
+    assert!(out.join("minimal/1.0.0/bundle.json").is_file());
 }
 
 #[test]
@@ -584,7 +652,10 @@ fn refuses_an_output_folder_inside_the_content() {
     assert_eq!(r.code, 3, "{}{}", r.stdout, r.stderr);
     assert_eq!(r.json_codes(), BTreeSet::from(["E0802".to_string()]));
     assert!(!out.exists());
-    assert!(before == snapshot_tree(&content), "the content was not touched");
+    assert!(
+        before == snapshot_tree(&content),
+        "the content was not touched"
+    );
 
     // Nor one that contains the content (cleaning it would delete the sources).
     let parent = content.parent().unwrap();
@@ -601,26 +672,23 @@ fn refuses_an_output_folder_inside_the_content() {
 #[test]
 fn missing_content_folder_is_e0101() {
     let tmp = tempfile::tempdir().unwrap();
-    let r = build(
-        "tests/fixtures/does-not-exist",
-        tmp.path().join("out"),
-        &[],
-    );
+    let r = build("tests/fixtures/does-not-exist", tmp.path().join("out"), &[]);
     assert_eq!(r.code, 1);
     assert_eq!(r.human_codes(), ["E0101"]);
     insta::assert_snapshot!(
         "e0101-missing-content",
-        normalize(&r.stderr, "tests/fixtures/does-not-exist", &tmp.path().join("out"))
+        normalize(
+            &r.stderr,
+            "tests/fixtures/does-not-exist",
+            &tmp.path().join("out")
+        )
     );
 }
 
 #[test]
 fn too_large_markdown_file_is_e0111() {
     let (_tmp, content) = copy_fixture("good", "minimal");
-    let big = format!(
-        "---\ntitle: Lång\n---\n{}",
-        "Ett ord till. ".repeat(80_000)
-    );
+    let big = format!("---\ntitle: Lång\n---\n{}", "Ett ord till. ".repeat(80_000));
     assert!(big.len() > 1024 * 1024);
     std::fs::write(content.join("01-somn/01-intro/02-lang.md"), big).unwrap();
     let out = tempfile::tempdir().unwrap();
@@ -646,8 +714,16 @@ fn links_are_refused_not_followed() {
 fn ignores_drafts_and_hidden_files() {
     let (_tmp, content) = copy_fixture("good", "minimal");
     // These would be errors (no front matter, no number) if steg read them.
-    std::fs::write(content.join("01-somn/01-intro/_utkast.md"), b"\xff not even UTF-8").unwrap();
-    std::fs::write(content.join("01-somn/01-intro/.anteckning.md"), "no front matter").unwrap();
+    std::fs::write(
+        content.join("01-somn/01-intro/_utkast.md"),
+        b"\xff not even UTF-8",
+    )
+    .unwrap();
+    std::fs::write(
+        content.join("01-somn/01-intro/.anteckning.md"),
+        "no front matter",
+    )
+    .unwrap();
     std::fs::create_dir(content.join("_gammalt")).unwrap();
     std::fs::write(content.join("_gammalt/01-x.md"), "junk").unwrap();
     let out = tempfile::tempdir().unwrap();
@@ -674,7 +750,8 @@ fn minimal_with_moment_line(from: &str, to: &str) -> (i32, BTreeSet<String>, Str
 #[ignore = "bug: text where a number belongs (`duration_days: trettio`) is reported as E0203 \
             'invalid u32' (malformed YAML, with an indentation hint) instead of E0205"]
 fn text_for_a_number_is_e0205() {
-    let (code, codes, out) = minimal_with_moment_line("duration_days: 30", "duration_days: trettio");
+    let (code, codes, out) =
+        minimal_with_moment_line("duration_days: 30", "duration_days: trettio");
     assert_eq!(code, 1);
     assert_eq!(codes, BTreeSet::from(["E0205".to_string()]), "{out}");
 }
@@ -727,7 +804,12 @@ fn usage_errors_exit_2() {
 
 #[test]
 fn help_and_version_exit_0() {
-    for args in [&["--help"][..], &["--version"], &["build", "--help"], &["verify", "-h"]] {
+    for args in [
+        &["--help"][..],
+        &["--version"],
+        &["build", "--help"],
+        &["verify", "-h"],
+    ] {
         let r = run(steg().args(args));
         assert_eq!(r.code, 0, "steg {args:?}: {}", r.stderr);
         assert!(!r.stdout.is_empty());
@@ -742,10 +824,243 @@ fn default_content_builds_without_warnings() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(!r.stderr.contains("warning"), "{}", r.stderr);
     assert!(!r.stderr.contains(" with "), "{}", r.stderr);
-    let j = build("content", tmp.path().join("out-json"), &["--format", "json"]);
+    let j = build(
+        "content",
+        tmp.path().join("out-json"),
+        &["--format", "json"],
+    );
     assert_eq!(j.code, 0);
     assert!(j.json_diagnostics().is_empty(), "{}", j.stdout);
     let bundle = single_bundle(&tmp.path().join("out"));
     let v = verify(&bundle, &[]);
     assert_eq!(v.code, 0, "{}{}", v.stdout, v.stderr);
+}
+
+#[test]
+fn an_empty_existing_output_folder_is_accepted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let r = build(fixture("good", "minimal"), &out, &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        out.join(".steg-output").is_file(),
+        "steg marks the folder as its own"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Links inside a bundle
+
+/// Every `href="…"` and `src="…"` in the bundle's HTML that is not an external address or a
+/// fragment, resolved against the file it is in: the bundle paths the links point at.
+fn internal_links(bundle: &Path) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (path, bytes) in snapshot_tree(bundle) {
+        if !path.ends_with(".html") {
+            continue;
+        }
+        let html = String::from_utf8(bytes).unwrap();
+        for attr in ["href=\"", "src=\""] {
+            for (i, _) in html.match_indices(attr) {
+                let start = i + attr.len();
+                let end = start + html[start..].find('"').unwrap();
+                let url = &html[start..end];
+                let target = url.split('#').next().unwrap();
+                if target.is_empty() || url.contains("://") || url.starts_with("mailto:") {
+                    continue;
+                }
+                let mut parts: Vec<&str> = path.split('/').collect();
+                parts.pop();
+                for seg in target.split('/') {
+                    match seg {
+                        ".." => {
+                            assert!(parts.pop().is_some(), "{url} in {path} leaves the bundle");
+                        }
+                        "." | "" => {}
+                        s => parts.push(s),
+                    }
+                }
+                out.push((path.clone(), parts.join("/")));
+            }
+        }
+    }
+    out
+}
+
+fn assert_links_resolve(bundle: &Path) {
+    let links = internal_links(bundle);
+    assert!(!links.is_empty(), "the bundle has internal links to check");
+    for (from, to) in links {
+        assert!(
+            bundle.join(&to).is_file(),
+            "{from} links to {to}, which is not in the bundle"
+        );
+    }
+}
+
+#[test]
+fn links_in_the_bundle_point_at_files_in_the_bundle() {
+    let (_tmp, bundle) = build_good("every-type");
+    assert_links_resolve(&bundle);
+    let tmp = tempfile::tempdir().unwrap();
+    assert_eq!(build("content", tmp.path().join("out"), &[]).code, 0);
+    // The default program may have no links between steps; check it only if it does.
+    let bundle = single_bundle(&tmp.path().join("out"));
+    if !internal_links(&bundle).is_empty() {
+        assert_links_resolve(&bundle);
+    }
+}
+
+#[test]
+fn links_to_media_files_are_copied_into_the_bundle() {
+    let (_tmp, content) = copy_fixture("good", "minimal");
+    std::fs::create_dir(content.join("media")).unwrap();
+    std::fs::write(content.join("media/blad.pdf"), b"%PDF-1.4 dummy").unwrap();
+    std::fs::write(
+        content.join("01-somn/modul.md"),
+        "---\ntitle: Sömn\nsummary: Varför vi sover.\n---\nSkriv ut [bladet](../media/blad.pdf).\n",
+    )
+    .unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let r = build(&content, &out, &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let bundle = single_bundle(&out);
+    assert_links_resolve(&bundle);
+    assert_eq!(verify(&bundle, &[]).code, 0);
+}
+
+#[test]
+#[ignore = "bug: a link to a modul.md or avsnitt.md whose body is empty is rewritten to \
+            modul/<id>.html or avsnitt/<m>/<a>.html, which is never written: the bundle has a \
+            dangling link, and neither build nor verify notices"]
+fn links_to_modul_and_avsnitt_without_intro_resolve() {
+    let (_tmp, content) = copy_fixture("good", "minimal");
+    std::fs::write(
+        content.join("01-somn/01-intro/01-valkommen.md"),
+        "---\ntitle: Välkommen\n---\nLäs [om modulen](../modul.md) och [om avsnittet](avsnitt.md).\n",
+    )
+    .unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let r = build(&content, &out, &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_links_resolve(&single_bundle(&out));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Wording and summaries (see the report)
+
+#[test]
+#[ignore = "wording: messages say `a image steg`, `a audio steg` and `a numbered folder here is \
+            a avsnitt` (the article is not adapted to the word)"]
+fn messages_use_an_before_vowels() {
+    for name in [
+        "e0402-image-without-src",
+        "e0406-src-and-url",
+        "e0104-missing-avsnitt-md",
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        let r = build(fixture("broken", name), tmp.path().join("out"), &[]);
+        for wrong in ["a image", "a audio", "a avsnitt", "a exercise"] {
+            assert!(!r.stderr.contains(wrong), "`{wrong}` in:\n{}", r.stderr);
+        }
+    }
+}
+
+#[test]
+#[ignore = "inconsistency: `steg build` counts bundle.json among a bundle's files (and leaves it \
+            out of the byte total), `steg verify` does not count it: 16 files vs 15 for one bundle"]
+fn build_and_verify_count_the_same_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let b = build(fixture("good", "every-type"), &out, &["--format", "json"]);
+    assert_eq!(b.code, 0);
+    let v = verify(single_bundle(&out), &["--format", "json"]);
+    assert_eq!(v.code, 0);
+    assert_eq!(b.json_lines()[0]["files"], v.json_lines()[0]["files"]);
+}
+
+#[test]
+#[ignore = "wording: `steg build some/file.md` says the content folder `does not exist`, though \
+            the path exists (it is a file, not a folder)"]
+fn content_path_that_is_a_file_is_not_called_missing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let r = build(
+        "tests/fixtures/good/minimal/moment.md",
+        tmp.path().join("out"),
+        &[],
+    );
+    assert_eq!(r.code, 1);
+    assert!(!r.stderr.contains("does not exist"), "{}", r.stderr);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Any text in a steg: the build never crashes, and what it writes verifies
+
+mod any_text {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn fragment() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[a-zA-ZåäöÅÄÖ0-9 .,!?]{1,20}",
+            Just("\n".to_string()),
+            Just("\n\n".to_string()),
+            Just("# ".to_string()),
+            Just("- ".to_string()),
+            Just("**".to_string()),
+            Just("`".to_string()),
+            Just("[länk](../01-intro/01-valkommen.md)".to_string()),
+            Just("[trasig](02-finns-inte.md)".to_string()),
+            Just("[ut](../../../../x.md)".to_string()),
+            Just("![bild](/media/saknas.png)".to_string()),
+            Just("[webb](https://example.org)".to_string()),
+            Just("{{mottagning}}".to_string()),
+            Just("<script>alert(1)</script>".to_string()),
+            Just("<b onclick=\"x()\">".to_string()),
+            Just("---".to_string()),
+            Just("\u{feff}".to_string()),
+            Just("[^1]\n\n[^1]: fotnot".to_string()),
+            Just("| a | b |\n|---|---|\n| 1 | 2 |".to_string()),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 24, failure_persistence: None, ..ProptestConfig::default() })]
+
+        #[test]
+        fn build_never_crashes_and_output_verifies(
+            title in "\\PC{1,40}",
+            body in proptest::collection::vec(fragment(), 0..12),
+        ) {
+            let (_tmp, content) = copy_fixture("good", "minimal");
+            let text = format!(
+                "---\ntitle: {}\n---\n{}\n",
+                serde_json::to_string(&title).unwrap(),
+                body.concat()
+            );
+            std::fs::write(content.join("01-somn/01-intro/02-test.md"), text).unwrap();
+            let out = tempfile::tempdir().unwrap();
+            let out = out.path().join("out");
+            let r = build(&content, &out, &["--format", "json"]);
+            prop_assert!(r.code == 0 || r.code == 1, "exit {}: {}", r.code, r.stderr);
+            prop_assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+            for d in r.json_diagnostics() {
+                let code = d["code"].as_str().unwrap();
+                prop_assert!(steg::diagnostic::CODES.iter().any(|c| c.id == code), "{code}");
+            }
+            if r.code == 0 {
+                let bundle = single_bundle(&out);
+                let v = verify(&bundle, &[]);
+                prop_assert_eq!(v.code, 0, "{}{}", v.stdout, v.stderr);
+                let html = std::fs::read_to_string(bundle.join("steg/somn/intro/test.html")).unwrap();
+                prop_assert!(!html.contains("<script"), "{}", html);
+                prop_assert!(!html.contains("onclick"), "{}", html);
+            } else {
+                prop_assert!(!out.exists());
+            }
+        }
+    }
 }

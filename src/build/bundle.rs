@@ -48,7 +48,6 @@ impl BundleOutput {
 /// Renders `moment` into a bundle. Deterministic: the same model gives the same bytes.
 pub fn render(moment: &Moment) -> BundleOutput {
     let mut files = FileSet::default();
-    let mut media: std::collections::BTreeSet<String> = Default::default();
     let mut entries: Vec<m::FileEntry> = Vec::new();
 
     let add_doc = |files: &mut FileSet, path: String, doc: &Document| {
@@ -78,13 +77,11 @@ pub fn render(moment: &Moment) -> BundleOutput {
             let mut steg = Vec::new();
             for s in &a.steg {
                 let html = add_doc(&mut files, layout::steg(&s.address), &s.body);
-                let mut file = |r: &MediaRef| -> String {
-                    let f = moment.media_file(r);
-                    let path = f
+                let file = |r: &MediaRef| -> String {
+                    moment
+                        .media_file(r)
                         .map(|f| layout::media(&f.rel, &f.sha256))
-                        .unwrap_or_default();
-                    media.insert(path.clone());
-                    path
+                        .unwrap_or_default()
                 };
                 let content = match &s.kind {
                     StegKind::Text => m::StegContent::Text,
@@ -95,14 +92,14 @@ pub fn render(moment: &Moment) -> BundleOutput {
                         poster,
                         duration_seconds,
                     } => m::StegContent::Video {
-                        source: media_source(source, &mut file),
+                        source: media_source(source, &file),
                         captions: file(captions),
                         transcript: add_doc(
                             &mut files,
                             layout::transcript(&s.address),
                             &transcript.document,
                         ),
-                        poster: poster.as_ref().map(&mut file),
+                        poster: poster.as_ref().map(file),
                         duration_seconds: *duration_seconds,
                     },
                     StegKind::Audio {
@@ -110,7 +107,7 @@ pub fn render(moment: &Moment) -> BundleOutput {
                         transcript,
                         duration_seconds,
                     } => m::StegContent::Audio {
-                        source: media_source(source, &mut file),
+                        source: media_source(source, &file),
                         transcript: add_doc(
                             &mut files,
                             layout::transcript(&s.address),
@@ -163,20 +160,15 @@ pub fn render(moment: &Moment) -> BundleOutput {
         });
     }
 
-    // Media named by documents were reserved above with empty content; fill in every
-    // media file from the model, which knows each one's source path and hash.
-    for f in &moment.media {
-        let path = layout::media(&f.rel, &f.sha256);
-        if media.contains(&path) || files.files.contains_key(&path) {
-            files.files.insert(
-                path,
-                Content::Copy {
-                    from: f.path.clone(),
-                    sha256: f.sha256.clone(),
-                    size: f.size,
-                },
-            );
-        }
+    for f in moment.used_media() {
+        files.files.insert(
+            layout::media(&f.rel, &f.sha256),
+            Content::Copy {
+                from: f.path.clone(),
+                sha256: f.sha256.clone(),
+                size: f.size,
+            },
+        );
     }
 
     for (path, content) in &files.files {
@@ -226,10 +218,7 @@ pub fn render(moment: &Moment) -> BundleOutput {
     }
 }
 
-fn media_source(
-    source: &MediaSource,
-    file: &mut impl FnMut(&MediaRef) -> String,
-) -> m::MediaSource {
+fn media_source(source: &MediaSource, file: &impl Fn(&MediaRef) -> String) -> m::MediaSource {
     match source {
         MediaSource::File(r) => m::MediaSource::File(file(r)),
         MediaSource::Url(u) => m::MediaSource::Url(u.clone()),

@@ -1,11 +1,28 @@
-use super::{Format, counts, human_size, report, status};
+use super::{Format, SiteArgs, counts, human_size, report, status};
 use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
 
-pub fn run(content: &Path, out: &Path, format: Format) -> ExitCode {
+pub fn run(content: &Path, out: &Path, site: &SiteArgs, format: Format) -> ExitCode {
     let started = Instant::now();
-    let result = steg::build::build(content, out);
+    let theme = match site.theme() {
+        Ok(t) => t,
+        Err(problems) => {
+            report(&problems, format);
+            if format == Format::Human {
+                eprintln!(
+                    "error: the theme has errors ({}); nothing was built",
+                    counts(&problems)
+                );
+            }
+            return ExitCode::from(1);
+        }
+    };
+    let options = steg::build::Options {
+        theme: Some(&theme),
+        site: site.options(),
+    };
+    let result = steg::build::build(content, out, &options);
     report(&result.diagnostics, format);
     if !result.ok() {
         let output_failed = result.diagnostics.iter().any(|d| d.code.starts_with("E08"));
@@ -59,6 +76,9 @@ pub fn run(content: &Path, out: &Path, format: Format) -> ExitCode {
                 })
             ),
         }
+    }
+    if let (Some(index), Format::Human) = (&result.site_index, format) {
+        status("Preview", &index.display().to_string());
     }
     if format == Format::Human {
         let warnings = if result.diagnostics.is_empty() {

@@ -39,6 +39,8 @@ enum Command {
         /// Where bundles are written: <out>/<moment>/<version>/
         #[arg(long, short, default_value = "dist")]
         out: PathBuf,
+        #[command(flatten)]
+        site: SiteArgs,
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
     },
@@ -56,6 +58,45 @@ enum Command {
     Schema,
 }
 
+/// How the preview site is made.
+#[derive(clap::Args, Clone)]
+struct SiteArgs {
+    /// Theme: a folder name under themes/, or a path to a theme folder
+    /// [default: themes/default, or the built-in theme when there is none]
+    #[arg(long)]
+    theme: Option<String>,
+    /// Write the preview's HTML as rendered, without minifying it
+    #[arg(long)]
+    no_minify: bool,
+}
+
+impl SiteArgs {
+    fn theme(&self) -> Result<steg::site::Theme, Diagnostics> {
+        use std::path::Path;
+        match &self.theme {
+            Some(name) => {
+                let path = Path::new(name);
+                let dir = if path.components().count() > 1 || path.is_absolute() {
+                    path.to_path_buf()
+                } else {
+                    Path::new("themes").join(name)
+                };
+                steg::site::Theme::load(&dir)
+            }
+            None if Path::new("themes/default/templates").is_dir() => {
+                steg::site::Theme::load(Path::new("themes/default"))
+            }
+            None => Ok(steg::site::Theme::builtin()),
+        }
+    }
+
+    fn options(&self) -> steg::site::Options {
+        steg::site::Options {
+            minify: !self.no_minify,
+        }
+    }
+}
+
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Format {
     /// Readable text, with the source line of each problem
@@ -70,8 +111,9 @@ pub fn run() -> ExitCode {
         Command::Build {
             content,
             out,
+            site,
             format,
-        } => build::run(&content, &out, format),
+        } => build::run(&content, &out, &site, format),
         Command::Verify { bundle, format } => verify::run(&bundle, format),
         Command::Schema => {
             let schema = steg::bundle::manifest::json_schema();

@@ -3,7 +3,7 @@
 //! A code is stable once released: tools and editors' notes refer to it. Codes starting with
 //! `E` are errors, `W` warnings. `E01xx` files and folders, `E02xx` front matter, `E03xx` ids
 //! and versions, `E04xx` steg types, `E05xx` forms, `E06xx` media and links, `E07xx` the moment,
-//! `E08xx` output, `B0xxx` the bundle loader.
+//! `E08xx` output, `E09xx` themes, `B0xxx` the bundle loader.
 
 use super::Severity;
 
@@ -80,6 +80,8 @@ codes! {
     E0706 = "two moments share an id";
     E0801 = "the output could not be written";
     E0802 = "the output folder is inside the content";
+    E0901 = "a theme template has an error";
+    E0902 = "a theme is incomplete or cannot be read";
     B0001 = "the bundle could not be read";
     B0002 = "the manifest is not valid";
     B0003 = "the bundle's format version is not supported";

@@ -123,6 +123,19 @@ pub fn load_with(root: &Path, cache: &mut Cache) -> LoadResult {
 
     let mut seen: HashMap<String, PathBuf> = HashMap::new();
     for m in &moments {
+        if m.id == crate::build::SITE_DIR {
+            diagnostics.push(
+                Diagnostic::new(
+                    E0301,
+                    format!(
+                        "`{}` cannot be a program's id: the preview site uses that name",
+                        m.id
+                    ),
+                )
+                .in_file(&m.source)
+                .hint("set another `id:` in moment.md, or rename the folder"),
+            );
+        }
         if let Some(first) = seen.insert(m.id.clone(), m.source.clone()) {
             diagnostics.push(
                 Diagnostic::new(E0706, format!("two programs have the id `{}`", m.id))
@@ -225,7 +238,10 @@ impl<T> Parsed<T> {
     }
 }
 
-fn parse_file<T: DeserializeOwned>(file: &Path, moment_dir: &Path) -> Result<Parsed<T>, Diagnostic> {
+fn parse_file<T: DeserializeOwned>(
+    file: &Path,
+    moment_dir: &Path,
+) -> Result<Parsed<T>, Diagnostic> {
     let text = source::read_text(file)?;
     let split = frontmatter::split(&text, file)?;
     let front = frontmatter::parse::<T>(&split, file)?;
@@ -263,9 +279,16 @@ pub(super) struct Ctx<'a> {
 }
 
 type ParsedSteg = (String, String, Arc<Result<Parsed<StegFront>, Diagnostic>>);
-type ParsedAvsnitt = (String, Arc<Result<Parsed<AvsnittFront>, Diagnostic>>, Vec<ParsedSteg>);
+type ParsedAvsnitt = (
+    String,
+    Arc<Result<Parsed<AvsnittFront>, Diagnostic>>,
+    Vec<ParsedSteg>,
+);
 
-fn load_moment(src: &MomentSource, cache: &Cache) -> (Option<Moment>, Diagnostics, Vec<(PathBuf, StegEntry)>) {
+fn load_moment(
+    src: &MomentSource,
+    cache: &Cache,
+) -> (Option<Moment>, Diagnostics, Vec<(PathBuf, StegEntry)>) {
     let mut d = Diagnostics::new();
     let moment = cache.parsed::<MomentFront>(&src.file, &src.dir);
     let mut media = Vec::new();
@@ -273,7 +296,10 @@ fn load_moment(src: &MomentSource, cache: &Cache) -> (Option<Moment>, Diagnostic
         match cache.media.get(path) {
             Some(Ok(m)) => media.push(m.clone()),
             Some(Err(e)) => d.push(e.clone()),
-            None => match hash_media(&rel_string(path.strip_prefix(&src.dir).unwrap_or(path)), path) {
+            None => match hash_media(
+                &rel_string(path.strip_prefix(&src.dir).unwrap_or(path)),
+                path,
+            ) {
                 Ok(m) => media.push(m),
                 Err(e) => d.push(e),
             },
@@ -321,7 +347,10 @@ fn load_moment(src: &MomentSource, cache: &Cache) -> (Option<Moment>, Diagnostic
             };
             let avsnitt_id = settle_id(afront.front.id.as_ref(), &a.name, afront, &mut d);
             avsnitt_ids.add(&avsnitt_id, &afront.file, &mut d);
-            documents.insert(rel_of(&afront.file), layout::avsnitt_intro(&modul_id, &avsnitt_id));
+            documents.insert(
+                rel_of(&afront.file),
+                layout::avsnitt_intro(&modul_id, &avsnitt_id),
+            );
             if a.steg.is_empty() {
                 d.push(
                     Diagnostic::new(E0109, format!("the avsnitt `{modul_id}/{avsnitt_id}` has no steg"))
@@ -390,7 +419,15 @@ fn load_moment(src: &MomentSource, cache: &Cache) -> (Option<Moment>, Diagnostic
     let built: Vec<_> = tree
         .into_par_iter()
         .map(|(modul_id, parsed, avsnitt)| {
-            build_modul(modul_id, &parsed, avsnitt, &moment_groups, &ctx, cache, links_key)
+            build_modul(
+                modul_id,
+                &parsed,
+                avsnitt,
+                &moment_groups,
+                &ctx,
+                cache,
+                links_key,
+            )
         })
         .collect();
     let mut moduler = Vec::new();
@@ -575,7 +612,12 @@ impl Siblings {
     }
 }
 
-pub(super) fn render_body<T>(p: &Parsed<T>, output: &str, ctx: &Ctx<'_>, d: &mut Diagnostics) -> Document {
+pub(super) fn render_body<T>(
+    p: &Parsed<T>,
+    output: &str,
+    ctx: &Ctx<'_>,
+    d: &mut Diagnostics,
+) -> Document {
     let src = markdown::Source {
         file: &p.file,
         text: &p.text,
@@ -587,4 +629,3 @@ pub(super) fn render_body<T>(p: &Parsed<T>, output: &str, ctx: &Ctx<'_>, d: &mut
     d.extend(problems);
     doc
 }
-

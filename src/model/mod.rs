@@ -205,6 +205,57 @@ impl Moment {
         })
     }
 
+    /// Every document of the moment: welcome text, introductions, steg bodies, transcripts.
+    pub fn documents(&self) -> impl Iterator<Item = &Document> {
+        let intros = self.moduler.iter().flat_map(|m| {
+            m.intro
+                .iter()
+                .chain(m.avsnitt.iter().flat_map(|a| a.intro.iter()))
+        });
+        let steg = self.steg().flat_map(|(_, _, s)| {
+            let transcript = match &s.kind {
+                StegKind::Video { transcript, .. } | StegKind::Audio { transcript, .. } => {
+                    Some(&transcript.document)
+                }
+                _ => None,
+            };
+            std::iter::once(&s.body).chain(transcript)
+        });
+        std::iter::once(&self.welcome).chain(intros).chain(steg)
+    }
+
+    /// The media files the program uses (by a steg's fields or a link in a text), in path
+    /// order. Files in the folder that nothing uses are left out of every output.
+    pub fn used_media(&self) -> Vec<&MediaFile> {
+        let mut used: std::collections::HashSet<String> = self
+            .documents()
+            .flat_map(|d| d.media.iter().cloned())
+            .collect();
+        for (_, _, s) in self.steg() {
+            // A transcript ships rendered, as HTML; its Markdown source is not copied.
+            let transcript = match &s.kind {
+                StegKind::Video { transcript, .. } | StegKind::Audio { transcript, .. } => {
+                    Some(&transcript.file)
+                }
+                _ => None,
+            };
+            for r in s
+                .kind
+                .media_refs()
+                .into_iter()
+                .filter(|r| Some(*r) != transcript)
+            {
+                if let Some(f) = self.media_file(r) {
+                    used.insert(layout::media(&f.rel, &f.sha256));
+                }
+            }
+        }
+        self.media
+            .iter()
+            .filter(|f| used.contains(&layout::media(&f.rel, &f.sha256)))
+            .collect()
+    }
+
     pub fn media_file(&self, r: &MediaRef) -> Option<&MediaFile> {
         self.media
             .binary_search_by(|m| m.rel.as_str().cmp(&r.0))

@@ -114,7 +114,12 @@ pub(super) fn build_moment_head(
     moment
 }
 
-pub(super) fn check_flags(moment: &Moment, p: &Parsed<MomentFront>, moduler: &[Modul], d: &mut Diagnostics) {
+pub(super) fn check_flags(
+    moment: &Moment,
+    p: &Parsed<MomentFront>,
+    moduler: &[Modul],
+    d: &mut Diagnostics,
+) {
     let mut seen = HashMap::new();
     for (flag, front) in moment.flags.iter().zip(&p.front.flags) {
         let at = p.at(&front.id);

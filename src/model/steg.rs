@@ -623,4 +623,3 @@ impl StegCheck<'_> {
             .collect()
     }
 }
-

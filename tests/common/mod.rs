@@ -77,7 +77,10 @@ impl Run {
 pub fn run(cmd: &mut assert_cmd::Command) -> Run {
     let out = cmd.output().expect("steg runs");
     Run {
-        code: out.status.code().expect("steg exits with a code, not a signal"),
+        code: out
+            .status
+            .code()
+            .expect("steg exits with a code, not a signal"),
         stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
         stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
     }
@@ -186,7 +189,7 @@ pub fn build_good(name: &str) -> (tempfile::TempDir, PathBuf) {
     (tmp, bundle)
 }
 
-/// The one `<out>/<moment>/<version>/` folder of a build.
+/// The one `<out>/<moment>/<version>/` folder of a build (a folder holding a bundle.json).
 pub fn single_bundle(out: &Path) -> PathBuf {
     let mut found = Vec::new();
     for moment in std::fs::read_dir(out).expect("read out") {
@@ -195,9 +198,17 @@ pub fn single_bundle(out: &Path) -> PathBuf {
             continue;
         }
         for version in std::fs::read_dir(&moment).expect("read moment") {
-            found.push(version.expect("entry").path());
+            let version = version.expect("entry").path();
+            if version.join("bundle.json").is_file() {
+                found.push(version);
+            }
         }
     }
-    assert_eq!(found.len(), 1, "expected one bundle in {}: {found:?}", out.display());
+    assert_eq!(
+        found.len(),
+        1,
+        "expected one bundle in {}: {found:?}",
+        out.display()
+    );
     found.pop().unwrap()
 }
