@@ -20,6 +20,8 @@ pub mod build;
 pub mod markdown;
 #[cfg(feature = "compiler")]
 pub mod model;
+#[cfg(feature = "serve")]
+pub mod serve;
 #[cfg(feature = "compiler")]
 pub mod site;
 #[cfg(feature = "compiler")]

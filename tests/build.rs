@@ -1064,3 +1064,91 @@ mod any_text {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Hostile or unlucky input
+
+#[test]
+fn alias_bomb_and_deep_nesting_are_refused_quickly() {
+    let (_tmp, content) = copy_fixture("good", "minimal");
+    let mut items = vec![format!("&a0 [{}]", vec!["\"lol\""; 10].join(","))];
+    for i in 1..9 {
+        items.push(format!(
+            "&a{i} [{}]",
+            vec![format!("*a{}", i - 1); 10].join(",")
+        ));
+    }
+    std::fs::write(
+        content.join("01-somn/01-intro/02-bomb.md"),
+        format!(
+            "---\ntitle: x\ntype: form\nquestions: [{}]\n---\nText.\n",
+            items.join(", ")
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        content.join("01-somn/01-intro/03-deep.md"),
+        format!(
+            "---\ntitle: x\naudience: {}{}\n---\nText.\n",
+            "[".repeat(500),
+            "]".repeat(500)
+        ),
+    )
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let r = run(steg()
+        .timeout(std::time::Duration::from_secs(30))
+        .args(["build", "--format", "json", "--out"])
+        .arg(out.path().join("out"))
+        .arg(&content));
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    let files: BTreeSet<String> = r
+        .json_diagnostics()
+        .iter()
+        .map(|d| {
+            d["file"]
+                .as_str()
+                .unwrap()
+                .rsplit('/')
+                .next()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        files,
+        BTreeSet::from(["02-bomb.md".to_string(), "03-deep.md".to_string()])
+    );
+}
+
+#[test]
+fn preview_is_not_a_program_id() {
+    let (_tmp, content) = copy_fixture("good", "minimal");
+    let path = content.join("moment.md");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, text.replacen("---\n", "---\nid: preview\n", 1)).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let r = build(&content, out.path().join("out"), &["--format", "json"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert_eq!(r.json_codes(), BTreeSet::from(["E0301".to_string()]));
+}
+
+#[test]
+fn ids_from_file_names_fold_swedish_letters() {
+    let (_tmp, content) = copy_fixture("good", "minimal");
+    std::fs::write(
+        content.join("01-somn/01-intro/02-Sömndagbok för Åsa.md"),
+        "---\ntitle: Sömndagbok\n---\nSkriv varje morgon.\n",
+    )
+    .unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let r = build(&content, &out, &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let bundle = single_bundle(&out);
+    assert!(
+        bundle
+            .join("steg/somn/intro/somndagbok-for-asa.html")
+            .is_file()
+    );
+}

@@ -54,6 +54,24 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
     },
+    /// Preview the program in a browser, rebuilding and reloading on every save
+    #[command(
+        after_help = "Examples:\n  steg serve\n  steg serve content/plus-ung --port 4000 --open"
+    )]
+    Serve {
+        /// The content folder, or one program's folder
+        #[arg(default_value = "content")]
+        content: PathBuf,
+        /// Port on 127.0.0.1 (0 picks a free one)
+        #[arg(long, short, default_value_t = 4000)]
+        port: u16,
+        /// Open the preview in the default browser
+        #[arg(long)]
+        open: bool,
+        /// Theme: a folder name under themes/, or a path to a theme folder
+        #[arg(long)]
+        theme: Option<String>,
+    },
     /// Print the JSON Schema of bundle.json
     Schema,
 }
@@ -71,21 +89,25 @@ struct SiteArgs {
 }
 
 impl SiteArgs {
-    fn theme(&self) -> Result<steg::site::Theme, Diagnostics> {
+    /// The theme's folder; `None` means the built-in theme.
+    fn theme_dir(&self) -> Option<PathBuf> {
         use std::path::Path;
         match &self.theme {
             Some(name) => {
                 let path = Path::new(name);
-                let dir = if path.components().count() > 1 || path.is_absolute() {
+                Some(if path.components().count() > 1 || path.is_absolute() {
                     path.to_path_buf()
                 } else {
                     Path::new("themes").join(name)
-                };
-                steg::site::Theme::load(&dir)
+                })
             }
-            None if Path::new("themes/default/templates").is_dir() => {
-                steg::site::Theme::load(Path::new("themes/default"))
-            }
+            None => Some(PathBuf::from("themes/default")).filter(|p| p.join("templates").is_dir()),
+        }
+    }
+
+    fn theme(&self) -> Result<steg::site::Theme, Diagnostics> {
+        match self.theme_dir() {
+            Some(dir) => steg::site::Theme::load(&dir),
             None => Ok(steg::site::Theme::builtin()),
         }
     }
@@ -115,6 +137,31 @@ pub fn run() -> ExitCode {
             format,
         } => build::run(&content, &out, &site, format),
         Command::Verify { bundle, format } => verify::run(&bundle, format),
+        Command::Serve {
+            content,
+            port,
+            open,
+            theme,
+        } => {
+            let site = SiteArgs {
+                theme,
+                no_minify: true,
+            };
+            let options = steg::serve::Options {
+                theme_dir: site.theme_dir(),
+                content,
+                port,
+                open,
+                style: style(),
+            };
+            match steg::serve::run(options) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(message) => {
+                    eprintln!("error: {message}");
+                    ExitCode::from(3)
+                }
+            }
+        }
         Command::Schema => {
             let schema = steg::bundle::manifest::json_schema();
             println!(

@@ -218,7 +218,8 @@ fn rewrite<'e>(
     }
 }
 
-fn percent_decode(s: &str) -> String {
+/// Decodes `%XX` escapes in a URL path; invalid UTF-8 leaves the text as it was.
+pub fn percent_decode(s: &str) -> String {
     if !s.contains('%') {
         return s.to_string();
     }

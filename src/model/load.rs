@@ -367,6 +367,10 @@ fn load_moment(
                     Ok(f) => f,
                     Err(e) => {
                         d.push(e.clone());
+                        // Keep the file's place in the link map, so that other steg linking
+                        // to it are not reported, nor rendered again once it is fixed.
+                        let address = format!("{modul_id}/{avsnitt_id}/{}", slugify(&s.name));
+                        documents.insert(rel_of(&s.file), layout::steg(&address));
                         continue;
                     }
                 };
