@@ -1071,7 +1071,7 @@ mod any_text {
 #[test]
 fn alias_bomb_and_deep_nesting_are_refused_quickly() {
     let (_tmp, content) = copy_fixture("good", "minimal");
-    let mut items = vec![format!("&a0 [{}]", vec!["\"lol\""; 10].join(","))];
+    let mut items = vec![format!("&a0 [{}]", ["\"lol\""; 10].join(","))];
     for i in 1..9 {
         items.push(format!(
             "&a{i} [{}]",

@@ -1,0 +1,666 @@
+// Browser tests of a steg preview site.
+//
+//   node tests/browser/run.mjs SITE_DIR
+//
+// SITE_DIR is the `preview/` folder that `steg build` writes. It is served by a small static
+// HTTP server on 127.0.0.1 (a free port) and opened in Debian's Chromium (/usr/bin/chromium,
+// headless) through playwright-core. The checks: walking a modul with "Nästa", a video steg
+// (captions and transcript), a form steg (required answers, saving, restoring), axe-core
+// (WCAG 2.1 A and AA) on the main kinds of page, console errors and failed requests on every
+// page opened, and no horizontal scroll on a phone-sized screen.
+//
+// Each check prints `ok` or `FAIL` with what went wrong; the last line is
+// `browser: N passed, M failed` (read by CI). The exit code is 0 only when nothing failed.
+// Run by `tests/browser.rs` when STEG_BROWSER_TESTS=1 (`bash .ci/run` sets it).
+
+import http from "node:http";
+import fs from "node:fs";
+import path from "node:path";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const CHROMIUM = process.env.STEG_CHROMIUM || "/usr/bin/chromium";
+const LAUNCH_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+];
+const AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
+const MOBILE = { width: 390, height: 844 };
+const TIMEOUT_MS = 15_000;
+const MAX_STEG_IN_MODUL = 500; // a "Nästa" loop guard
+
+// ---------------------------------------------------------------------------------------------
+// Arguments and prerequisites
+
+function die(message) {
+  console.error(`browser tests: ${message}`);
+  console.log("browser: 0 passed, 1 failed");
+  process.exit(2);
+}
+
+const siteArg = process.argv[2];
+if (!siteArg) {
+  die("usage: node tests/browser/run.mjs SITE_DIR (the preview/ folder written by `steg build`)");
+}
+const SITE = path.resolve(siteArg);
+if (!fs.existsSync(path.join(SITE, "index.html"))) {
+  die(`${SITE} has no index.html: give the preview/ folder written by \`steg build\``);
+}
+if (!fs.existsSync(CHROMIUM)) {
+  die(`${CHROMIUM} not found: install it with \`apt-get update && apt-get install -y chromium\``);
+}
+
+const require = createRequire(import.meta.url);
+let chromium, AXE_SOURCE;
+try {
+  ({ chromium } = require("playwright-core"));
+  AXE_SOURCE = fs.readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+} catch (e) {
+  die(
+    `playwright-core or axe-core is missing (${e.code || e.message}): ` +
+      `run \`npm ci --prefix ${path.relative(process.cwd(), HERE) || "."}\``,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// A static file server
+
+const TYPES = {
+  ".html": "text/html; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".mjs": "text/javascript; charset=utf-8",
+  ".json": "application/json; charset=utf-8",
+  ".vtt": "text/vtt; charset=utf-8",
+  ".txt": "text/plain; charset=utf-8",
+  ".webm": "video/webm",
+  ".mp4": "video/mp4",
+  ".ogv": "video/ogg",
+  ".mp3": "audio/mpeg",
+  ".m4a": "audio/mp4",
+  ".oga": "audio/ogg",
+  ".ogg": "audio/ogg",
+  ".opus": "audio/ogg",
+  ".wav": "audio/wav",
+  ".png": "image/png",
+  ".jpg": "image/jpeg",
+  ".jpeg": "image/jpeg",
+  ".gif": "image/gif",
+  ".webp": "image/webp",
+  ".avif": "image/avif",
+  ".svg": "image/svg+xml",
+  ".ico": "image/x-icon",
+  ".woff": "font/woff",
+  ".woff2": "font/woff2",
+  ".pdf": "application/pdf",
+};
+
+function contentType(file) {
+  return TYPES[path.extname(file).toLowerCase()] || "application/octet-stream";
+}
+
+/** The file a URL path names inside SITE, or null (outside SITE, or not a file). */
+function fileFor(urlPath) {
+  let rel;
+  try {
+    rel = decodeURIComponent(urlPath.split("?")[0].split("#")[0]);
+  } catch {
+    return null;
+  }
+  let file = path.resolve(SITE, "." + path.posix.normalize("/" + rel));
+  if (file !== SITE && !file.startsWith(SITE + path.sep)) return null;
+  try {
+    if (fs.statSync(file).isDirectory()) file = path.join(file, "index.html");
+    return fs.statSync(file).isFile() ? file : null;
+  } catch {
+    return null;
+  }
+}
+
+function serve(req, res) {
+  if (req.method !== "GET" && req.method !== "HEAD") {
+    res.writeHead(405, { Allow: "GET, HEAD" }).end();
+    return;
+  }
+  const file = fileFor(new URL(req.url, "http://x").pathname);
+  if (!file) {
+    res.writeHead(404, { "Content-Type": "text/plain; charset=utf-8" }).end("not found\n");
+    return;
+  }
+  const size = fs.statSync(file).size;
+  const headers = {
+    "Content-Type": contentType(file),
+    "Accept-Ranges": "bytes",
+    "Cache-Control": "no-store",
+  };
+  // Media elements ask for byte ranges; answer the single-range form.
+  const range = /^bytes=(\d*)-(\d*)$/.exec(req.headers.range || "");
+  let start = 0;
+  let end = size - 1;
+  let status = 200;
+  if (range && (range[1] || range[2])) {
+    if (range[1]) {
+      start = Number(range[1]);
+      end = range[2] ? Math.min(Number(range[2]), size - 1) : size - 1;
+    } else {
+      start = Math.max(0, size - Number(range[2]));
+    }
+    if (start > end || start >= size) {
+      res.writeHead(416, { "Content-Range": `bytes */${size}` }).end();
+      return;
+    }
+    status = 206;
+    headers["Content-Range"] = `bytes ${start}-${end}/${size}`;
+  }
+  headers["Content-Length"] = size === 0 ? 0 : end - start + 1;
+  res.writeHead(status, headers);
+  if (req.method === "HEAD" || size === 0) {
+    res.end();
+    return;
+  }
+  fs.createReadStream(file, { start, end })
+    .on("error", () => res.destroy())
+    .pipe(res);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Results
+
+let passed = 0;
+let failed = 0;
+
+class CheckFailed extends Error {}
+
+function assert(condition, message) {
+  if (!condition) throw new CheckFailed(message);
+}
+
+/** Runs one named check; a thrown error fails it with its message. Returns its value. */
+async function check(name, fn) {
+  try {
+    const detail = await fn();
+    passed++;
+    console.log(`ok    ${name}${detail && typeof detail === "string" ? `: ${detail}` : ""}`);
+    return detail;
+  } catch (e) {
+    failed++;
+    const message = e instanceof CheckFailed ? e.message : e.stack || String(e);
+    console.log(`FAIL  ${name}\n${indent(message)}`);
+    return undefined;
+  }
+}
+
+function indent(text) {
+  return String(text)
+    .split("\n")
+    .map((l) => `      ${l}`)
+    .join("\n");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Browser helpers
+
+let BASE; // http://127.0.0.1:PORT/
+let browser;
+
+/** Every page opened, by path, with the console errors and failed requests seen on it. */
+const pagesSeen = new Map();
+/** Every same-origin link found on an opened page: href -> the page it was found on. */
+const linksSeen = new Map();
+
+function rel(url) {
+  return url.startsWith(BASE) ? url.slice(BASE.length) : url;
+}
+
+function sameOrigin(url) {
+  return url.startsWith(BASE);
+}
+
+function record(pageUrl) {
+  const key = rel(pageUrl.split("#")[0]);
+  if (!pagesSeen.has(key)) pagesSeen.set(key, { problems: [] });
+  return pagesSeen.get(key);
+}
+
+/** A fresh browser context (its own localStorage) whose pages report problems. */
+async function newContext(options = {}) {
+  const context = await browser.newContext({ locale: "sv-SE", ...options });
+  context.setDefaultTimeout(TIMEOUT_MS);
+  context.setDefaultNavigationTimeout(TIMEOUT_MS);
+  context.on("page", watch);
+  return context;
+}
+
+function watch(page) {
+  const problem = (text) => record(page.url()).problems.push(text);
+  page.on("console", (msg) => {
+    if (msg.type() === "error") {
+      const loc = msg.location();
+      problem(`console error: ${msg.text()}${loc && loc.url ? ` (${rel(loc.url)}:${loc.lineNumber})` : ""}`);
+    }
+  });
+  page.on("pageerror", (err) => problem(`uncaught exception: ${err.message}`));
+  page.on("requestfailed", (req) => {
+    if (!sameOrigin(req.url())) return;
+    const reason = req.failure() ? req.failure().errorText : "failed";
+    // A media download cut short because the page was left is not a fault of the site.
+    if (reason === "net::ERR_ABORTED" && req.resourceType() === "media") return;
+    problem(`request failed: ${req.method()} ${rel(req.url())} (${reason})`);
+  });
+  page.on("response", (res) => {
+    if (sameOrigin(res.url()) && res.status() >= 400) {
+      problem(`HTTP ${res.status()} for ${rel(res.url())} (${res.request().resourceType()})`);
+    }
+  });
+  page.on("load", () => collectLinks(page).catch(() => {}));
+}
+
+async function collectLinks(page) {
+  const from = rel(page.url());
+  record(page.url());
+  const hrefs = await page.evaluate(() =>
+    Array.from(document.querySelectorAll("a[href], link[href], [src]"), (el) => el.href || el.src),
+  );
+  for (const href of hrefs) {
+    if (typeof href === "string" && sameOrigin(href)) {
+      const clean = href.split("#")[0];
+      if (!linksSeen.has(clean)) linksSeen.set(clean, from);
+    }
+  }
+}
+
+async function open(context, relPath) {
+  const page = await context.newPage();
+  const res = await page.goto(BASE + relPath, { waitUntil: "load" });
+  assert(res && res.ok(), `${relPath} answered ${res ? res.status() : "nothing"}`);
+  return page;
+}
+
+/** Clicks a link and waits until the page it names has loaded. */
+async function follow(page, locator) {
+  const href = await locator.evaluate((a) => a.href);
+  await Promise.all([page.waitForURL(href, { waitUntil: "load" }), locator.click()]);
+  return href;
+}
+
+/** The steg links of the modul page shown, in order, each with its tag (Text, Film, …). */
+async function stegOfModul(page) {
+  return page.$$eval("main .steg-list li", (items) =>
+    items.map((li) => ({
+      url: li.querySelector("a").href,
+      title: li.querySelector("a").textContent.trim(),
+      tag: (li.querySelector(".tag") || { textContent: "" }).textContent.trim(),
+    })),
+  );
+}
+
+async function fetchText(url) {
+  const res = await fetch(url);
+  return { status: res.status, type: res.headers.get("content-type") || "", body: await res.text() };
+}
+
+async function axeCheck(context, name, relPath) {
+  await check(`axe (WCAG 2.1 A/AA): ${name} (${relPath})`, async () => {
+    const page = await open(context, relPath);
+    // Closed <details> (transcripts, modul lists) are opened so their content is checked too.
+    await page.evaluate(() => document.querySelectorAll("details").forEach((d) => (d.open = true)));
+    await page.addScriptTag({ content: AXE_SOURCE });
+    const result = await page.evaluate(
+      (tags) => window.axe.run(document, { runOnly: { type: "tag", values: tags } }),
+      AXE_TAGS,
+    );
+    await page.close();
+    const v = result.violations;
+    const nodes = v.reduce((n, x) => n + x.nodes.length, 0);
+    axeFigures.push({
+      name,
+      relPath,
+      violations: v.length,
+      nodes,
+      passes: result.passes.length,
+      incomplete: result.incomplete.length,
+    });
+    assert(
+      v.length === 0,
+      `${v.length} violation(s) on ${nodes} node(s):\n` +
+        v
+          .map(
+            (x) =>
+              `${x.id} [${x.impact}] ${x.help} (${x.helpUrl})\n` +
+              x.nodes.map((n) => `  - ${n.target.join(" ")}: ${n.failureSummary.split("\n").join(" ")}`).join("\n"),
+          )
+          .join("\n"),
+    );
+    return `0 violations, ${result.passes.length} rules passed, ${result.incomplete.length} need review`;
+  });
+}
+const axeFigures = [];
+
+// ---------------------------------------------------------------------------------------------
+// The checks
+
+async function main() {
+  const server = http.createServer(serve);
+  await new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", resolve);
+  });
+  BASE = `http://127.0.0.1:${server.address().port}/`;
+  console.log(`serving ${SITE} at ${BASE}`);
+
+  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: LAUNCH_ARGS });
+  console.log(`browser: Chromium ${browser.version()}, axe-core ${require("axe-core/package.json").version}`);
+
+  try {
+    await runChecks();
+  } finally {
+    await browser.close();
+    server.close();
+  }
+}
+
+async function runChecks() {
+  const ctx = await newContext();
+
+  // Found by the navigation check and used by the others.
+  const found = { startPage: "plus-ung/index.html", modul: null, steg: [], text: null, video: null, form: null };
+
+  // 1. Walk the first modul with "Nästa".
+  await check("navigation: start page → first modul → every steg by «Nästa»", async () => {
+    const page = await open(ctx, found.startPage);
+    const firstModul = page.locator("main .cards a").first();
+    assert((await firstModul.count()) === 1, "the start page lists no modul (main .cards a)");
+    const modulUrl = await follow(page, firstModul);
+    found.modul = rel(modulUrl);
+    const steg = await stegOfModul(page);
+    found.steg = steg;
+    assert(steg.length > 0, `the modul page ${found.modul} lists no steg (main .steg-list li)`);
+    const expected = steg.map((s) => s.url);
+
+    const firstSteg = page.locator("main .steg-list a").first();
+    await follow(page, firstSteg);
+    const visited = [];
+    for (;;) {
+      const here = page.url().split("#")[0];
+      visited.push(here);
+      assert(visited.length <= MAX_STEG_IN_MODUL, `more than ${MAX_STEG_IN_MODUL} steg: «Nästa» loops`);
+      const where = rel(here);
+      const h1 = await page.locator("main h1").first().textContent().catch(() => null);
+      assert(h1 && h1.trim(), `${where} has no <h1> with text in <main>`);
+      const crumbs = page.locator('main nav.crumbs, main nav[aria-label="Du är här"]');
+      assert((await crumbs.count()) === 1, `${where} has no breadcrumb (nav.crumbs)`);
+      const crumbLinks = await crumbs.locator("a").evaluateAll((as) => as.map((a) => a.href));
+      assert(crumbLinks.includes(modulUrl), `${where}: the breadcrumb does not link to the modul page ${found.modul}`);
+      const current = await crumbs.locator('[aria-current="page"]').count();
+      assert(current === 1, `${where}: the breadcrumb marks ${current} items aria-current="page" (expected 1)`);
+
+      const next = page.locator('a[rel="next"]');
+      const n = await next.count();
+      assert(n <= 1, `${where} has ${n} rel=next links`);
+      if (n === 0) break;
+      const nextHref = await next.evaluate((a) => a.href);
+      assert(/Nästa/.test(await next.textContent()), `${where}: the rel=next link does not say «Nästa»`);
+      if (!expected.includes(nextHref.split("#")[0])) {
+        // The next link leaves the modul: the walk ends here.
+        break;
+      }
+      await follow(page, next);
+    }
+    await page.close();
+
+    const shown = (list) => list.map((u, i) => `${i + 1}. ${rel(u)}`).join("\n");
+    assert(
+      visited.length === expected.length,
+      `«Nästa» went through ${visited.length} steg, the modul page lists ${expected.length}.\n` +
+        `visited:\n${shown(visited)}\nlisted:\n${shown(expected)}`,
+    );
+    const firstDiff = visited.findIndex((u, i) => u !== expected[i]);
+    assert(
+      firstDiff === -1,
+      `steg ${firstDiff + 1} reached by «Nästa» is ${rel(visited[firstDiff])}, ` +
+        `the modul page lists ${rel(expected[firstDiff])} there`,
+    );
+    return `${found.modul}: ${visited.length} steg visited, ${expected.length} listed`;
+  });
+
+  // The pages the other checks use: found by their tags on the modul page.
+  const byTag = (tag) => found.steg.find((s) => s.tag === tag);
+  found.text = byTag("Text") && rel(byTag("Text").url);
+  found.video = byTag("Film") && rel(byTag("Film").url);
+  found.form = byTag("Formulär") && rel(byTag("Formulär").url);
+  found.exercise = byTag("Uppgift") && rel(byTag("Uppgift").url);
+  found.modul = found.modul || "plus-ung/modul/somn.html";
+  found.text = found.text || "plus-ung/steg/somn/varfor-sover-vi/valkommen.html";
+  found.video = found.video || "plus-ung/steg/somn/varfor-sover-vi/film-kroppens-klocka.html";
+  found.form = found.form || "plus-ung/steg/somn/varfor-sover-vi/din-somn-just-nu.html";
+
+  // 2. A video steg: captions served and a transcript.
+  await check(`video steg: captions (WebVTT, sv) and transcript (${found.video})`, async () => {
+    const page = await open(ctx, found.video);
+    const video = page.locator("main video");
+    assert((await video.count()) === 1, `expected one <video> in <main>, found ${await video.count()}`);
+    const track = video.locator('track[kind="captions"][srclang="sv"]');
+    assert((await track.count()) === 1, 'the <video> has no <track kind="captions" srclang="sv">');
+    const trackUrl = await track.evaluate((t) => t.src);
+    assert(trackUrl, "the captions track has no src");
+    const vtt = await fetchText(trackUrl);
+    assert(vtt.status === 200, `captions ${rel(trackUrl)} answered HTTP ${vtt.status}`);
+    assert(/^text\/vtt/.test(vtt.type), `captions served as ${vtt.type}, expected text/vtt`);
+    assert(vtt.body.replace(/^\uFEFF/, "").startsWith("WEBVTT"), `captions ${rel(trackUrl)} do not start with WEBVTT`);
+    // The browser itself loads and parses the default track.
+    const cues = await page
+      .waitForFunction(
+        () => {
+          const t = document.querySelector('video track[kind="captions"]');
+          if (!t || t.readyState === 3) return -1; // 3 = ERROR
+          return t.readyState === 2 ? t.track.cues.length : false; // 2 = LOADED
+        },
+        null,
+        { timeout: TIMEOUT_MS },
+      )
+      .then((h) => h.jsonValue())
+      .catch(() => "timeout");
+    assert(cues !== -1, "the browser could not load the captions track (readyState ERROR)");
+    assert(cues !== "timeout", "the browser did not load the captions track in time");
+    assert(cues > 0, "the browser parsed no cues from the captions track");
+
+    const sources = await video.evaluate((v) =>
+      [v.src, ...Array.from(v.querySelectorAll("source"), (s) => s.src)].filter(Boolean),
+    );
+    assert(sources.length > 0, "the <video> has no source");
+    for (const src of sources) {
+      const res = await fetch(src, { headers: { Range: "bytes=0-0" } });
+      await res.arrayBuffer();
+      assert(res.ok, `video ${rel(src)} answered HTTP ${res.status}`);
+      assert(/^video\//.test(res.headers.get("content-type") || ""), `video ${rel(src)} served as ${res.headers.get("content-type")}`);
+    }
+
+    const details = page.locator("main details");
+    assert((await details.count()) >= 1, "no <details> with a transcript");
+    const summary = (await details.first().locator("summary").textContent().catch(() => "")).trim();
+    assert(summary, "the transcript <details> has no <summary>");
+    const text = (await details.first().evaluate((d) => d.textContent.replace(d.querySelector("summary")?.textContent || "", ""))).trim();
+    assert(text.length >= 40, `the transcript is nearly empty (${text.length} characters)`);
+    await page.close();
+    return `${cues} cues in ${rel(trackUrl)}, transcript «${summary}» ${text.length} characters`;
+  });
+
+  // 3. A form steg: required answers, saving and restoring.
+  await check(`form steg: required answers, saving, restoring (${found.form})`, async () => {
+    const context = await newContext();
+    const page = await open(context, found.form);
+    const form = page.locator("main form.steg-form");
+    assert((await form.count()) === 1, "no form.steg-form on the page");
+    const key = await form.getAttribute("data-storage-key");
+    assert(key, "the form has no data-storage-key");
+    const status = form.locator(".status");
+    const submit = form.getByRole("button", { name: "Skicka svar" });
+    assert((await submit.count()) === 1, "no «Skicka svar» button");
+
+    const required = await form.evaluate((f) => f.querySelectorAll("[required], fieldset[data-required]").length);
+    assert(required > 0, "the form has no required field, so the empty-field check means nothing");
+
+    // Empty: the browser stops the submit and nothing is saved.
+    await submit.click();
+    await page.waitForTimeout(200);
+    const invalid = await form.evaluate((f) => {
+      const first = f.querySelector(":invalid:not(fieldset)");
+      return {
+        valid: f.checkValidity(),
+        first: first ? `${first.tagName.toLowerCase()}[name=${first.name}]#${first.id}` : null,
+        focused: !!first && document.activeElement === first,
+      };
+    });
+    assert(invalid.valid === false, "form.checkValidity() is true with every required answer empty");
+    assert(invalid.first, "no element is :invalid with every required answer empty");
+    assert(((await status.textContent()) || "").trim() === "", `the status shows «${await status.textContent()}» after an invalid submit`);
+    assert(
+      (await page.evaluate((k) => localStorage.getItem(k), key)) === null,
+      "answers were saved to localStorage after an invalid submit",
+    );
+    assert(invalid.focused, `the first invalid field ${invalid.first} did not get focus`);
+
+    // Fill every required answer, one by one as a person would.
+    const expected = {};
+    const fields = await form.evaluate((f) => {
+      const out = [];
+      const groups = new Set();
+      f.querySelectorAll("input, textarea").forEach((el) => {
+        const inRequiredSet = el.type === "checkbox" && el.closest("fieldset[data-required]");
+        if (!el.required && !inRequiredSet) return;
+        if (el.type === "radio" || el.type === "checkbox") {
+          if (groups.has(el.name)) return;
+          groups.add(el.name);
+        }
+        out.push({ id: el.id, name: el.name, type: el.type, value: el.value });
+      });
+      return out;
+    });
+    for (const field of fields) {
+      const el = form.locator(`[id="${field.id}"]`);
+      if (field.type === "radio" || field.type === "checkbox") {
+        await el.check();
+        expected[field.name] = field.type === "checkbox" ? [field.value] : field.value;
+      } else {
+        const value = `Provsvar ${field.name}`;
+        await el.fill(value);
+        expected[field.name] = value;
+      }
+    }
+    const stillInvalid = await form.evaluate((f) =>
+      Array.from(f.querySelectorAll(":invalid:not(fieldset)"), (el) => el.name || el.id),
+    );
+    assert(stillInvalid.length === 0, `still invalid after filling every required answer: ${stillInvalid.join(", ")}`);
+
+    await submit.click();
+    await page.waitForFunction((s) => s.textContent.trim() !== "", await status.elementHandle());
+    const statusText = (await status.textContent()).trim();
+    assert(/Sparat/.test(statusText), `the status after submit is «${statusText}», expected «Sparat …»`);
+    const stored = JSON.parse((await page.evaluate((k) => localStorage.getItem(k), key)) || "null");
+    assert(stored, `nothing in localStorage under ${key}`);
+    for (const [name, value] of Object.entries(expected)) {
+      assert(
+        JSON.stringify(stored[name]) === JSON.stringify(value),
+        `localStorage[${key}].${name} is ${JSON.stringify(stored[name])}, expected ${JSON.stringify(value)}`,
+      );
+    }
+
+    // Reload: the answers come back.
+    await page.reload({ waitUntil: "load" });
+    for (const field of fields) {
+      const el = page.locator(`main form.steg-form [id="${field.id}"]`);
+      if (field.type === "radio" || field.type === "checkbox") {
+        assert(await el.isChecked(), `after reload ${field.name} (${field.id}) is not checked`);
+      } else {
+        const v = await el.inputValue();
+        assert(v === expected[field.name], `after reload ${field.name} is «${v}», expected «${expected[field.name]}»`);
+      }
+    }
+    const validAfterReload = await page.locator("main form.steg-form").evaluate((f) => f.checkValidity());
+    assert(validAfterReload, "the restored form is not valid");
+    await context.close();
+    return `${required} required, first invalid ${invalid.first}, ${fields.length} answers filled, saved under ${key} and restored`;
+  });
+
+  // 4. axe-core on the main kinds of page.
+  const axeCtx = await newContext();
+  const axePages = [
+    ["start page (invånare)", found.startPage],
+    ["modul page", found.modul],
+    ["text steg", found.text],
+    ["video steg", found.video],
+    ["form steg", found.form],
+    ["behandlare", "plus-ung/behandlare.html"],
+    ["granskning", "plus-ung/granskning.html"],
+  ];
+  for (const [name, relPath] of axePages) {
+    await axeCheck(axeCtx, name, relPath);
+  }
+
+  // 5. A phone-sized screen: no horizontal scroll.
+  const phone = await newContext({ viewport: MOBILE });
+  const mobilePages = [["text steg", found.text]];
+  for (const [name, relPath] of mobilePages) {
+    await check(`mobile ${MOBILE.width}x${MOBILE.height}: no horizontal scroll on ${name} (${relPath})`, async () => {
+      const page = await open(phone, relPath);
+      const m = await page.evaluate(() => ({
+        scrollWidth: document.documentElement.scrollWidth,
+        innerWidth: window.innerWidth,
+        wide: Array.from(document.querySelectorAll("main *"))
+          .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 0.5)
+          .slice(0, 5)
+          .map((el) => `${el.tagName.toLowerCase()}${el.className ? "." + String(el.className).split(" ").join(".") : ""}`),
+      }));
+      await page.close();
+      assert(m.innerWidth === MOBILE.width, `innerWidth is ${m.innerWidth}, expected ${MOBILE.width}`);
+      assert(
+        m.scrollWidth <= m.innerWidth,
+        `scrollWidth ${m.scrollWidth} > innerWidth ${m.innerWidth}; wider than the screen: ${m.wide.join(", ") || "?"}`,
+      );
+      return `scrollWidth ${m.scrollWidth} <= innerWidth ${m.innerWidth}`;
+    });
+  }
+
+  // 6. Every link and resource on the pages opened answers 200.
+  await check("links: every same-origin link and resource on the pages opened is served", async () => {
+    const broken = [];
+    for (const [url, from] of linksSeen) {
+      const res = await fetch(url, { method: "HEAD" });
+      if (res.status !== 200) broken.push(`${rel(url)} (HTTP ${res.status}), linked from ${from}`);
+    }
+    assert(broken.length === 0, `${broken.length} broken:\n${broken.join("\n")}`);
+    return `${linksSeen.size} distinct URLs`;
+  });
+
+  await ctx.close();
+  await axeCtx.close();
+  await phone.close();
+
+  // 7. Console errors and failed requests, page by page.
+  for (const [page, { problems }] of pagesSeen) {
+    if (page === "" || page === "about:blank") continue;
+    await check(`no console errors or failed requests: ${page}`, async () => {
+      const unique = [...new Set(problems)];
+      assert(unique.length === 0, unique.join("\n"));
+    });
+  }
+  console.log(`pages opened: ${pagesSeen.size}`);
+  for (const a of axeFigures) {
+    console.log(`axe ${a.name}: ${a.violations} violations (${a.nodes} nodes), ${a.passes} rules passed, ${a.incomplete} incomplete`);
+  }
+}
+
+main()
+  .catch((e) => {
+    failed++;
+    console.log(`FAIL  the test run itself\n${indent(e.stack || e)}`);
+  })
+  .finally(() => {
+    console.log(`browser: ${passed} passed, ${failed} failed`);
+    process.exitCode = failed === 0 && passed > 0 ? 0 : 1;
+  });
