@@ -141,7 +141,7 @@ fn serve_rebuilds_on_edit_shows_errors_and_recovers() {
     let page = wait_for(&server, PAGE, "the error banner", |b| {
         b.contains("steg-errors")
     });
-    assert!(page.contains("E0203"), "{page}");
+    assert!(page.contains("E0205"), "{page}");
     assert!(
         page.contains("01-valkommen.md:2:"),
         "the error names file and line: {page}"
@@ -162,7 +162,7 @@ fn serve_rebuilds_on_edit_shows_errors_and_recovers() {
     let log = log_lines(&server).join("\n");
     assert!(log.contains("Rebuilt"), "{log}");
     assert!(log.contains(" ms"), "{log}");
-    assert!(log.contains("error[E0203]"), "{log}");
+    assert!(log.contains("error[E0205]"), "{log}");
     // Only the edited steg was rendered again after the first edit.
     assert!(log.contains("1 steg rendered"), "{log}");
     // The content folder holds only what the author wrote: serve writes nothing there.

@@ -64,16 +64,20 @@ pub fn render(moment: &Moment) -> BundleOutput {
     let welcome = add_doc(&mut files, layout::WELCOME.to_string(), &moment.welcome);
     let mut moduler = Vec::new();
     for modul in &moment.moduler {
-        let intro = modul
-            .intro
-            .as_ref()
-            .map(|d| add_doc(&mut files, layout::modul_intro(&modul.id), d));
+        // Introductions are written even when empty: a steg may link to its modul or avsnitt.
+        let empty = Document::default();
+        let intro = Some(add_doc(
+            &mut files,
+            layout::modul_intro(&modul.id),
+            modul.intro.as_ref().unwrap_or(&empty),
+        ));
         let mut avsnitt = Vec::new();
         for a in &modul.avsnitt {
-            let intro = a
-                .intro
-                .as_ref()
-                .map(|d| add_doc(&mut files, layout::avsnitt_intro(&modul.id, &a.id), d));
+            let intro = Some(add_doc(
+                &mut files,
+                layout::avsnitt_intro(&modul.id, &a.id),
+                a.intro.as_ref().unwrap_or(&empty),
+            ));
             let mut steg = Vec::new();
             for s in &a.steg {
                 let html = add_doc(&mut files, layout::steg(&s.address), &s.body);

@@ -94,7 +94,7 @@ pub fn build(content: &Path, out: &Path, options: &Options<'_>) -> BuildReport {
     for (moment, b) in loaded.moments.into_iter().zip(&bundles) {
         report.built.push(Built {
             bundle_dir: out.join(&b.moment_id).join(&b.version),
-            files: b.files.files.len(),
+            files: b.manifest.files.len(),
             bytes: b.manifest.files.iter().map(|f| f.size).sum(),
             moment,
         });

@@ -27,12 +27,19 @@ pub fn run(content: &Path, out: &Path, site: &SiteArgs, format: Format) -> ExitC
     if !result.ok() {
         let output_failed = result.diagnostics.iter().any(|d| d.code.starts_with("E08"));
         if format == Format::Human {
-            eprintln!(
-                "error: could not build {} ({}); {} was left as it was",
-                content.display(),
-                counts(&result.diagnostics),
-                out.display()
-            );
+            if output_failed {
+                eprintln!(
+                    "error: the output could not be written to {}; it was left as it was",
+                    out.display()
+                );
+            } else {
+                eprintln!(
+                    "error: could not build {} ({}); {} was left as it was",
+                    content.display(),
+                    counts(&result.diagnostics),
+                    out.display()
+                );
+            }
         }
         return ExitCode::from(if output_failed { 3 } else { 1 });
     }

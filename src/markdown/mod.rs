@@ -4,6 +4,8 @@
 //! in the output it must name the rendered document or the hashed media file, relative to the
 //! fragment's own place in the bundle. Raw HTML is allowed but sanitized.
 
+pub mod readability;
+
 use crate::diagnostic::{Diagnostic, Location, codes::*};
 use crate::model::{Document, layout};
 use crate::source::{PathProblem, resolve_path};

@@ -102,7 +102,7 @@ pub fn load_with(root: &Path, cache: &mut Cache) -> LoadResult {
     cache.stats = CacheStats::default();
     fill_cache(&sources, cache);
 
-    let results: Vec<(Option<Moment>, Diagnostics, Vec<(PathBuf, StegEntry)>)> = sources
+    let results: Vec<MomentResult> = sources
         .par_iter()
         .map(|src| load_moment(src, cache))
         .collect();
@@ -232,6 +232,18 @@ impl<T> Parsed<T> {
         .at(v)
     }
 
+    /// Where the text starts; for an empty text, the closing `---` of the front matter (a
+    /// position after the last line cannot be shown).
+    pub fn body_start(&self) -> Location {
+        if self.body().trim().is_empty() {
+            let head = self.text[..self.body_offset].trim_end_matches(['\n', '\r']);
+            let end = head.len();
+            return Location::of_range(&self.text, end.saturating_sub(3)..end);
+        }
+        let lead = self.body().len() - self.body().trim_start().len();
+        Location::at_byte(&self.text, self.body_offset + lead)
+    }
+
     /// The start of the front matter, for problems with the file as a whole.
     pub fn top(&self) -> Location {
         Location::of_range(&self.text, 0..3.min(self.text.len()))
@@ -278,6 +290,8 @@ pub(super) struct Ctx<'a> {
     pub media: &'a [MediaFile],
 }
 
+/// A moment (if it loaded), its findings, and the steg rendered afresh for the cache.
+type MomentResult = (Option<Moment>, Diagnostics, Vec<(PathBuf, StegEntry)>);
 type ParsedSteg = (String, String, Arc<Result<Parsed<StegFront>, Diagnostic>>);
 type ParsedAvsnitt = (
     String,

@@ -70,7 +70,7 @@ pub(super) fn build_moment_head(
         d.push(
             Diagnostic::new(E0701, "the program has no welcome text")
                 .in_file(&p.file)
-                .at(Location::at_byte(&p.text, p.body_offset))
+                .at(p.body_start())
                 .hint("write the welcome text below the front matter: it is the first thing the young person reads"),
         );
     }
@@ -91,7 +91,7 @@ pub(super) fn build_moment_head(
             message: f.message.clone(),
         })
         .collect();
-    let moment = Moment {
+    Moment {
         id,
         title: f.title.clone(),
         version,
@@ -110,8 +110,7 @@ pub(super) fn build_moment_head(
         media: vec![],
         dir: src.dir.clone(),
         source: p.file.clone(),
-    };
-    moment
+    }
 }
 
 pub(super) fn check_flags(
@@ -159,7 +158,10 @@ pub(super) fn check_flags(
                                 ),
                             )
                             .in_file(&p.file)
-                            .at_opt(trigger_at.clone())
+                            .at_opt(
+                                find_after(&p.text, trigger_at.as_ref(), r)
+                                    .or_else(|| trigger_at.clone()),
+                            )
                             .hint(format!("the moduler are: {}", known.join(", "))),
                         );
                     }
@@ -289,6 +291,13 @@ pub(super) fn dedup(mut v: Vec<AudienceGroup>) -> Vec<AudienceGroup> {
     v.sort();
     v.dedup();
     v
+}
+
+/// The first `needle` in `text` at or after `from` (a location on the same or a later line).
+fn find_after(text: &str, from: Option<&Location>, needle: &str) -> Option<Location> {
+    let start = from?.bytes.as_ref()?.start;
+    let i = text.get(start..)?.find(needle)? + start;
+    Some(Location::of_range(text, i..i + needle.len()))
 }
 
 #[cfg(test)]

@@ -130,18 +130,21 @@ fn warn_unused_fields(
             && !allowed.contains(&name)
         {
             d.push(
-                Diagnostic::new(W0403, format!("a {type_name} steg does not use `{name}`"))
-                    .in_file(&p.file)
-                    .at_opt(at)
-                    .hint(format!(
-                        "remove `{name}:`, or set the right `type:` (the field belongs to: {})",
-                        TYPE_FIELDS
-                            .iter()
-                            .filter(|(_, fs)| fs.contains(&name))
-                            .map(|(t, _)| *t)
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )),
+                Diagnostic::new(
+                    W0403,
+                    format!("a steg of type `{type_name}` does not use `{name}`"),
+                )
+                .in_file(&p.file)
+                .at_opt(at)
+                .hint(format!(
+                    "remove `{name}:`, or set the right `type:` (the field belongs to: {})",
+                    TYPE_FIELDS
+                        .iter()
+                        .filter(|(_, fs)| fs.contains(&name))
+                        .map(|(t, _)| *t)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
             );
         }
     }
@@ -164,10 +167,13 @@ const TEXT_EXT: &[&str] = &["md", "txt"];
 impl StegCheck<'_> {
     fn missing(&self, field: &str, what: &str, d: &mut Diagnostics) {
         d.push(
-            Diagnostic::new(E0402, format!("a {} steg needs `{field}:`", self.type_name))
-                .in_file(&self.p.file)
-                .at(self.p.top())
-                .hint(format!("add `{field}:` with {what}")),
+            Diagnostic::new(
+                E0402,
+                format!("a steg of type `{}` needs `{field}:`", self.type_name),
+            )
+            .in_file(&self.p.file)
+            .at(self.p.top())
+            .hint(format!("add `{field}:` with {what}")),
         );
     }
 
@@ -176,7 +182,7 @@ impl StegCheck<'_> {
             d.push(
                 Diagnostic::new(E0404, format!("this {} steg has no text", self.type_name))
                     .in_file(&self.p.file)
-                    .at(Location::at_byte(&self.p.text, self.p.body_offset))
+                    .at(self.p.body_start())
                     .hint(format!("write {what} below the front matter")),
             );
         }
@@ -258,7 +264,7 @@ impl StegCheck<'_> {
             }
             (Some(src), Some(_)) => {
                 d.push(
-                    Diagnostic::new(E0406, format!("a {} steg has both `src:` and `url:`", self.type_name))
+                    Diagnostic::new(E0406, format!("a steg of type `{}` has both `src:` and `url:`", self.type_name))
                         .in_file(&self.p.file)
                         .at_opt(self.p.at(src))
                         .hint("keep `src:` for a file in the program, or `url:` for an external address, not both"),
@@ -267,7 +273,7 @@ impl StegCheck<'_> {
             }
             (None, None) => {
                 d.push(
-                    Diagnostic::new(E0406, format!("a {} steg needs `src:` or `url:`", self.type_name))
+                    Diagnostic::new(E0406, format!("a steg of type `{}` needs `src:` or `url:`", self.type_name))
                         .in_file(&self.p.file)
                         .at(self.p.top())
                         .hint("add `src: /media/name.ext` for a file in the program, or `url: https://...`"),
@@ -478,25 +484,57 @@ impl StegCheck<'_> {
             "multiple_choice",
             "scale",
         ];
-        let used = |name: &str, present: bool, d: &mut Diagnostics| {
-            if present {
+        // Fields a question type does not use, with where each was written.
+        let scale_fields = [
+            ("min", q.min.as_ref().and_then(|v| self.p.at(v))),
+            ("max", q.max.as_ref().and_then(|v| self.p.at(v))),
+            ("min_label", q.min_label.as_ref().and_then(|v| self.p.at(v))),
+            ("max_label", q.max_label.as_ref().and_then(|v| self.p.at(v))),
+        ];
+        let options_field = [("options", q.options.as_ref().and_then(|v| self.p.at(v)))];
+        let present = |fields: &[(&str, Option<Location>)],
+                       has: [bool; 4]|
+         -> Vec<(String, Option<Location>)> {
+            fields
+                .iter()
+                .zip(has)
+                .filter(|(_, h)| *h)
+                .map(|((n, at), _)| (n.to_string(), at.clone()))
+                .collect()
+        };
+        let scale_present = present(
+            &scale_fields,
+            [
+                q.min.is_some(),
+                q.max.is_some(),
+                q.min_label.is_some(),
+                q.max_label.is_some(),
+            ],
+        );
+        let options_present = present(&options_field, [q.options.is_some(), false, false, false]);
+        let unused = |fields: Vec<(String, Option<Location>)>, d: &mut Diagnostics| {
+            for (name, at) in fields {
                 d.push(
                     Diagnostic::new(
                         W0507,
-                        format!("a {} question does not use `{name}`", q.kind.value),
+                        format!(
+                            "a question of type `{}` does not use `{name}`",
+                            q.kind.value
+                        ),
                     )
                     .in_file(&self.p.file)
-                    .at_opt(self.p.at(&q.kind))
-                    .hint(format!("remove `{name}:` from question `{}`", q.id.value)),
+                    .at_opt(at.or_else(|| self.p.at(&q.kind)))
+                    .hint(format!(
+                        "remove `{name}:` from question `{}`, or change its `type:`",
+                        q.id.value
+                    )),
                 );
             }
         };
-        let has_scale =
-            q.min.is_some() || q.max.is_some() || q.min_label.is_some() || q.max_label.is_some();
         match q.kind.value.as_str() {
             "text" | "long_text" => {
-                used("options", q.options.is_some(), d);
-                used("min/max", has_scale, d);
+                unused(options_present, d);
+                unused(scale_present, d);
                 Some(if q.kind.value == "text" {
                     QuestionKind::Text
                 } else {
@@ -504,7 +542,7 @@ impl StegCheck<'_> {
                 })
             }
             "single_choice" | "multiple_choice" => {
-                used("min/max", has_scale, d);
+                unused(scale_present, d);
                 let options = self.options(q, d)?;
                 Some(if q.kind.value == "single_choice" {
                     QuestionKind::SingleChoice { options }
@@ -513,7 +551,7 @@ impl StegCheck<'_> {
                 })
             }
             "scale" => {
-                used("options", q.options.is_some(), d);
+                unused(options_present, d);
                 match (&q.min, &q.max) {
                     (Some(min), Some(max))
                         if min.value < max.value && max.value - min.value <= 100 =>

@@ -72,10 +72,10 @@ impl Builder {
             .theme_dir
             .as_ref()
             .is_some_and(|dir| changed.iter().any(|p| p.starts_with(dir)));
-        if self.theme.is_none() || theme_changed {
-            if let Err(d) = self.load_theme() {
-                return self.fail(d, served);
-            }
+        if (self.theme.is_none() || theme_changed)
+            && let Err(d) = self.load_theme()
+        {
+            return self.fail(d, served);
         }
         self.cache.invalidate(changed.iter().map(PathBuf::as_path));
         let loaded = model::load_with(&self.content, &mut self.cache);

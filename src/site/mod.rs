@@ -39,6 +39,9 @@ pub struct SiteCache {
     pub rendered: usize,
 }
 
+/// A page's context hash, its bytes, and whether it was rendered now (not reused).
+type Rendered = (u64, std::sync::Arc<Vec<u8>>, bool);
+
 /// One page to render: its path in the site, its template and its context.
 pub(crate) struct Page {
     pub path: String,
@@ -60,10 +63,7 @@ pub fn render(
         pages.extend(context::moment_pages(m, findings));
     }
     let options_key = u64::from(options.minify) ^ theme.fingerprint();
-    let results: Vec<(
-        String,
-        Result<(u64, std::sync::Arc<Vec<u8>>, bool), Diagnostic>,
-    )> = pages
+    let results: Vec<(String, Result<Rendered, Diagnostic>)> = pages
         .par_iter()
         .map(|page| {
             let key = {

@@ -139,30 +139,95 @@ fn yaml_error(e: &serde_saphyr::Error, pos: YamlPos<'_>, file: &Path) -> Diagnos
         };
         (E0204, hint)
     } else if let Some(field) = between(&message, "missing field `", "`") {
-        (
-            E0206,
-            format!("add a line `{field}: ...` to the front matter (see docs/content-format.md)"),
-        )
-    } else if message.contains("invalid type")
-        || message.contains("invalid value")
-        || message.contains("unknown variant")
-        || message.contains("invalid length")
-    {
-        (
-            E0205,
-            "check the value's kind: text, a number, a list (- item) or fields (name: value), as docs/content-format.md shows".to_string(),
-        )
+        let d = Diagnostic::new(E0206, format!("the front matter has no `{field}:`"))
+            .in_file(file)
+            .at(Location::of_range(
+                pos.text,
+                pos.yaml_offset.saturating_sub(4)..pos.yaml_offset.saturating_sub(1),
+            ))
+            .label(format!("add `{field}:` to this front matter"))
+            .hint(format!(
+                "add a line `{field}: ...` (see docs/content-format.md for what it holds)"
+            ));
+        return d;
+    } else if is_wrong_value(inner) {
+        let field = location
+            .as_ref()
+            .and_then(|l| field_at_line(pos.text, l.line))
+            .map(|f| format!("`{f}`"))
+            .unwrap_or_else(|| "this field".to_string());
+        let m = message.to_ascii_lowercase();
+        let wanted = if m.contains("unknown variant") {
+            let allowed = message
+                .split_once("expected ")
+                .map(|(_, e)| e.trim_start_matches("one of ").replace('`', ""))
+                .unwrap_or_default();
+            format!("{field} takes one of: {allowed}")
+        } else if m.contains("sequence") {
+            format!("{field} takes a list: write `[a, b]`, or one `- item` per line below it")
+        } else if m.contains("mapping") || m.contains("map") || m.contains("struct") {
+            format!("{field} takes fields: `name: value` lines, indented below it")
+        } else if m.contains("bool") {
+            format!("{field} takes `true` or `false`")
+        } else if m.contains("u8")
+            || m.contains("u16")
+            || m.contains("u32")
+            || m.contains("u64")
+            || m.contains("i32")
+            || m.contains("i64")
+            || m.contains("integer")
+        {
+            format!("{field} takes a whole number (a u8 is at most 255)")
+        } else {
+            format!(
+                "{field} takes text; put text that starts with `[`, `{{`, `*`, `&` or `!`, or holds `: `, in quotes"
+            )
+        };
+        (E0205, wanted)
     } else {
         (
             E0203,
-            "check indentation (spaces, not tabs), and put text with `:` or `#` in quotes"
-                .to_string(),
+            "the YAML cannot be read here: check the indentation (spaces, not tabs) and that quotes and brackets are closed; put text holding `: ` or ` #` in quotes".to_string(),
         )
     };
     Diagnostic::new(code, message)
         .in_file(file)
         .at_opt(location)
         .hint(hint)
+}
+
+/// A value of the wrong kind (text where a number belongs, a word outside a list of allowed
+/// values), as opposed to YAML that cannot be read at all.
+fn is_wrong_value(e: &serde_saphyr::Error) -> bool {
+    use serde_saphyr::Error as E;
+    matches!(
+        e,
+        E::Unexpected { .. }
+            | E::InvalidScalar { .. }
+            | E::SerdeInvalidType { .. }
+            | E::SerdeInvalidValue { .. }
+            | E::SerdeInvalidLength { .. }
+            | E::SerdeUnknownVariant { .. }
+            | E::ExternallyTaggedEnumExpectedScalarOrMapping { .. }
+            | E::ExpectedStringKeyForExternallyTaggedEnum { .. }
+            | E::UnexpectedValueForUnitEnumVariant { .. }
+            | E::NullIntoString { .. }
+            | E::InvalidBooleanStrict { .. }
+            | E::TaggedScalarCannotDeserializeIntoString { .. }
+    )
+}
+
+/// The field named on line `line` of `text` (`  title: x` or `- id: x` gives the name).
+fn field_at_line(text: &str, line: usize) -> Option<String> {
+    let l = text.lines().nth(line.checked_sub(1)?)?;
+    let l = l
+        .trim_start()
+        .trim_start_matches("- ")
+        .trim_start_matches(['{', ' ']);
+    let (name, _) = l.split_once(':')?;
+    let name = name.trim();
+    (!name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        .then(|| name.to_string())
 }
 
 /// The error's message without the location and snippet serde-saphyr would add.

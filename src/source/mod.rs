@@ -58,6 +58,14 @@ pub struct StegSource {
 /// Finds the moments in `root`: `root` itself when it holds a `moment.md`, else each
 /// sub-folder that does.
 pub fn discover(root: &Path, diags: &mut Diagnostics) -> Vec<MomentSource> {
+    if root.is_file() {
+        diags.push(
+            Diagnostic::new(E0101, format!("{} is a file, not a folder", root.display()))
+                .in_file(root)
+                .hint("give the folder that holds the program (the one with moment.md), or the content folder that holds programs"),
+        );
+        return vec![];
+    }
     if !root.is_dir() {
         diags.push(
             Diagnostic::new(
@@ -107,7 +115,7 @@ fn discover_moment(dir: &Path, diags: &mut Diagnostics) -> Option<MomentSource> 
                     numbers.add(n, &entry.path, diags);
                     let file = entry.path.join(MODUL_FILE);
                     if !file.is_file() {
-                        diags.push(missing_index(&entry.path, MODUL_FILE, "modul"));
+                        diags.push(missing_index(&entry.path, MODUL_FILE, "a modul"));
                         continue;
                     }
                     let avsnitt = discover_modul(&entry.path, &mut assets, dir, diags);
@@ -151,7 +159,7 @@ fn discover_modul(
                     numbers.add(n, &entry.path, diags);
                     let file = entry.path.join(AVSNITT_FILE);
                     if !file.is_file() {
-                        diags.push(missing_index(&entry.path, AVSNITT_FILE, "avsnitt"));
+                        diags.push(missing_index(&entry.path, AVSNITT_FILE, "an avsnitt"));
                         continue;
                     }
                     let steg = discover_avsnitt(&entry.path, assets, moment_dir, diags);
@@ -365,7 +373,7 @@ fn missing_index(dir: &Path, index: &str, level: &str) -> Diagnostic {
     )
     .in_file(dir)
     .hint(format!(
-        "a numbered folder here is a {level}: add {index} with at least a `title:`, or remove the number from the folder's name if it only holds media"
+        "a numbered folder here is {level}: add {index} with at least a `title:`, or remove the number from the folder's name if it only holds media"
     ))
 }
 

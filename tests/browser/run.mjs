@@ -176,8 +176,9 @@ let failed = 0;
 
 class CheckFailed extends Error {}
 
+/** Fails the check when `condition` is false; `message` may be a function (built only then). */
 function assert(condition, message) {
-  if (!condition) throw new CheckFailed(message);
+  if (!condition) throw new CheckFailed(typeof message === "function" ? message() : message);
 }
 
 /** Runs one named check; a thrown error fails it with its message. Returns its value. */
@@ -323,7 +324,7 @@ async function axeCheck(context, name, relPath) {
       violations: v.length,
       nodes,
       passes: result.passes.length,
-      incomplete: result.incomplete.length,
+      incomplete: result.incomplete.map((x) => `${x.id} (${x.nodes.length})`),
     });
     assert(
       v.length === 0,
@@ -336,7 +337,7 @@ async function axeCheck(context, name, relPath) {
           )
           .join("\n"),
     );
-    return `0 violations, ${result.passes.length} rules passed, ${result.incomplete.length} need review`;
+    return `0 violations, ${result.passes.length} rules passed, ${result.incomplete.length} to review by hand`;
   });
 }
 const axeFigures = [];
@@ -405,6 +406,7 @@ async function runChecks() {
       if (n === 0) break;
       const nextHref = await next.evaluate((a) => a.href);
       assert(/Nästa/.test(await next.textContent()), `${where}: the rel=next link does not say «Nästa»`);
+      assert(!visited.includes(nextHref.split("#")[0]), () => `${where}: «Nästa» goes back to ${rel(nextHref)}, visited before`);
       if (!expected.includes(nextHref.split("#")[0])) {
         // The next link leaves the modul: the walk ends here.
         break;
@@ -422,7 +424,7 @@ async function runChecks() {
     const firstDiff = visited.findIndex((u, i) => u !== expected[i]);
     assert(
       firstDiff === -1,
-      `steg ${firstDiff + 1} reached by «Nästa» is ${rel(visited[firstDiff])}, ` +
+      () => `steg ${firstDiff + 1} reached by «Nästa» is ${rel(visited[firstDiff])}, ` +
         `the modul page lists ${rel(expected[firstDiff])} there`,
     );
     return `${found.modul}: ${visited.length} steg visited, ${expected.length} listed`;
@@ -651,7 +653,7 @@ async function runChecks() {
   }
   console.log(`pages opened: ${pagesSeen.size}`);
   for (const a of axeFigures) {
-    console.log(`axe ${a.name}: ${a.violations} violations (${a.nodes} nodes), ${a.passes} rules passed, ${a.incomplete} incomplete`);
+    console.log(`axe ${a.name}: ${a.violations} violations (${a.nodes} nodes), ${a.passes} rules passed, incomplete: ${a.incomplete.join(", ") || "none"}`);
   }
 }
 
