@@ -11,15 +11,21 @@
 
 pub mod bundle;
 pub mod diagnostic;
+pub mod fhir;
+pub mod forms;
 mod hash;
 pub mod ids;
 
 #[cfg(feature = "compiler")]
 pub mod build;
 #[cfg(feature = "compiler")]
+pub mod check;
+#[cfg(feature = "compiler")]
 pub mod markdown;
 #[cfg(feature = "compiler")]
 pub mod model;
+#[cfg(feature = "compiler")]
+pub mod review;
 #[cfg(feature = "serve")]
 pub mod serve;
 #[cfg(feature = "compiler")]

@@ -46,7 +46,8 @@ impl BundleOutput {
 }
 
 /// Renders `moment` into a bundle. Deterministic: the same model gives the same bytes.
-pub fn render(moment: &Moment) -> BundleOutput {
+/// `release` marks a bundle whose every steg was approved (the caller has checked that).
+pub fn render(moment: &Moment, release: bool) -> BundleOutput {
     let mut files = FileSet::default();
     let mut entries: Vec<m::FileEntry> = Vec::new();
 
@@ -61,6 +62,7 @@ pub fn render(moment: &Moment) -> BundleOutput {
         path
     };
 
+    let version = moment.version.to_string();
     let welcome = add_doc(&mut files, layout::WELCOME.to_string(), &moment.welcome);
     let mut moduler = Vec::new();
     for modul in &moment.moduler {
@@ -130,9 +132,22 @@ pub fn render(moment: &Moment) -> BundleOutput {
                         decorative: *decorative,
                         caption: caption.clone(),
                     },
-                    StegKind::Form { questions } => m::StegContent::Form {
-                        questions: questions.clone(),
-                    },
+                    StegKind::Form(form) => {
+                        // The same form for systems that speak FHIR, beside the manifest's.
+                        let path = layout::fhir(&s.address);
+                        let meta = crate::fhir::Meta::for_steg(
+                            &moment.id,
+                            &s.address,
+                            &s.title,
+                            &version,
+                            &moment.language,
+                        );
+                        files.add(path.clone(), crate::fhir::questionnaire_json(form, &meta));
+                        m::StegContent::Form {
+                            form: form.clone(),
+                            fhir: Some(path),
+                        }
+                    }
                     StegKind::Exercise { fields } => m::StegContent::Exercise {
                         fields: fields.clone(),
                     },
@@ -143,6 +158,8 @@ pub fn render(moment: &Moment) -> BundleOutput {
                     title: s.title.clone(),
                     audience: s.audience.clone(),
                     html,
+                    content_hash: Some(s.content_hash.clone()),
+                    review: Some(review_state(moment, s)),
                     content,
                 });
             }
@@ -184,7 +201,11 @@ pub fn render(moment: &Moment) -> BundleOutput {
             path: path.clone(),
             sha256,
             size,
-            media_type: layout::media_type(path).to_string(),
+            media_type: if path.starts_with(layout::FHIR_DIR) {
+                "application/fhir+json".to_string()
+            } else {
+                layout::media_type(path).to_string()
+            },
         });
     }
 
@@ -195,6 +216,7 @@ pub fn render(moment: &Moment) -> BundleOutput {
             name: "steg".to_string(),
             version: crate::VERSION.to_string(),
         },
+        release,
         moment: m::MomentEntry {
             id: moment.id.clone(),
             title: moment.title.clone(),
@@ -226,5 +248,21 @@ fn media_source(source: &MediaSource, file: &impl Fn(&MediaRef) -> String) -> m:
     match source {
         MediaSource::File(r) => m::MediaSource::File(file(r)),
         MediaSource::Url(u) => m::MediaSource::Url(u.clone()),
+    }
+}
+
+fn review_state(moment: &Moment, s: &crate::model::Steg) -> m::ReviewState {
+    use crate::review::{Status, status};
+    let (state, approval) = match status(&moment.approvals, &s.address, &s.content_hash) {
+        Status::Approved(a) => (m::ReviewStatus::Approved, Some(a)),
+        Status::Changed(a) => (m::ReviewStatus::Changed, Some(a)),
+        Status::Never => (m::ReviewStatus::Unapproved, None),
+    };
+    m::ReviewState {
+        status: state,
+        approved_by: approval.map(|a| a.by.clone()),
+        role: approval.and_then(|a| a.role.clone()),
+        date: approval.map(|a| a.date.clone()),
+        approved_hash: approval.map(|a| a.hash.clone()),
     }
 }

@@ -20,6 +20,8 @@ pub struct Options<'a> {
     /// The preview site's theme; `None` skips the site.
     pub theme: Option<&'a Theme>,
     pub site: site::Options,
+    /// Refuse to build unless every steg is approved for its current content.
+    pub release: bool,
 }
 
 /// What a build did.
@@ -59,15 +61,27 @@ pub fn build(content: &Path, out: &Path, options: &Options<'_>) -> BuildReport {
     if report.diagnostics.has_errors() {
         return report;
     }
-    let bundles: Vec<_> = loaded.moments.iter().map(bundle::render).collect();
+    if options.release {
+        report.diagnostics.extend(release_blockers(&loaded.moments));
+        if report.diagnostics.has_errors() {
+            return report;
+        }
+    }
+    let bundles: Vec<_> = loaded
+        .moments
+        .iter()
+        .map(|m| bundle::render(m, options.release))
+        .collect();
     let mut sets: Vec<(String, &bundle::FileSet)> =
         bundles.iter().map(|b| (b.dir(), &b.files)).collect();
     let site_files = match options.theme {
         Some(theme) => {
             let mut cache = site::SiteCache::default();
+            let changes = baseline_changes(out, &bundles);
             match site::render(
                 &loaded.moments,
                 &report.diagnostics,
+                &changes,
                 theme,
                 options.site,
                 &mut cache,
@@ -100,4 +114,89 @@ pub fn build(content: &Path, out: &Path, options: &Options<'_>) -> BuildReport {
         });
     }
     report
+}
+
+/// One error per steg that is not approved for its current content.
+pub fn release_blockers(moments: &[Moment]) -> Diagnostics {
+    use crate::diagnostic::{Diagnostic, codes::E1201};
+    use crate::review::{Status, status};
+    let mut out = Diagnostics::new();
+    for m in moments {
+        for (_, _, s) in m.steg() {
+            let message = match status(&m.approvals, &s.address, &s.content_hash) {
+                Status::Approved(_) => continue,
+                Status::Changed(a) => format!(
+                    "`{}` changed after {} approved it on {}",
+                    s.address, a.by, a.date
+                ),
+                Status::Never => format!("`{}` has never been approved", s.address),
+            };
+            out.push(
+                Diagnostic::new(E1201, message)
+                    .in_file(&s.source)
+                    .hint(format!(
+                        "review it, then: steg review approve {} --by \"Your Name\"",
+                        s.address
+                    )),
+            );
+        }
+    }
+    out
+}
+
+/// For each bundle, the comparison with the newest earlier release bundle of the same moment
+/// in `out`, if there is one: what reviewers look at before approving the new version.
+fn baseline_changes(
+    out: &Path,
+    bundles: &[bundle::BundleOutput],
+) -> std::collections::HashMap<String, crate::review::DiffReport> {
+    use crate::bundle::{Bundle, Manifest};
+    let mut result = std::collections::HashMap::new();
+    for b in bundles {
+        let Ok(current) = semver::Version::parse(&b.version) else {
+            continue;
+        };
+        let Ok(entries) = std::fs::read_dir(out.join(&b.moment_id)) else {
+            continue;
+        };
+        let mut best: Option<(semver::Version, PathBuf)> = None;
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let Ok(v) = semver::Version::parse(&name) else {
+                continue;
+            };
+            if v >= current || best.as_ref().is_some_and(|(bv, _)| *bv >= v) {
+                continue;
+            }
+            let is_release =
+                std::fs::read_to_string(entry.path().join(crate::bundle::manifest::MANIFEST_FILE))
+                    .ok()
+                    .and_then(|t| serde_json::from_str::<Manifest>(&t).ok())
+                    .is_some_and(|m| m.release);
+            if is_release {
+                best = Some((v, entry.path()));
+            }
+        }
+        let Some((_, dir)) = best else { continue };
+        let Ok(old) = Bundle::open(&dir) else {
+            continue;
+        };
+        let read_old = |p: &str| old.read(p).ok().and_then(|b| String::from_utf8(b).ok());
+        let read_new = |p: &str| match b.files.files.get(p) {
+            Some(bundle::Content::Bytes(bytes)) => String::from_utf8(bytes.clone()).ok(),
+            _ => None,
+        };
+        let report = crate::review::diff_sources(
+            &crate::review::Side {
+                manifest: old.manifest(),
+                read: &read_old,
+            },
+            &crate::review::Side {
+                manifest: &b.manifest,
+                read: &read_new,
+            },
+        );
+        result.insert(b.moment_id.clone(), report);
+    }
+    result
 }

@@ -342,28 +342,7 @@ fn check_steg_parts(p: &mut Problems, steg: &StegEntry) {
         )
     };
     match &steg.content {
-        StegContent::Form { questions } => {
-            if questions.is_empty() {
-                p.manifest(B0011, lacks("questions"), HIERARCHY_HINT);
-            }
-            unique_ids(
-                p,
-                &format!("form `{}`", steg.address),
-                questions.iter().map(|q| q.id.as_str()),
-            );
-            for q in questions {
-                if let QuestionKind::SingleChoice { options }
-                | QuestionKind::MultipleChoice { options } = &q.kind
-                    && options.is_empty()
-                {
-                    p.manifest(
-                        B0011,
-                        lacks(&format!("options for question `{}`", q.id)),
-                        HIERARCHY_HINT,
-                    );
-                }
-            }
-        }
+        StegContent::Form { form, .. } => check_form(p, steg, form),
         StegContent::Image {
             alt, decorative, ..
         } => {
@@ -391,6 +370,75 @@ fn check_steg_parts(p: &mut Problems, steg: &StegEntry) {
             check_source(p, steg, source);
         }
         StegContent::Text | StegContent::Exercise { .. } => {}
+    }
+}
+
+/// What the compiler guarantees about a form that a reader can check without the sources:
+/// questions present, ids unique across groups and scores, conditions and scores pointing at
+/// questions before them.
+fn check_form(p: &mut Problems, steg: &StegEntry, form: &Form) {
+    let lacks = |what: &str| format!("steg `{}` (form) lacks {what}", steg.address);
+    if form.questions.is_empty() {
+        p.manifest(B0011, lacks("questions"), HIERARCHY_HINT);
+    }
+    let all = crate::forms::questions_in_order(&form.questions);
+    unique_ids(
+        p,
+        &format!("form `{}`", steg.address),
+        all.iter()
+            .map(|q| q.id.as_str())
+            .chain(form.scores.iter().map(|s| s.id.as_str())),
+    );
+    let mut earlier: HashSet<&str> = HashSet::new();
+    for q in &all {
+        match &q.kind {
+            QuestionKind::SingleChoice { options } | QuestionKind::MultipleChoice { options }
+                if options.is_empty() =>
+            {
+                p.manifest(
+                    B0011,
+                    lacks(&format!("options for question `{}`", q.id)),
+                    HIERARCHY_HINT,
+                );
+            }
+            QuestionKind::Group { questions } if questions.is_empty() => {
+                p.manifest(
+                    B0011,
+                    lacks(&format!("questions in group `{}`", q.id)),
+                    HIERARCHY_HINT,
+                );
+            }
+            _ => {}
+        }
+        for c in q.show_if.iter().flat_map(|s| &s.conditions) {
+            if !earlier.contains(c.question.as_str()) {
+                p.manifest(
+                    B0012,
+                    format!(
+                        "in form `{}`, question `{}` is shown depending on `{}`, which is not an answered question before it",
+                        steg.address, q.id, c.question
+                    ),
+                    HIERARCHY_HINT,
+                );
+            }
+        }
+        if q.kind.takes_answer() {
+            earlier.insert(q.id.as_str());
+        }
+    }
+    for s in &form.scores {
+        for id in &s.questions {
+            if !earlier.contains(id.as_str()) {
+                p.manifest(
+                    B0012,
+                    format!(
+                        "in form `{}`, score `{}` counts `{id}`, which is not an answered question of the form",
+                        steg.address, s.id
+                    ),
+                    HIERARCHY_HINT,
+                );
+            }
+        }
     }
 }
 

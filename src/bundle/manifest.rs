@@ -24,6 +24,10 @@ pub struct Manifest {
     pub format_version: u32,
     /// The tool that wrote the bundle.
     pub generator: Generator,
+    /// True for a release build: every steg was approved for exactly this content and the
+    /// checks found no errors.
+    #[serde(default)]
+    pub release: bool,
     /// The program and its tree of moduler, avsnitt and steg.
     pub moment: MomentEntry,
     /// Every file of the bundle except `bundle.json` itself, sorted by path.
@@ -179,9 +183,41 @@ pub struct StegEntry {
     pub audience: Vec<AudienceGroup>,
     /// Path of the rendered body (an HTML fragment; may be empty for media steg).
     pub html: String,
+    /// SHA-256 over the steg's normalized source and its media: what a review approves.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_hash: Option<String>,
+    /// Where the steg stands in quality review.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review: Option<ReviewState>,
     /// The type and its type-specific parts.
     #[serde(flatten)]
     pub content: StegContent,
+}
+
+/// A steg's review state when the bundle was built.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ReviewState {
+    pub status: ReviewStatus,
+    /// The newest approval of this steg: who, in what role, when, and of which hash.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approved_by: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approved_hash: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewStatus {
+    /// Approved for exactly this content.
+    Approved,
+    /// Approved once; the content changed since.
+    Changed,
+    /// Never approved.
+    Unapproved,
 }
 
 /// A steg's type, with the parts that type has.
@@ -219,7 +255,12 @@ pub enum StegContent {
         caption: Option<String>,
     },
     Form {
-        questions: Vec<Question>,
+        #[serde(flatten)]
+        form: Form,
+        /// Path of the form exported as a FHIR R4 Questionnaire (JSON). Absent in bundles
+        /// written before the export existed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        fhir: Option<String>,
     },
     Exercise {
         #[serde(default)]
@@ -243,7 +284,8 @@ impl StegContent {
     /// Every bundle path this content refers to, besides the steg's own `html`.
     pub fn referenced_paths(&self) -> Vec<&str> {
         match self {
-            StegContent::Text | StegContent::Form { .. } | StegContent::Exercise { .. } => vec![],
+            StegContent::Text | StegContent::Exercise { .. } => vec![],
+            StegContent::Form { fhir, .. } => fhir.iter().map(String::as_str).collect(),
             StegContent::Video {
                 source,
                 captions,
@@ -290,16 +332,41 @@ impl MediaSource {
     }
 }
 
-/// A question of a form.
+/// A form ("formulär"): questions, optional scores and the instrument it reproduces.
+///
+/// [`crate::forms`] evaluates one against a person's answers (which questions are shown,
+/// the scores and their bands, the alerts to the clinician).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Form {
+    /// The questions in the order they are asked; groups hold further questions.
+    pub questions: Vec<Question>,
+    /// Named sums over scored questions, for the clinician.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scores: Vec<Score>,
+    /// The published questionnaire the form reproduces, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instrument: Option<Instrument>,
+}
+
+/// A question of a form (or a group of questions, or a text shown between them).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Question {
-    /// Unique within the form; stable across versions (answers are stored under it).
+    /// Unique within the whole form, groups included; stable across versions (answers are
+    /// stored under it).
     pub id: String,
+    /// The question; for `display`, the text shown; for `group`, its heading.
     pub label: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub help: Option<String>,
+    /// An answer is needed (while the question is shown). Never true for `display`.
     #[serde(default)]
     pub required: bool,
+    /// Shown only when earlier answers match; absent: always shown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub show_if: Option<ShowIf>,
+    /// Tells the clinician when the answer matches.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alert: Option<Alert>,
     #[serde(flatten)]
     pub kind: QuestionKind,
 }
@@ -311,27 +378,258 @@ pub enum QuestionKind {
     Text,
     /// Several lines of free text.
     LongText,
-    SingleChoice {
-        options: Vec<ChoiceOption>,
-    },
-    MultipleChoice {
-        options: Vec<ChoiceOption>,
-    },
-    /// A whole number from `min` to `max`.
+    /// One of the options; the answer is the option's `value`.
+    SingleChoice { options: Vec<ChoiceOption> },
+    /// Any number of the options; the answer is the list of chosen values.
+    MultipleChoice { options: Vec<ChoiceOption> },
+    /// Yes or no; the answer is `true` or `false`.
+    YesNo,
+    /// A whole number from `min` to `max` in steps of `step` (`step` divides `max - min`).
     Scale {
         min: i32,
         max: i32,
+        #[serde(default = "one")]
+        step: i32,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         min_label: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         max_label: Option<String>,
     },
+    /// A number, with `decimals` digits after the decimal point (0: a whole number).
+    Number {
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            serialize_with = "number::opt"
+        )]
+        min: Option<f64>,
+        #[serde(
+            default,
+            skip_serializing_if = "Option::is_none",
+            serialize_with = "number::opt"
+        )]
+        max: Option<f64>,
+        /// The unit shown beside the field, e.g. `timmar`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        unit: Option<String>,
+        #[serde(default)]
+        decimals: u8,
+    },
+    /// A date (`YYYY-MM-DD`).
+    Date,
+    /// A time of day (`HH:MM`).
+    Time,
+    /// Text shown between questions; no answer.
+    Display,
+    /// A heading over further questions; no answer of its own.
+    Group { questions: Vec<Question> },
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+fn one() -> i32 {
+    1
+}
+
+impl QuestionKind {
+    /// The type's name as written in content and manifests.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            QuestionKind::Text => "text",
+            QuestionKind::LongText => "long_text",
+            QuestionKind::SingleChoice { .. } => "single_choice",
+            QuestionKind::MultipleChoice { .. } => "multiple_choice",
+            QuestionKind::YesNo => "yes_no",
+            QuestionKind::Scale { .. } => "scale",
+            QuestionKind::Number { .. } => "number",
+            QuestionKind::Date => "date",
+            QuestionKind::Time => "time",
+            QuestionKind::Display => "display",
+            QuestionKind::Group { .. } => "group",
+        }
+    }
+
+    /// Whether a person answers it (not `display`, not `group`).
+    pub fn takes_answer(&self) -> bool {
+        !matches!(self, QuestionKind::Display | QuestionKind::Group { .. })
+    }
+}
+
+/// The question types this format version knows.
+pub const QUESTION_TYPES: [&str; 11] = [
+    "text",
+    "long_text",
+    "single_choice",
+    "multiple_choice",
+    "yes_no",
+    "scale",
+    "number",
+    "date",
+    "time",
+    "display",
+    "group",
+];
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ChoiceOption {
+    /// What is stored as the answer; unique within the question.
     pub value: String,
     pub label: String,
+    /// What choosing the option adds to a score.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "number::opt"
+    )]
+    pub score: Option<f64>,
+}
+
+/// When a question is shown: `all` or `any` of the conditions hold.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ShowIf {
+    pub behavior: Behavior,
+    /// Each tests an earlier question of the same form.
+    pub conditions: Vec<Condition>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Behavior {
+    /// Every condition holds.
+    All,
+    /// At least one condition holds.
+    Any,
+}
+
+/// A test of an earlier question's answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Condition {
+    /// The id of an earlier question of the form.
+    pub question: String,
+    pub operator: Operator,
+    /// An option value (choice), a number (scale, number), `true`/`false` (yes_no, and for
+    /// `answered`).
+    pub value: AnswerValue,
+}
+
+/// How an answer is compared with a value. An answer to a hidden question counts as none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Operator {
+    /// The answer is the value (for multiple choice: one of the chosen values is).
+    Equals,
+    /// No answer is the value (also true while the question is unanswered, as in FHIR).
+    NotEquals,
+    /// The number answered is greater than the value.
+    Greater,
+    /// The number answered is less than the value.
+    Less,
+    /// Whether the question is answered is the value (`true` or `false`).
+    Answered,
+}
+
+impl Operator {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Operator::Equals => "equals",
+            Operator::NotEquals => "not_equals",
+            Operator::Greater => "greater",
+            Operator::Less => "less",
+            Operator::Answered => "answered",
+        }
+    }
+}
+
+/// A value compared with an answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum AnswerValue {
+    Bool(bool),
+    Number(#[serde(serialize_with = "number::one")] f64),
+    Text(String),
+}
+
+/// A notice to the clinician ("behandlare") when an answer or a score matches `when`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Alert {
+    pub when: Comparison,
+    pub message: String,
+}
+
+/// A test of the value the alert sits on (a question's answer or a score).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Comparison {
+    pub operator: Operator,
+    pub value: AnswerValue,
+}
+
+/// A named sum over scored questions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Score {
+    /// Unique among the form's questions and scores.
+    pub id: String,
+    pub label: String,
+    /// The questions added up: choice questions whose options have a `score`, and scale
+    /// and number questions (their value). A hidden or unanswered question adds nothing.
+    pub questions: Vec<String>,
+    /// The lowest possible value when every question is answered.
+    #[serde(serialize_with = "number::one")]
+    pub min: f64,
+    /// The highest possible value when every question is answered.
+    #[serde(serialize_with = "number::one")]
+    pub max: f64,
+    /// Named ranges that together cover `min..=max`, without gaps or overlaps.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bands: Vec<Band>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alert: Option<Alert>,
+}
+
+/// A named range of a score, both ends included.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Band {
+    #[serde(serialize_with = "number::one")]
+    pub min: f64,
+    #[serde(serialize_with = "number::one")]
+    pub max: f64,
+    pub label: String,
+}
+
+/// A published questionnaire a form reproduces, e.g. PHQ-9.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Instrument {
+    pub name: String,
+    /// Where it was published (a reference or an address).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// The licence or permission under which it is used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub licence: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// Its use needs a licence; then `licence` is always present.
+    #[serde(default)]
+    pub licensed: bool,
+}
+
+/// Numbers written as JSON integers when they are whole (`4`, not `4.0`), so manifests read
+/// as their sources were written.
+mod number {
+    use serde::Serializer;
+
+    pub fn one<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+        // 2^53: every whole f64 below it is exactly an i64.
+        if v.fract() == 0.0 && v.abs() < 9_007_199_254_740_992.0 {
+            s.serialize_i64(*v as i64)
+        } else {
+            s.serialize_f64(*v)
+        }
+    }
+
+    pub fn opt<S: Serializer>(v: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(v) => one(v, s),
+            None => s.serialize_none(),
+        }
+    }
 }
 
 /// A place to write in an exercise.

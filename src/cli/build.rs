@@ -3,7 +3,7 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
 
-pub fn run(content: &Path, out: &Path, site: &SiteArgs, format: Format) -> ExitCode {
+pub fn run(content: &Path, out: &Path, site: &SiteArgs, release: bool, format: Format) -> ExitCode {
     let started = Instant::now();
     let theme = match site.theme() {
         Ok(t) => t,
@@ -21,6 +21,7 @@ pub fn run(content: &Path, out: &Path, site: &SiteArgs, format: Format) -> ExitC
     let options = steg::build::Options {
         theme: Some(&theme),
         site: site.options(),
+        release,
     };
     let result = steg::build::build(content, out, &options);
     report(&result.diagnostics, format);

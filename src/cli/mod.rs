@@ -4,6 +4,9 @@
 //! 3 the output could not be written.
 
 mod build;
+mod check;
+mod diff;
+mod review;
 mod verify;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -41,6 +44,33 @@ enum Command {
         out: PathBuf,
         #[command(flatten)]
         site: SiteArgs,
+        /// A release: refuse unless every steg is approved for its current content
+        #[arg(long)]
+        release: bool,
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
+    /// Check everything a build checks (and the quality rules), writing nothing
+    #[command(
+        after_help = "Examples:\n  steg check\n  steg check content/plus-ung --format json\n\nRules: format and links, media, alt text, captions and transcripts, heading levels,\nreadability (LIX), personal data, length, duplicate titles, unused files.\nSilence a judgement call for one steg in its front matter:\n  allow:\n    - code: W1102\n      reason: Citat från en ungdom; ska stå som det är sagt."
+    )]
+    Check {
+        /// The content folder, or one program's folder
+        #[arg(default_value = "content")]
+        content: PathBuf,
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
+    /// Quality review: who approved what, bound to content hashes
+    #[command(subcommand)]
+    Review(ReviewCommand),
+    /// Compare two versions (bundles or content folders) and give the semver verdict
+    #[command(
+        after_help = "Examples:\n  steg diff dist/plus-ung/1.0.0 content/plus-ung\n  steg diff dist/plus-ung/1.0.0 dist/plus-ung/1.1.0 --format json\n\nRemoving or moving a steg, or changing a form's question ids or types, is major;\nadding is minor; text edits are patches. Exits 1 when NEW's version is too low."
+    )]
+    Diff {
+        old: PathBuf,
+        new: PathBuf,
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
     },
@@ -74,6 +104,49 @@ enum Command {
     },
     /// Print the JSON Schema of bundle.json
     Schema,
+}
+
+#[derive(Subcommand)]
+enum ReviewCommand {
+    /// List every node (moment, modul, avsnitt, steg) as approved, changed since approval, or never approved
+    #[command(
+        after_help = "Examples:\n  steg review status\n  steg review status content/plus-ung --format json"
+    )]
+    Status {
+        #[arg(default_value = "content")]
+        content: PathBuf,
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
+    /// Record approvals of the current content (appended to approvals.yaml beside moment.md)
+    #[command(
+        after_help = "Examples:\n  steg review approve somn/varfor-sover-vi/valkommen --by \"Anna Berg\" --role psykolog\n  steg review approve somn --recursive --by \"Anna Berg\" --comment \"Faktagranskad\"\n  steg review approve / --recursive --by \"Anna Berg\"      (the whole program)"
+    )]
+    Approve {
+        /// Addresses: `modul/avsnitt/steg`, `modul/avsnitt`, `modul`, or `/` for the program
+        #[arg(required = true)]
+        addresses: Vec<String>,
+        /// The reviewer's name
+        #[arg(long)]
+        by: String,
+        /// The reviewer's role, e.g. psykolog
+        #[arg(long)]
+        role: Option<String>,
+        #[arg(long)]
+        comment: Option<String>,
+        /// The date of the review, YYYY-MM-DD [default: today]
+        #[arg(long)]
+        date: Option<String>,
+        /// Also approve everything below each address
+        #[arg(long, short)]
+        recursive: bool,
+        /// The content folder
+        #[arg(long, default_value = "content")]
+        content: PathBuf,
+        /// Which program, when the content folder holds several
+        #[arg(long)]
+        moment: Option<String>,
+    },
 }
 
 /// How the preview site is made.
@@ -134,8 +207,33 @@ pub fn run() -> ExitCode {
             content,
             out,
             site,
+            release,
             format,
-        } => build::run(&content, &out, &site, format),
+        } => build::run(&content, &out, &site, release, format),
+        Command::Check { content, format } => check::run(&content, format),
+        Command::Review(ReviewCommand::Status { content, format }) => {
+            review::status_cmd(&content, format)
+        }
+        Command::Review(ReviewCommand::Approve {
+            addresses,
+            by,
+            role,
+            comment,
+            date,
+            recursive,
+            content,
+            moment,
+        }) => review::approve(review::ApproveArgs {
+            content: &content,
+            addresses: &addresses,
+            by: &by,
+            role: role.as_deref(),
+            comment: comment.as_deref(),
+            date: date.as_deref(),
+            recursive,
+            moment: moment.as_deref(),
+        }),
+        Command::Diff { old, new, format } => diff::run(&old, &new, format),
         Command::Verify { bundle, format } => verify::run(&bundle, format),
         Command::Serve {
             content,

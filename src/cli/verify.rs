@@ -57,8 +57,12 @@ pub fn run(path: &Path, format: Format) -> ExitCode {
                     let bar2 = format!("{bar}{}", if last_a { "   " } else { "│  " });
                     for (k, s) in a.steg.iter().enumerate() {
                         let extra = match &s.content {
-                            StegContent::Form { questions } => {
-                                format!(", {} questions", questions.len())
+                            StegContent::Form { form, .. } => {
+                                let n = steg::forms::questions_in_order(&form.questions)
+                                    .iter()
+                                    .filter(|q| q.kind.takes_answer())
+                                    .count();
+                                format!(", {n} questions")
                             }
                             _ => String::new(),
                         };

@@ -3,7 +3,8 @@
 //! A code is stable once released: tools and editors' notes refer to it. Codes starting with
 //! `E` are errors, `W` warnings. `E01xx` files and folders, `E02xx` front matter, `E03xx` ids
 //! and versions, `E04xx` steg types, `E05xx` forms, `E06xx` media and links, `E07xx` the moment,
-//! `E08xx` output, `E09xx` themes, `B0xxx` the bundle loader.
+//! `E08xx` output, `E09xx` themes, `E11xx` check rules (readability, personal data, accessibility),
+//! `E12xx` review and release, `B0xxx` the bundle loader.
 
 use super::Severity;
 
@@ -61,13 +62,21 @@ codes! {
     E0404 = "a steg's text is empty where its type requires text";
     E0405 = "an image has no alt text and is not marked decorative";
     E0406 = "a video or audio has both src and url, or neither";
-    E0501 = "a form has no questions";
-    E0502 = "two questions or fields share an id";
+    E0501 = "a form or a group of questions has no questions";
+    E0502 = "two questions, scores or fields share an id";
     E0503 = "a choice question has no options";
-    E0504 = "a scale's bounds are not valid";
+    E0504 = "a scale's or number's bounds, step or decimals are not valid";
     E0505 = "two options of a question share a value";
     E0506 = "a question has an unknown type";
     W0507 = "a question has a field its type does not use";
+    E0508 = "a condition or score names a question that is not in the form";
+    E0509 = "a condition tests a question that is not asked before it";
+    E0510 = "a condition or alert does not fit the type of what it tests";
+    E0511 = "a condition or alert is not written in a known shape";
+    E0512 = "a score counts a question that has no score";
+    E0513 = "some options of a question have a score and others do not";
+    E0514 = "a score's bands leave a gap, overlap, or do not cover its range";
+    E0515 = "an instrument marked licensed has no licence text";
     E0601 = "a referenced file does not exist";
     E0602 = "a path leaves the moment's folder";
     E0603 = "a link points to a steg that does not exist";
@@ -82,6 +91,19 @@ codes! {
     E0802 = "the output folder is inside the content";
     E0901 = "a theme template has an error";
     E0902 = "a theme is incomplete or cannot be read";
+    W1101 = "a heading level is skipped, or the text has a level-1 heading";
+    W1102 = "a text is harder to read (LIX) than the limit for its readers";
+    E1103 = "a text contains a Swedish personal identity number";
+    E1104 = "a text contains a phone number that is not on the allow-list";
+    E1105 = "a text contains an e-mail address that is not on the allow-list";
+    W1106 = "two steg in one avsnitt have the same title";
+    W1107 = "a steg is very long";
+    W1108 = "a file in the program is used by no steg";
+    W1109 = "a steg silences a finding it does not have, or one that cannot be silenced";
+    E1201 = "a release build needs every steg approved";
+    E1202 = "the approvals file cannot be read";
+    W1203 = "an approval names an address that does not exist";
+    E1204 = "the new version number is lower than the changes require";
     B0001 = "the bundle could not be read";
     B0002 = "the manifest is not valid";
     B0003 = "the bundle's format version is not supported";
@@ -93,6 +115,7 @@ codes! {
     B0009 = "a flag refers to something that does not exist";
     B0010 = "a file in the bundle is not listed in the manifest";
     B0011 = "a steg lacks a part its type requires";
+    B0012 = "a form's condition or score refers to a question that is not before it in the form";
 }
 
 #[cfg(test)]

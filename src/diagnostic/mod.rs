@@ -22,6 +22,8 @@ use std::path::{Path, PathBuf};
 pub enum Severity {
     Error,
     Warning,
+    /// A finding an editor silenced for one steg, reported with the reason given.
+    Note,
 }
 
 /// A place in a source file. Lines and columns count from 1; columns count characters.
@@ -179,7 +181,17 @@ impl Diagnostics {
     }
 
     pub fn warning_count(&self) -> usize {
-        self.items.len() - self.error_count()
+        self.items
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
+            .count()
+    }
+
+    pub fn note_count(&self) -> usize {
+        self.items
+            .iter()
+            .filter(|d| d.severity == Severity::Note)
+            .count()
     }
 
     pub fn is_empty(&self) -> bool {

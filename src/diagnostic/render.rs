@@ -39,6 +39,7 @@ fn render_one(renderer: &Renderer, d: &Diagnostic, source: Option<&str>) -> Stri
     let level = match d.severity {
         Severity::Error => Level::ERROR,
         Severity::Warning => Level::WARNING,
+        Severity::Note => Level::NOTE,
     };
     let path = d.file.as_ref().map(|p| p.display().to_string());
     let title = level.primary_title(d.message.as_str()).id(d.code);

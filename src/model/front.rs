@@ -21,6 +21,18 @@ pub struct MomentFront {
     pub placeholders: Vec<PlaceholderFront>,
     #[serde(default)]
     pub flags: Vec<FlagFront>,
+    pub checks: Option<ChecksFront>,
+}
+
+/// `checks:` in moment.md: limits and allow-lists for the quality rules.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChecksFront {
+    /// The highest LIX per audience group, e.g. `{ unga: 40, vardnadshavare: 50 }`.
+    pub lix: Option<std::collections::BTreeMap<AudienceGroup, f64>>,
+    /// Public phone numbers and e-mail addresses that may appear in the program.
+    pub allowed_contacts: Option<Vec<String>>,
+    pub max_words: Option<usize>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -88,10 +100,23 @@ pub struct StegFront {
     pub caption: Option<Spanned<String>>,
     // form
     pub questions: Option<Spanned<Vec<QuestionFront>>>,
+    pub scores: Option<Spanned<Vec<ScoreFront>>>,
+    pub instrument: Option<Spanned<InstrumentFront>>,
     // exercise
     pub fields: Option<Spanned<Vec<FieldFront>>>,
+    /// Findings this steg silences, each with the reason reviewers will see.
+    pub allow: Option<Vec<AllowFront>>,
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AllowFront {
+    pub code: Spanned<String>,
+    pub reason: String,
+}
+
+/// A question, a group of questions (`questions:`) or a text (`display`). Which fields a
+/// type uses is checked after parsing (see `model::form`).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct QuestionFront {
@@ -100,13 +125,20 @@ pub struct QuestionFront {
     pub kind: Spanned<String>,
     pub label: String,
     pub help: Option<String>,
-    #[serde(default)]
-    pub required: bool,
+    pub required: Option<Spanned<bool>>,
     pub options: Option<Spanned<Vec<OptionFront>>>,
-    pub min: Option<Spanned<i32>>,
-    pub max: Option<Spanned<i32>>,
+    // scale and number
+    pub min: Option<Spanned<f64>>,
+    pub max: Option<Spanned<f64>>,
+    pub step: Option<Spanned<f64>>,
     pub min_label: Option<Spanned<String>>,
     pub max_label: Option<Spanned<String>>,
+    pub unit: Option<Spanned<String>>,
+    pub decimals: Option<Spanned<u8>>,
+    // group
+    pub questions: Option<Spanned<Vec<QuestionFront>>>,
+    pub show_if: Option<Spanned<ConditionFront>>,
+    pub alert: Option<Spanned<AlertFront>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -114,6 +146,106 @@ pub struct QuestionFront {
 pub struct OptionFront {
     pub value: Spanned<ScalarString>,
     pub label: String,
+    pub score: Option<Spanned<f64>>,
+}
+
+/// `show_if:`: one test (`question:` and one operator) or `all:`/`any:` with a list of tests.
+/// Every field is optional here so that a wrong combination gets a message about conditions.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConditionFront {
+    pub question: Option<Spanned<String>>,
+    pub equals: Option<Spanned<ValueFront>>,
+    pub not_equals: Option<Spanned<ValueFront>>,
+    pub greater: Option<Spanned<ValueFront>>,
+    pub less: Option<Spanned<ValueFront>>,
+    pub answered: Option<Spanned<ValueFront>>,
+    pub all: Option<Spanned<Vec<Spanned<ConditionFront>>>>,
+    pub any: Option<Spanned<Vec<Spanned<ConditionFront>>>>,
+}
+
+/// `alert:` on a question or a score: `when:` holds one operator, tested on its own value.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertFront {
+    pub when: Spanned<ComparisonFront>,
+    pub message: Spanned<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComparisonFront {
+    pub equals: Option<Spanned<ValueFront>>,
+    pub not_equals: Option<Spanned<ValueFront>>,
+    pub greater: Option<Spanned<ValueFront>>,
+    pub less: Option<Spanned<ValueFront>>,
+    pub answered: Option<Spanned<ValueFront>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScoreFront {
+    pub id: Spanned<String>,
+    pub label: String,
+    pub questions: Spanned<Vec<Spanned<String>>>,
+    pub bands: Option<Spanned<Vec<Spanned<BandFront>>>>,
+    pub alert: Option<Spanned<AlertFront>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BandFront {
+    pub min: Spanned<f64>,
+    pub max: Spanned<f64>,
+    pub label: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InstrumentFront {
+    pub name: String,
+    pub source: Option<String>,
+    #[serde(alias = "license")]
+    pub licence: Option<Spanned<String>>,
+    pub version: Option<ScalarString>,
+    pub licensed: Option<Spanned<bool>>,
+}
+
+/// A value in a condition, as written: `equals: 3`, `equals: ja`, `equals: true`. The text
+/// form is kept, so `equals: 1` matches an option written `value: 1`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ValueFront {
+    Bool(bool),
+    Number(f64, String),
+    Text(String),
+}
+
+impl<'de> Deserialize<'de> for ValueFront {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = ValueFront;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a text, a number, true or false")
+            }
+            fn visit_str<E>(self, v: &str) -> Result<ValueFront, E> {
+                Ok(ValueFront::Text(v.to_string()))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<ValueFront, E> {
+                Ok(ValueFront::Number(v as f64, v.to_string()))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<ValueFront, E> {
+                Ok(ValueFront::Number(v as f64, v.to_string()))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<ValueFront, E> {
+                Ok(ValueFront::Number(v, v.to_string()))
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<ValueFront, E> {
+                Ok(ValueFront::Bool(v))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 #[derive(Debug, Deserialize)]

@@ -21,6 +21,14 @@ pub fn transcript(address: &str) -> String {
     format!("transcript/{address}.html")
 }
 
+/// The folder of the forms exported as FHIR Questionnaires.
+pub const FHIR_DIR: &str = "fhir/";
+
+/// A form exported as a FHIR R4 Questionnaire (JSON).
+pub fn fhir(address: &str) -> String {
+    format!("{FHIR_DIR}{address}.json")
+}
+
 /// A media file keeps its name, with part of its hash added so a changed file gets a new
 /// name (caches can keep files forever) and two files with one name cannot collide.
 pub fn media(rel: &str, sha256: &str) -> String {

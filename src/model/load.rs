@@ -288,6 +288,7 @@ fn hash_media(rel: &str, path: &Path) -> Result<MediaFile, Diagnostic> {
 pub(super) struct Ctx<'a> {
     pub links: &'a Links<'a>,
     pub media: &'a [MediaFile],
+    pub checks: &'a crate::check::Settings,
 }
 
 /// A moment (if it loaded), its findings, and the steg rendered afresh for the cache.
@@ -410,15 +411,24 @@ fn load_moment(
         let mut all: Vec<_> = documents.iter().chain(media_paths.iter()).collect();
         all.sort();
         all.hash(&mut h);
+        // The check settings come from moment.md; a change there re-checks every steg.
+        if let Ok(p) = &*moment {
+            p.text[..p.body_offset].hash(&mut h);
+        }
         h.finish()
     };
     let links = Links {
         documents: &documents,
         media: &media_paths,
     };
+    let checks = match &*moment {
+        Ok(p) => check_settings(p.front.checks.as_ref()),
+        Err(_) => crate::check::Settings::default(),
+    };
     let ctx = Ctx {
         links: &links,
         media: &media,
+        checks: &checks,
     };
 
     // Pass 4: render and check types, in parallel per steg.
@@ -468,8 +478,20 @@ fn load_moment(
         );
     }
     check_flags(&moment, parsed, &moduler, &mut d);
+    let hashes: Vec<String> = moduler.iter().map(|m| m.content_hash.clone()).collect();
+    moment.content_hash = super::content_hash(&parsed.text, &hashes);
     moment.moduler = moduler;
     moment.media = media;
+    match crate::review::read_approvals(&src.dir) {
+        Ok(list) => moment.approvals = list,
+        Err(e) => d.push(e),
+    }
+    let assets: Vec<(String, PathBuf)> = src
+        .assets
+        .iter()
+        .map(|(rel, path)| (rel.clone(), path.clone()))
+        .collect();
+    d.extend(crate::check::moment(&moment, &assets));
     (Some(moment), d, fresh)
 }
 
@@ -530,6 +552,13 @@ fn build_modul(
                 let Ok(sp) = &*sparsed else { return None };
                 let mut sd = Diagnostics::new();
                 let steg = build_steg(sid, address, sp, &audience, ctx, &mut sd);
+                let allows = steg
+                    .as_ref()
+                    .map(|s| s.allow.as_slice())
+                    .unwrap_or_default();
+                let sd: Diagnostics = crate::check::apply_allows(&file, allows, sd.into_vec())
+                    .into_iter()
+                    .collect();
                 let entry = StegEntry {
                     parsed: as_any,
                     key: audience_key,
@@ -545,15 +574,22 @@ fn build_modul(
             steg_out.extend(entry.steg);
             fresh.extend(new);
         }
+        let hashes: Vec<String> = steg_out
+            .iter()
+            .map(|s: &Steg| s.content_hash.clone())
+            .collect();
         avsnitt_out.push(Avsnitt {
             id: aid,
             title: ap.front.title.clone(),
             intro: (!intro.is_empty()).then_some(intro),
+            content_hash: super::content_hash(&ap.text, &hashes),
             steg: steg_out,
             source: ap.file.clone(),
         });
     }
+    let hashes: Vec<String> = avsnitt_out.iter().map(|a| a.content_hash.clone()).collect();
     let modul = Modul {
+        content_hash: super::content_hash(&p.text, &hashes),
         id,
         title: p.front.title.clone(),
         summary: p.front.summary.clone(),
@@ -646,4 +682,21 @@ pub(super) fn render_body<T>(
     let (doc, problems) = markdown::render(p.body(), &src, ctx.links);
     d.extend(problems);
     doc
+}
+
+/// The quality rules' settings from `checks:` in moment.md, over the defaults.
+fn check_settings(front: Option<&ChecksFront>) -> crate::check::Settings {
+    let mut s = crate::check::Settings::default();
+    if let Some(f) = front {
+        if let Some(lix) = &f.lix {
+            s.lix.extend(lix.iter().map(|(g, l)| (*g, *l)));
+        }
+        if let Some(c) = &f.allowed_contacts {
+            s.allowed_contacts = c.clone();
+        }
+        if let Some(m) = f.max_words {
+            s.max_words = m;
+        }
+    }
+    s
 }

@@ -4,6 +4,7 @@
 //! ids are unique, every referenced file exists, every steg has what its type needs. Outputs
 //! (the bundle, the preview site) only render; they never re-check.
 
+mod form;
 mod front;
 pub mod layout;
 mod load;
@@ -12,9 +13,7 @@ mod steg;
 
 pub use load::{Cache, CacheStats, LoadResult, load, load_with};
 
-use crate::bundle::manifest::{
-    Audience, AudienceGroup, ExerciseField, Flag, Placeholder, Question,
-};
+use crate::bundle::manifest::{Audience, AudienceGroup, ExerciseField, Flag, Form, Placeholder};
 use std::path::PathBuf;
 
 /// A program ("moment").
@@ -37,6 +36,10 @@ pub struct Moment {
     /// The moment's folder and its `moment.md`.
     pub dir: PathBuf,
     pub source: PathBuf,
+    /// Over moment.md and every modul's hash: changes when anything in the program does.
+    pub content_hash: String,
+    /// The recorded approvals (`approvals.yaml`), oldest first.
+    pub approvals: Vec<crate::review::Approval>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -49,6 +52,8 @@ pub struct Modul {
     pub intro: Option<Document>,
     pub avsnitt: Vec<Avsnitt>,
     pub source: PathBuf,
+    /// Over modul.md and every avsnitt's hash.
+    pub content_hash: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -58,6 +63,8 @@ pub struct Avsnitt {
     pub intro: Option<Document>,
     pub steg: Vec<Steg>,
     pub source: PathBuf,
+    /// Over avsnitt.md and every steg's hash.
+    pub content_hash: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -74,6 +81,10 @@ pub struct Steg {
     /// SHA-256 over the normalized source and the hashes of the media it uses: what a
     /// reviewer approves. Whitespace-only edits do not change it.
     pub content_hash: String,
+    /// Findings the editor silenced for this steg, with reasons.
+    pub allow: Vec<crate::check::Allow>,
+    /// The LIX readability index of the text, for prose steg of at least 50 words.
+    pub lix: Option<f64>,
 }
 
 /// A steg's type and the parts that type has.
@@ -98,9 +109,8 @@ pub enum StegKind {
         decorative: bool,
         caption: Option<String>,
     },
-    Form {
-        questions: Vec<Question>,
-    },
+    /// A form: its questions, scores and instrument (see [`crate::forms`]).
+    Form(Form),
     Exercise {
         fields: Vec<ExerciseField>,
     },
@@ -264,16 +274,18 @@ impl Moment {
     }
 }
 
-/// The hash a review approves: the source with line endings and trailing spaces normalized,
-/// followed by the given inputs (hashes of the media the source uses).
+/// The hash a review approves: the source with white space normalized, followed by the given
+/// inputs (hashes of the media, or of the parts, it depends on).
 pub fn content_hash(source: &str, inputs: &[String]) -> String {
+    // Every run of white space counts as one space: re-wrapping a paragraph or adding a blank
+    // line does not change what was approved.
     let mut normalized = String::with_capacity(source.len() + 80 * inputs.len());
-    for line in source.lines() {
-        normalized.push_str(line.trim_end());
-        normalized.push('\n');
+    for word in source.split_whitespace() {
+        if !normalized.is_empty() {
+            normalized.push(' ');
+        }
+        normalized.push_str(word);
     }
-    let trimmed = normalized.trim_end_matches('\n').len();
-    normalized.truncate(trimmed);
     for input in inputs {
         normalized.push('\0');
         normalized.push_str(input);

@@ -110,6 +110,8 @@ pub(super) fn build_moment_head(
         media: vec![],
         dir: src.dir.clone(),
         source: p.file.clone(),
+        content_hash: String::new(),
+        approvals: vec![],
     }
 }
 

@@ -4,7 +4,7 @@ use super::front::*;
 use super::load::{Ctx, Parsed, nonempty_slug, render_body};
 use super::moment::dedup;
 use super::{Document, MediaRef, MediaSource, Steg, StegKind, Transcript, layout};
-use crate::bundle::manifest::{AudienceGroup, ChoiceOption, ExerciseField, Question, QuestionKind};
+use crate::bundle::manifest::{AudienceGroup, ExerciseField};
 use crate::diagnostic::{Diagnostic, Diagnostics, Location, codes::*};
 use crate::ids::is_valid_id;
 use crate::markdown;
@@ -28,7 +28,7 @@ const TYPE_FIELDS: &[(&str, &[&str])] = &[
     ),
     ("audio", &["src", "url", "transcript", "duration_seconds"]),
     ("image", &["src", "alt", "decorative", "caption"]),
-    ("form", &["questions"]),
+    ("form", &["questions", "scores", "instrument"]),
     ("exercise", &["fields"]),
 ];
 
@@ -90,12 +90,37 @@ pub(super) fn build_steg(
             .filter_map(|r| ctx.media.iter().find(|m| m.rel == r.0))
             .map(|m| m.sha256.clone()),
     );
+    d.extend(crate::check::steg(
+        &crate::check::StegText {
+            file: &p.file,
+            text: &p.text,
+            body_offset: p.body_offset,
+            audience: &audience,
+            prose: matches!(kind, StegKind::Text | StegKind::Exercise { .. }),
+        },
+        ctx.checks,
+    ));
+    let allow = f
+        .allow
+        .iter()
+        .flatten()
+        .map(|a| crate::check::Allow {
+            code: a.code.value.trim().to_string(),
+            reason: a.reason.clone(),
+            location: p.at(&a.code),
+        })
+        .collect();
     Some(Steg {
         id,
         address,
         title: f.title.clone(),
+        allow,
         audience,
         content_hash: super::content_hash(&p.text, &inputs),
+        lix: matches!(kind, StegKind::Text | StegKind::Exercise { .. })
+            .then(|| crate::markdown::readability::lix(p.body()))
+            .filter(|l| l.words >= 50)
+            .map(|l| l.score()),
         body,
         kind,
         source: p.file.clone(),
@@ -109,7 +134,7 @@ fn warn_unused_fields(
     d: &mut Diagnostics,
 ) {
     let f = &p.front;
-    let present: [(&str, Option<Option<Location>>); 11] = [
+    let present: [(&str, Option<Option<Location>>); 13] = [
         ("src", f.src.as_ref().map(|v| p.at(v))),
         ("url", f.url.as_ref().map(|v| p.at(v))),
         ("captions", f.captions.as_ref().map(|v| p.at(v))),
@@ -123,6 +148,8 @@ fn warn_unused_fields(
         ("decorative", f.decorative.as_ref().map(|v| p.at(v))),
         ("caption", f.caption.as_ref().map(|v| p.at(v))),
         ("questions", f.questions.as_ref().map(|v| p.at(v))),
+        ("scores", f.scores.as_ref().map(|v| p.at(v))),
+        ("instrument", f.instrument.as_ref().map(|v| p.at(v))),
         ("fields", f.fields.as_ref().map(|v| p.at(v))),
     ];
     for (name, at) in present {
@@ -415,32 +442,7 @@ impl StegCheck<'_> {
             );
             return None;
         };
-        if questions.value.is_empty() {
-            d.push(
-                Diagnostic::new(E0501, "the form has no questions")
-                    .in_file(&self.p.file)
-                    .at_opt(self.p.at(questions))
-                    .hint("add at least one question under `questions:`"),
-            );
-            return None;
-        }
-        let mut ids = HashMap::new();
-        let mut out = Vec::new();
-        let mut ok = true;
-        for q in &questions.value {
-            ok &= self.check_item_id(&q.id, "question", &mut ids, d);
-            match self.question_kind(q, d) {
-                Some(kind) => out.push(Question {
-                    id: q.id.value.clone(),
-                    label: q.label.clone(),
-                    help: q.help.clone(),
-                    required: q.required,
-                    kind,
-                }),
-                None => ok = false,
-            }
-        }
-        ok.then_some(StegKind::Form { questions: out })
+        super::form::build(self.p, questions, d).map(StegKind::Form)
     }
 
     fn check_item_id(
@@ -474,174 +476,6 @@ impl StegCheck<'_> {
             return false;
         }
         true
-    }
-
-    fn question_kind(&self, q: &QuestionFront, d: &mut Diagnostics) -> Option<QuestionKind> {
-        const TYPES: &[&str] = &[
-            "text",
-            "long_text",
-            "single_choice",
-            "multiple_choice",
-            "scale",
-        ];
-        // Fields a question type does not use, with where each was written.
-        let scale_fields = [
-            ("min", q.min.as_ref().and_then(|v| self.p.at(v))),
-            ("max", q.max.as_ref().and_then(|v| self.p.at(v))),
-            ("min_label", q.min_label.as_ref().and_then(|v| self.p.at(v))),
-            ("max_label", q.max_label.as_ref().and_then(|v| self.p.at(v))),
-        ];
-        let options_field = [("options", q.options.as_ref().and_then(|v| self.p.at(v)))];
-        let present = |fields: &[(&str, Option<Location>)],
-                       has: [bool; 4]|
-         -> Vec<(String, Option<Location>)> {
-            fields
-                .iter()
-                .zip(has)
-                .filter(|(_, h)| *h)
-                .map(|((n, at), _)| (n.to_string(), at.clone()))
-                .collect()
-        };
-        let scale_present = present(
-            &scale_fields,
-            [
-                q.min.is_some(),
-                q.max.is_some(),
-                q.min_label.is_some(),
-                q.max_label.is_some(),
-            ],
-        );
-        let options_present = present(&options_field, [q.options.is_some(), false, false, false]);
-        let unused = |fields: Vec<(String, Option<Location>)>, d: &mut Diagnostics| {
-            for (name, at) in fields {
-                d.push(
-                    Diagnostic::new(
-                        W0507,
-                        format!(
-                            "a question of type `{}` does not use `{name}`",
-                            q.kind.value
-                        ),
-                    )
-                    .in_file(&self.p.file)
-                    .at_opt(at.or_else(|| self.p.at(&q.kind)))
-                    .hint(format!(
-                        "remove `{name}:` from question `{}`, or change its `type:`",
-                        q.id.value
-                    )),
-                );
-            }
-        };
-        match q.kind.value.as_str() {
-            "text" | "long_text" => {
-                unused(options_present, d);
-                unused(scale_present, d);
-                Some(if q.kind.value == "text" {
-                    QuestionKind::Text
-                } else {
-                    QuestionKind::LongText
-                })
-            }
-            "single_choice" | "multiple_choice" => {
-                unused(scale_present, d);
-                let options = self.options(q, d)?;
-                Some(if q.kind.value == "single_choice" {
-                    QuestionKind::SingleChoice { options }
-                } else {
-                    QuestionKind::MultipleChoice { options }
-                })
-            }
-            "scale" => {
-                unused(options_present, d);
-                match (&q.min, &q.max) {
-                    (Some(min), Some(max))
-                        if min.value < max.value && max.value - min.value <= 100 =>
-                    {
-                        Some(QuestionKind::Scale {
-                            min: min.value,
-                            max: max.value,
-                            min_label: q.min_label.as_ref().map(|s| s.value.clone()),
-                            max_label: q.max_label.as_ref().map(|s| s.value.clone()),
-                        })
-                    }
-                    (Some(_), Some(max)) => {
-                        d.push(
-                            Diagnostic::new(E0504, format!("the scale of question `{}` must have `max` greater than `min`, at most 100 steps apart", q.id.value))
-                                .in_file(&self.p.file)
-                                .at_opt(self.p.at(max))
-                                .hint("e.g. `min: 0` and `max: 10`"),
-                        );
-                        None
-                    }
-                    _ => {
-                        d.push(
-                            Diagnostic::new(
-                                E0504,
-                                format!(
-                                    "the scale question `{}` needs `min:` and `max:`",
-                                    q.id.value
-                                ),
-                            )
-                            .in_file(&self.p.file)
-                            .at_opt(self.p.at(&q.kind))
-                            .hint("add e.g. `min: 0` and `max: 10`"),
-                        );
-                        None
-                    }
-                }
-            }
-            other => {
-                d.push(
-                    Diagnostic::new(E0506, format!("`{other}` is not a question type"))
-                        .in_file(&self.p.file)
-                        .at_opt(self.p.at(&q.kind))
-                        .hint(format!("the types are: {}", TYPES.join(", "))),
-                );
-                None
-            }
-        }
-    }
-
-    fn options(&self, q: &QuestionFront, d: &mut Diagnostics) -> Option<Vec<ChoiceOption>> {
-        let opts = match &q.options {
-            Some(o) if !o.value.is_empty() => o,
-            other => {
-                d.push(
-                    Diagnostic::new(E0503, format!("the choice question `{}` has no options", q.id.value))
-                        .in_file(&self.p.file)
-                        .at_opt(other.as_ref().and_then(|o| self.p.at(o)).or_else(|| self.p.at(&q.kind)))
-                        .hint("add `options:` with at least two items, each `- value: ...` and `label: ...`"),
-                );
-                return None;
-            }
-        };
-        let mut seen = HashMap::new();
-        let mut ok = true;
-        for o in &opts.value {
-            if seen.insert(o.value.value.0.clone(), ()).is_some() {
-                d.push(
-                    Diagnostic::new(
-                        E0505,
-                        format!(
-                            "two options of question `{}` have the value `{}`",
-                            q.id.value, o.value.value.0
-                        ),
-                    )
-                    .in_file(&self.p.file)
-                    .at_opt(self.p.at(&o.value))
-                    .hint("give each option its own value; the answer is stored as the value"),
-                );
-                ok = false;
-            }
-        }
-        ok.then(|| {
-            opts.value
-                .iter()
-                .map(|o| ChoiceOption {
-                    value: o.value.value.0.clone(),
-                    label: o.label.clone(),
-                })
-                .collect()
-        })
     }
 
     fn exercise_fields(&self, d: &mut Diagnostics) -> Vec<ExerciseField> {

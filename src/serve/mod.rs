@@ -86,9 +86,12 @@ impl Builder {
             return Outcome::Failed(Diagnostics::new());
         };
         let options = site::Options { minify: false };
+        // Serve previews the working copy; comparisons with releases are in `steg build`.
+        let changes = HashMap::new();
         match site::render(
             &loaded.moments,
             &loaded.diagnostics,
+            &changes,
             theme,
             options,
             &mut self.site_cache,

@@ -4,7 +4,7 @@
 //! Interface text is Swedish, as the program's readers see it.
 
 use super::Page;
-use crate::bundle::manifest::{AudienceGroup, QuestionKind, Recipient, Trigger};
+use crate::bundle::manifest::{AudienceGroup, Recipient, Trigger};
 use crate::diagnostic::Diagnostics;
 use crate::model::{MediaRef, MediaSource, Modul, Moment, Steg, StegKind, layout};
 use serde_json::{Value, json};
@@ -37,11 +37,16 @@ pub(crate) fn site_index(moments: &[Moment]) -> Page {
 }
 
 /// Every page of one moment.
-pub(crate) fn moment_pages(m: &Moment, findings: &Diagnostics) -> Vec<Page> {
+pub(crate) fn moment_pages(
+    m: &Moment,
+    findings: &Diagnostics,
+    changes: Option<&crate::review::DiffReport>,
+) -> Vec<Page> {
     let mut pages = vec![
         start_page(m),
         behandlare_page(m),
         granskning_page(m, findings),
+        changes_page(m, changes),
     ];
     // Flat list for previous/next through every steg of a modul.
     for modul in &m.moduler {
@@ -256,27 +261,7 @@ fn steg_page(
             "src": media_url(src), "alt": if *decorative { "" } else { alt.as_deref().unwrap_or("") },
             "decorative": decorative, "caption": caption,
         }),
-        StegKind::Form { questions } => json!({
-            "questions": questions.iter().map(|q| {
-                let mut v = json!({
-                    "id": q.id, "dom_id": format!("q-{}", q.id), "label": q.label, "help": q.help,
-                    "required": q.required,
-                });
-                let kind = match &q.kind {
-                    QuestionKind::Text => json!({ "type": "text" }),
-                    QuestionKind::LongText => json!({ "type": "long_text" }),
-                    QuestionKind::SingleChoice { options } => json!({ "type": "single_choice", "options": options }),
-                    QuestionKind::MultipleChoice { options } => json!({ "type": "multiple_choice", "options": options }),
-                    QuestionKind::Scale { min, max, min_label, max_label } => json!({
-                        "type": "scale", "min": min, "max": max,
-                        "min_label": min_label, "max_label": max_label,
-                        "steps": (*min..=*max).collect::<Vec<_>>(),
-                    }),
-                };
-                merge(&mut v, kind);
-                v
-            }).collect::<Vec<_>>(),
-        }),
+        StegKind::Form(form) => super::form::parts(form),
         StegKind::Exercise { fields } => json!({ "fields": fields }),
     };
     merge(&mut steg, json!({ "parts": extra }));
@@ -300,12 +285,32 @@ fn steg_page(
     };
     ctx.insert("prev".into(), json!(nav(prev)));
     ctx.insert("next".into(), json!(nav(next)));
-    ctx.insert("review".into(), review(s, findings));
+    ctx.insert("review".into(), review(m, s, findings));
     page(path, "steg.html", ctx)
 }
 
+/// The review status of a node, in words for the preview.
+fn approval(m: &Moment, address: &str, hash: &str) -> Value {
+    use crate::review::{Status, status};
+    match status(&m.approvals, address, hash) {
+        Status::Approved(a) => json!({
+            "state": "approved", "label": "Godkänd",
+            "text": format!("Godkänd av {}{} {}", a.by, a.role.as_ref().map(|r| format!(" ({r})")).unwrap_or_default(), a.date),
+            "comment": a.comment,
+        }),
+        Status::Changed(a) => json!({
+            "state": "changed", "label": "Ändrad",
+            "text": format!("Ändrad sedan {} godkände den {}", a.by, a.date),
+            "comment": a.comment,
+        }),
+        Status::Never => {
+            json!({ "state": "never", "label": "Ej granskad", "text": "Aldrig godkänd", "comment": Value::Null })
+        }
+    }
+}
+
 /// What a reviewer sees beside a steg.
-fn review(s: &Steg, findings: &Diagnostics) -> Value {
+fn review(m: &Moment, s: &Steg, findings: &Diagnostics) -> Value {
     let list: Vec<Value> = findings
         .iter()
         .filter(|d| d.file.as_deref() == Some(s.source.as_path()))
@@ -321,6 +326,8 @@ fn review(s: &Steg, findings: &Diagnostics) -> Value {
         "hash": s.content_hash,
         "hash_short": &s.content_hash[..12.min(s.content_hash.len())],
         "findings": list,
+        "approval": approval(m, &s.address, &s.content_hash),
+        "lix": s.lix.map(|l| format!("{l:.0}")),
     })
 }
 
@@ -375,12 +382,13 @@ fn granskning_page(m: &Moment, findings: &Diagnostics) -> Page {
         .steg()
         .map(|(modul, _, s)| {
             let mut v = steg_link(s, "granskning.html");
-            let r = review(s, findings);
+            let r = review(m, s, findings);
             merge(
                 &mut v,
                 json!({
                     "modul": modul.title, "source": r["source"], "hash": r["hash"],
                     "hash_short": r["hash_short"], "findings": r["findings"], "words": s.body.words,
+                    "approval": r["approval"], "lix": r["lix"],
                 }),
             );
             v
@@ -485,4 +493,54 @@ fn escape(s: &str) -> String {
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
+}
+
+/// Changes for reviewers: what changed since it was approved, and, when an earlier release
+/// bundle is at hand, a word-level comparison with it.
+fn changes_page(m: &Moment, diff: Option<&crate::review::DiffReport>) -> Page {
+    use crate::review::{Word, nodes};
+    let path = format!("{}/andringar.html", m.id);
+    let mut ctx = base(m, &path, "andringar", &format!("{} – ändringar", m.title));
+    let pending: Vec<Value> = nodes(m)
+        .iter()
+        .filter_map(|n| {
+            let a = approval(m, &n.address, &n.hash);
+            (a["state"] != "approved").then(|| {
+                let url = (n.level == "steg").then(|| layout::steg(&n.address));
+                json!({ "address": n.address, "level": n.level, "title": n.title, "approval": a, "url": url })
+            })
+        })
+        .collect();
+    ctx.insert("pending".into(), json!(pending));
+    let diff = diff.map(|r| {
+        let changes: Vec<Value> = r
+            .changes
+            .iter()
+            .map(|c| {
+                let words: Vec<Value> = c
+                    .words
+                    .iter()
+                    .map(|w| match w {
+                        Word::Same(t) => json!({ "op": "same", "text": t }),
+                        Word::Removed(t) => json!({ "op": "removed", "text": t }),
+                        Word::Added(t) => json!({ "op": "added", "text": t }),
+                    })
+                    .collect();
+                let url = m
+                    .steg()
+                    .any(|(_, _, s)| s.address == c.subject)
+                    .then(|| layout::steg(&c.subject));
+                json!({
+                    "kind": format!("{:?}", c.kind).to_lowercase(), "subject": c.subject, "title": c.title,
+                    "verdict": c.verdict.as_str(), "details": c.details, "words": words, "url": url,
+                })
+            })
+            .collect();
+        json!({
+            "old_version": r.old_version, "new_version": r.new_version, "verdict": r.verdict.as_str(),
+            "required_version": r.required_version, "version_ok": r.version_ok, "changes": changes,
+        })
+    });
+    ctx.insert("diff".into(), json!(diff));
+    page(path, "andringar.html", ctx)
 }

@@ -7,6 +7,7 @@
 //! `steg serve` does) skips pages whose context did not change.
 
 mod context;
+mod form;
 mod theme;
 
 pub use theme::Theme;
@@ -51,16 +52,18 @@ pub(crate) struct Page {
 
 /// Renders the site for `moments`. `findings` (warnings from loading) are shown to reviewers
 /// beside the steg they concern.
+/// `changes` holds, per moment id, the comparison with its last release, when there is one.
 pub fn render(
     moments: &[Moment],
     findings: &Diagnostics,
+    changes: &HashMap<String, crate::review::DiffReport>,
     theme: &Theme,
     options: Options,
     cache: &mut SiteCache,
 ) -> Result<FileSet, Diagnostics> {
     let mut pages = vec![context::site_index(moments)];
     for m in moments {
-        pages.extend(context::moment_pages(m, findings));
+        pages.extend(context::moment_pages(m, findings, changes.get(&m.id)));
     }
     let options_key = u64::from(options.minify) ^ theme.fingerprint();
     let results: Vec<(String, Result<Rendered, Diagnostic>)> = pages

@@ -14,6 +14,7 @@ pub const REQUIRED: &[&str] = &[
     "steg.html",
     "behandlare.html",
     "granskning.html",
+    "andringar.html",
 ];
 
 pub struct Theme {
@@ -72,7 +73,8 @@ impl Theme {
             };
         }
         let templates = files!("templates": "base.html", "crumbs.html", "index.html", "moment.html",
-            "modul.html", "avsnitt.html", "steg.html", "behandlare.html", "granskning.html");
+            "modul.html", "avsnitt.html", "steg.html", "behandlare.html", "granskning.html",
+            "andringar.html");
         let statics = files!("static": "style.css", "preview.js");
         let dir = PathBuf::from("themes/default");
         let sources = templates

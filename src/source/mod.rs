@@ -14,6 +14,8 @@ use std::path::{Path, PathBuf};
 pub const MOMENT_FILE: &str = "moment.md";
 pub const MODUL_FILE: &str = "modul.md";
 pub const AVSNITT_FILE: &str = "avsnitt.md";
+/// The review record beside moment.md, written by `steg review approve`.
+pub const APPROVALS_FILE: &str = "approvals.yaml";
 
 /// Markdown files larger than this are refused (a steg is one page, not a book).
 pub const MAX_MARKDOWN_BYTES: u64 = 1024 * 1024;
@@ -103,7 +105,7 @@ fn discover_moment(dir: &Path, diags: &mut Diagnostics) -> Option<MomentSource> 
     let mut numbers = Numbers::default();
     for entry in sorted_entries(dir, diags) {
         match entry.kind {
-            Kind::File if entry.name == MOMENT_FILE => {}
+            Kind::File if entry.name == MOMENT_FILE || entry.name == APPROVALS_FILE => {}
             Kind::File if is_markdown(&entry.name) => {
                 diags.push(misplaced_markdown(&entry.path, "the moment's folder"));
             }

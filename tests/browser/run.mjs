@@ -4,10 +4,19 @@
 //
 // SITE_DIR is the `preview/` folder that `steg build` writes. It is served by a small static
 // HTTP server on 127.0.0.1 (a free port) and opened in Debian's Chromium (/usr/bin/chromium,
-// headless) through playwright-core. The checks: walking a modul with "Nästa", a video steg
-// (captions and transcript), a form steg (required answers, saving, restoring), axe-core
-// (WCAG 2.1 A and AA) on the main kinds of page, console errors and failed requests on every
-// page opened, and no horizontal scroll on a phone-sized screen.
+// headless) through playwright-core. The checks:
+//   - navigation: start page → first modul → first steg, then «Nästa» (rel=next) through every
+//     steg of that modul, each with an <h1> and a breadcrumb, in the modul page's order;
+//   - a video steg: <track kind=captions srclang=sv> served (200, WEBVTT) and parsed by the
+//     browser, the video served, a transcript in <details>;
+//   - a form steg: an empty required answer blocks «Skicka svar»; filled, the answers are saved
+//     in localStorage and come back after a reload;
+//   - axe-core (wcag2a, wcag2aa, wcag21a, wcag21aa) on the start page, a modul, avsnitt, text,
+//     video, form and exercise steg, the behandlare and granskning pages and the site index;
+//   - a phone-sized screen (390x844): no horizontal scroll on a text steg, then on every page
+//     of the site (each also loads and has an <h1>);
+//   - every same-origin link and resource on the pages opened answers 200;
+//   - no console errors and no failed same-origin requests on any page opened.
 //
 // Each check prints `ok` or `FAIL` with what went wrong; the last line is
 // `browser: N passed, M failed` (read by CI). The exit code is 0 only when nothing failed.
@@ -355,7 +364,7 @@ async function main() {
   console.log(`serving ${SITE} at ${BASE}`);
 
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: LAUNCH_ARGS });
-  console.log(`browser: Chromium ${browser.version()}, axe-core ${require("axe-core/package.json").version}`);
+  console.log(`using Chromium ${browser.version()}, axe-core ${require("axe-core/package.json").version}`);
 
   try {
     await runChecks();
@@ -380,6 +389,11 @@ async function runChecks() {
     found.modul = rel(modulUrl);
     const steg = await stegOfModul(page);
     found.steg = steg;
+    found.avsnitt = await page
+      .locator("main .avsnitt h2 a")
+      .first()
+      .evaluate((a) => a.href)
+      .then(rel, () => null);
     assert(steg.length > 0, `the modul page ${found.modul} lists no steg (main .steg-list li)`);
     const expected = steg.map((s) => s.url);
 
@@ -440,6 +454,7 @@ async function runChecks() {
   found.text = found.text || "plus-ung/steg/somn/varfor-sover-vi/valkommen.html";
   found.video = found.video || "plus-ung/steg/somn/varfor-sover-vi/film-kroppens-klocka.html";
   found.form = found.form || "plus-ung/steg/somn/varfor-sover-vi/din-somn-just-nu.html";
+  found.avsnitt = found.avsnitt || "plus-ung/avsnitt/somn/varfor-sover-vi.html";
 
   // 2. A video steg: captions served and a transcript.
   await check(`video steg: captions (WebVTT, sv) and transcript (${found.video})`, async () => {
@@ -599,6 +614,10 @@ async function runChecks() {
     ["form steg", found.form],
     ["behandlare", "plus-ung/behandlare.html"],
     ["granskning", "plus-ung/granskning.html"],
+    // Beyond the list above: the other kinds of page.
+    ["site index", "index.html"],
+    ["avsnitt page", found.avsnitt],
+    ...(found.exercise ? [["exercise steg", found.exercise]] : []),
   ];
   for (const [name, relPath] of axePages) {
     await axeCheck(axeCtx, name, relPath);
@@ -628,7 +647,41 @@ async function runChecks() {
     });
   }
 
-  // 6. Every link and resource on the pages opened answers 200.
+  // 6. Every page of the site on a phone-sized screen: it loads, has an <h1>, and does not
+  // scroll sideways (with closed <details> opened). Console errors are collected as above.
+  await check(`every page: loads, has an <h1>, no horizontal scroll at ${MOBILE.width}x${MOBILE.height}`, async () => {
+    const files = fs
+      .readdirSync(SITE, { recursive: true })
+      .filter((f) => f.endsWith(".html"))
+      .map((f) => f.split(path.sep).join("/"))
+      .sort();
+    const page = await phone.newPage();
+    const problems = [];
+    for (const f of files) {
+      const res = await page.goto(BASE + f, { waitUntil: "load" });
+      if (!res || !res.ok()) {
+        problems.push(`${f}: HTTP ${res ? res.status() : "no answer"}`);
+        continue;
+      }
+      await collectLinks(page);
+      const m = await page.evaluate(() => {
+        document.querySelectorAll("details").forEach((d) => (d.open = true));
+        const h1 = document.querySelector("h1");
+        return {
+          h1: h1 ? h1.textContent.trim() : "",
+          scrollWidth: document.documentElement.scrollWidth,
+          innerWidth: window.innerWidth,
+        };
+      });
+      if (!m.h1) problems.push(`${f}: no <h1> with text`);
+      if (m.scrollWidth > m.innerWidth) problems.push(`${f}: scrollWidth ${m.scrollWidth} > innerWidth ${m.innerWidth}`);
+    }
+    await page.close();
+    assert(problems.length === 0, problems.join("\n"));
+    return `${files.length} pages`;
+  });
+
+  // 7. Every link and resource on the pages opened answers 200.
   await check("links: every same-origin link and resource on the pages opened is served", async () => {
     const broken = [];
     for (const [url, from] of linksSeen) {
@@ -643,15 +696,19 @@ async function runChecks() {
   await axeCtx.close();
   await phone.close();
 
-  // 7. Console errors and failed requests, page by page.
-  for (const [page, { problems }] of pagesSeen) {
-    if (page === "" || page === "about:blank") continue;
-    await check(`no console errors or failed requests: ${page}`, async () => {
-      const unique = [...new Set(problems)];
-      assert(unique.length === 0, unique.join("\n"));
-    });
-  }
-  console.log(`pages opened: ${pagesSeen.size}`);
+  // 8. Console errors and failed requests on every page opened by the checks above.
+  const opened = [...pagesSeen].filter(([p]) => p !== "" && p !== "about:blank");
+  await check("console and network: no console errors, no failed same-origin requests", async () => {
+    const bad = opened
+      .map(([p, { problems }]) => [p, [...new Set(problems)]])
+      .filter(([, problems]) => problems.length > 0);
+    assert(
+      bad.length === 0,
+      () => `${bad.length} of ${opened.length} pages:\n` + bad.map(([p, problems]) => `${p}:\n${problems.map((x) => `  ${x}`).join("\n")}`).join("\n"),
+    );
+    return `${opened.length} pages`;
+  });
+  console.log(`pages opened: ${opened.length}`);
   for (const a of axeFigures) {
     console.log(`axe ${a.name}: ${a.violations} violations (${a.nodes} nodes), ${a.passes} rules passed, incomplete: ${a.incomplete.join(", ") || "none"}`);
   }

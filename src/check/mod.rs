@@ -1,0 +1,295 @@
+//! Quality rules beyond what the format requires: readability, heading structure, personal
+//! data, length, duplicate titles and unused files. They run inside every load (so `build`,
+//! `check` and `serve` report the same findings), per steg from its source text, and once per
+//! moment for rules that look across steg.
+//!
+//! An editor can silence one rule for one steg with `allow:` in its front matter and a reason;
+//! the finding is then reported as a note carrying that reason, so reviewers still see it.
+
+pub mod personal;
+
+use crate::bundle::manifest::AudienceGroup;
+use crate::diagnostic::{Code, Diagnostic, Diagnostics, Location, Severity, codes::*};
+use crate::markdown::readability::lix;
+use crate::model::Moment;
+use pulldown_cmark::{Event, HeadingLevel, Parser, Tag};
+use std::collections::HashMap;
+use std::path::Path;
+
+/// Limits and allow-lists, from `checks:` in moment.md.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    /// The highest LIX per audience group.
+    pub lix: HashMap<AudienceGroup, f64>,
+    /// Phone numbers and e-mail addresses that may appear (e.g. a clinic's switchboard).
+    pub allowed_contacts: Vec<String>,
+    /// A steg with more words than this is reported as long.
+    pub max_words: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            lix: HashMap::from([
+                (AudienceGroup::Unga, 40.0),
+                (AudienceGroup::Vardnadshavare, 50.0),
+            ]),
+            allowed_contacts: vec![],
+            max_words: 700,
+        }
+    }
+}
+
+/// Codes an editor may silence for one steg: the judgement calls. Errors about the format
+/// and personal data cannot be silenced.
+pub const SILENCEABLE: &[Code] = &[W1101, W1102, W1106, W1107, W0403, W0507];
+
+/// What the rules need to know about one steg.
+pub struct StegText<'a> {
+    pub file: &'a Path,
+    /// The whole file, and where its Markdown body starts.
+    pub text: &'a str,
+    pub body_offset: usize,
+    pub audience: &'a [AudienceGroup],
+    /// Whether the body is the main prose of the steg (text and exercise steg).
+    pub prose: bool,
+}
+
+/// The rules that need only one steg's source.
+pub fn steg(s: &StegText<'_>, settings: &Settings) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let body = &s.text[s.body_offset..];
+    headings(s, body, &mut out);
+    personal_data(s, settings, &mut out);
+
+    let counts = lix(body);
+    if s.prose && counts.words >= 50 {
+        // The strictest limit of the steg's readers applies.
+        let limit = s
+            .audience
+            .iter()
+            .filter_map(|g| settings.lix.get(g))
+            .fold(f64::INFINITY, |a, b| a.min(*b));
+        let score = counts.score();
+        if limit.is_finite() && score > limit {
+            out.push(
+                Diagnostic::new(
+                    W1102,
+                    format!("the text has a LIX of {score:.0}; the limit for its readers is {limit:.0}"),
+                )
+                .in_file(s.file)
+                .at(Location::at_byte(s.text, s.body_offset))
+                .hint(format!(
+                    "shorter sentences and shorter words lower it ({} words, {} sentences, {} long words)",
+                    counts.words, counts.sentences, counts.long_words
+                )),
+            );
+        }
+    }
+    if counts.words > settings.max_words {
+        out.push(
+            Diagnostic::new(
+                W1107,
+                format!(
+                    "the steg has {} words, about {} minutes of reading",
+                    counts.words,
+                    counts.words.div_ceil(150)
+                ),
+            )
+            .in_file(s.file)
+            .at(Location::at_byte(s.text, s.body_offset))
+            .hint(format!(
+                "split it into two steg; a steg is meant to be read in a few minutes (limit {} words)",
+                settings.max_words
+            )),
+        );
+    }
+    out
+}
+
+fn headings(s: &StegText<'_>, body: &str, out: &mut Vec<Diagnostic>) {
+    // The steg's title is the page's level-1 heading, so the text starts at level 2.
+    let mut previous = 1;
+    for (event, range) in Parser::new(body).into_offset_iter() {
+        let Event::Start(Tag::Heading { level, .. }) = event else {
+            continue;
+        };
+        let n = heading_number(level);
+        let at = Location::of_range(
+            s.text,
+            s.body_offset + range.start..s.body_offset + range.end,
+        );
+        if n == 1 {
+            out.push(
+                Diagnostic::new(W1101, "the text has a level-1 heading (`#`)")
+                    .in_file(s.file)
+                    .at(at)
+                    .hint("the steg's title is the page's only level-1 heading; use `##` for headings in the text"),
+            );
+        } else if n > previous + 1 {
+            out.push(
+                Diagnostic::new(
+                    W1101,
+                    format!("the heading skips from level {previous} to level {n}"),
+                )
+                .in_file(s.file)
+                .at(at)
+                .hint(format!(
+                    "use {} here; screen readers navigate by heading levels",
+                    "#".repeat(previous + 1)
+                )),
+            );
+        }
+        previous = n;
+    }
+}
+
+fn heading_number(level: HeadingLevel) -> usize {
+    match level {
+        HeadingLevel::H1 => 1,
+        HeadingLevel::H2 => 2,
+        HeadingLevel::H3 => 3,
+        HeadingLevel::H4 => 4,
+        HeadingLevel::H5 => 5,
+        HeadingLevel::H6 => 6,
+    }
+}
+
+fn personal_data(s: &StegText<'_>, settings: &Settings, out: &mut Vec<Diagnostic>) {
+    let allowed_digits: Vec<String> = settings
+        .allowed_contacts
+        .iter()
+        .map(|c| personal::digits(c))
+        .filter(|d| !d.is_empty())
+        .collect();
+    for found in personal::scan(s.text) {
+        let d = match found {
+            personal::Found::IdentityNumber(r) => Diagnostic::new(
+                E1103,
+                "the text contains a Swedish personal identity number",
+            )
+            .in_file(s.file)
+            .at(Location::of_range(s.text, r))
+            .hint("remove it: a program must hold no personal data; write an example without a real number, e.g. ÅÅMMDD-XXXX"),
+            personal::Found::Phone(r, digits) => {
+                if allowed_digits.contains(&digits) {
+                    continue;
+                }
+                Diagnostic::new(E1104, "the text contains a phone number that is not on the allow-list")
+                    .in_file(s.file)
+                    .at(Location::of_range(s.text, r))
+                    .hint("remove it, or if it is a public number (e.g. a clinic's switchboard) add it to `checks: allowed_contacts:` in moment.md")
+            }
+            personal::Found::Email(r, address) => {
+                if settings.allowed_contacts.iter().any(|c| c.eq_ignore_ascii_case(&address)) {
+                    continue;
+                }
+                Diagnostic::new(E1105, format!("the text contains the e-mail address `{address}`"))
+                    .in_file(s.file)
+                    .at(Location::of_range(s.text, r))
+                    .hint("remove it, or if it is a public address add it to `checks: allowed_contacts:` in moment.md")
+            }
+        };
+        out.push(d);
+    }
+}
+
+/// An `allow:` entry of a steg.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Allow {
+    pub code: String,
+    pub reason: String,
+    pub location: Option<Location>,
+}
+
+/// Turns findings that a steg allows into notes carrying the reason, and reports `allow:`
+/// entries that silence nothing or a code that cannot be silenced.
+pub fn apply_allows(file: &Path, allows: &[Allow], findings: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let mut used = vec![false; allows.len()];
+    let mut out: Vec<Diagnostic> = findings
+        .into_iter()
+        .map(|mut d| {
+            let hit = allows
+                .iter()
+                .position(|a| a.code == d.code && SILENCEABLE.iter().any(|c| c.id == d.code));
+            if let (Some(i), Some(file_of_d)) = (hit, d.file.as_deref())
+                && file_of_d == file
+            {
+                used[i] = true;
+                d.severity = Severity::Note;
+                d.message = format!("{} (silenced: {})", d.message, allows[i].reason);
+            }
+            d
+        })
+        .collect();
+    for (a, used) in allows.iter().zip(used) {
+        if used {
+            continue;
+        }
+        let silenceable = SILENCEABLE.iter().any(|c| c.id == a.code);
+        let message = if silenceable {
+            format!(
+                "`allow: {}` silences nothing: the steg has no such finding",
+                a.code
+            )
+        } else {
+            format!("`{}` cannot be silenced", a.code)
+        };
+        out.push(
+            Diagnostic::new(W1109, message)
+                .in_file(file)
+                .at_opt(a.location.clone())
+                .hint(format!(
+                    "remove the entry; codes that can be silenced: {}",
+                    SILENCEABLE
+                        .iter()
+                        .map(|c| c.id)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
+        );
+    }
+    out
+}
+
+/// The rules that look across a moment: duplicate titles in an avsnitt, files nothing uses.
+pub fn moment(m: &Moment, assets: &[(String, std::path::PathBuf)]) -> Diagnostics {
+    let mut out = Diagnostics::new();
+    for modul in &m.moduler {
+        for a in &modul.avsnitt {
+            let mut seen: HashMap<&str, &Path> = HashMap::new();
+            for s in &a.steg {
+                if let Some(first) = seen.insert(s.title.as_str(), &s.source) {
+                    let d = Diagnostic::new(W1106, format!("two steg in `{}/{}` are titled `{}`", modul.id, a.id, s.title))
+                        .in_file(&s.source)
+                        .hint(format!(
+                            "{} has the same title; give each steg its own so readers can tell them apart",
+                            first.display()
+                        ));
+                    out.extend(
+                        apply_allows(&s.source, &s.allow, vec![d])
+                            .into_iter()
+                            .filter(|d| d.code == W1106.id),
+                    );
+                }
+            }
+        }
+    }
+    let used: std::collections::HashSet<&str> =
+        m.used_media().iter().map(|f| f.rel.as_str()).collect();
+    let transcripts: std::collections::HashSet<&str> = m
+        .steg()
+        .flat_map(|(_, _, s)| s.kind.media_refs())
+        .map(|r| r.0.as_str())
+        .collect();
+    for (rel, path) in assets {
+        if !used.contains(rel.as_str()) && !transcripts.contains(rel.as_str()) {
+            out.push(
+                Diagnostic::new(W1108, format!("`{rel}` is not used by any steg"))
+                    .in_file(path)
+                    .hint("remove the file, or link to it from a steg; unused files are left out of the bundle"),
+            );
+        }
+    }
+    out
+}

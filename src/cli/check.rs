@@ -1,0 +1,50 @@
+use super::{Format, counts, report, status};
+use std::path::Path;
+use std::process::ExitCode;
+
+/// `steg check`: everything `build` checks, and nothing written.
+pub fn run(content: &Path, format: Format) -> ExitCode {
+    let loaded = steg::model::load(content);
+    report(&loaded.diagnostics, format);
+    let steg: usize = loaded.moments.iter().map(|m| m.steg().count()).sum();
+    let notes = loaded.diagnostics.note_count();
+    match format {
+        Format::Json => println!(
+            "{}",
+            serde_json::json!({
+                "checked": content, "moments": loaded.moments.len(), "steg": steg,
+                "errors": loaded.diagnostics.error_count(),
+                "warnings": loaded.diagnostics.warning_count(), "notes": notes,
+            })
+        ),
+        Format::Human => {
+            let silenced = if notes > 0 {
+                format!(", {notes} silenced")
+            } else {
+                String::new()
+            };
+            if loaded.diagnostics.has_errors() {
+                eprintln!(
+                    "error: {} has problems ({}{silenced})",
+                    content.display(),
+                    counts(&loaded.diagnostics)
+                );
+            } else {
+                status(
+                    "Checked",
+                    &format!(
+                        "{}: {} moment(s), {steg} steg; {}{silenced}",
+                        content.display(),
+                        loaded.moments.len(),
+                        counts(&loaded.diagnostics)
+                    ),
+                );
+            }
+        }
+    }
+    if loaded.diagnostics.has_errors() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}

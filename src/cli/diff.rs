@@ -1,0 +1,170 @@
+use super::{Format, report, style};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::ExitCode;
+use steg::bundle::manifest::Manifest;
+use steg::diagnostic::Style;
+use steg::review::{DiffReport, Side, Verdict, Word, diff_sources};
+
+/// One side of a diff: a bundle on disk, or a content folder compiled in memory.
+enum Loaded {
+    Bundle(steg::bundle::Bundle),
+    Content(Box<Manifest>, BTreeMap<String, Vec<u8>>),
+}
+
+fn open(path: &Path) -> Result<Loaded, ExitCode> {
+    if path.join(steg::bundle::manifest::MANIFEST_FILE).is_file() {
+        return steg::bundle::Bundle::open(path)
+            .map(Loaded::Bundle)
+            .map_err(|d| {
+                report(&d, Format::Human);
+                eprintln!("error: {} is not a sound bundle", path.display());
+                ExitCode::from(1)
+            });
+    }
+    let loaded = steg::model::load(path);
+    if loaded.diagnostics.has_errors() {
+        report(&loaded.diagnostics, Format::Human);
+        eprintln!(
+            "error: {} has errors; fix them before comparing",
+            path.display()
+        );
+        return Err(ExitCode::from(1));
+    }
+    let [moment] = loaded.moments.as_slice() else {
+        eprintln!(
+            "error: {} holds {} programs; give one program's folder",
+            path.display(),
+            loaded.moments.len()
+        );
+        return Err(ExitCode::from(2));
+    };
+    let out = steg::build::bundle::render(moment, false);
+    let files = out
+        .files
+        .files
+        .into_iter()
+        .filter_map(|(p, c)| match c {
+            steg::build::bundle::Content::Bytes(b) => Some((p, b)),
+            steg::build::bundle::Content::Copy { .. } => None,
+        })
+        .collect();
+    Ok(Loaded::Content(Box::new(out.manifest), files))
+}
+
+impl Loaded {
+    fn manifest(&self) -> &Manifest {
+        match self {
+            Loaded::Bundle(b) => b.manifest(),
+            Loaded::Content(m, _) => m,
+        }
+    }
+
+    fn read(&self, path: &str) -> Option<String> {
+        match self {
+            Loaded::Bundle(b) => b.read(path).ok().and_then(|b| String::from_utf8(b).ok()),
+            Loaded::Content(_, files) => files
+                .get(path)
+                .and_then(|b| String::from_utf8(b.clone()).ok()),
+        }
+    }
+}
+
+pub fn run(old: &Path, new: &Path, format: Format) -> ExitCode {
+    let (a, b) = match (open(old), open(new)) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(code), _) | (_, Err(code)) => return code,
+    };
+    let (read_a, read_b) = (|p: &str| a.read(p), |p: &str| b.read(p));
+    let report = diff_sources(
+        &Side {
+            manifest: a.manifest(),
+            read: &read_a,
+        },
+        &Side {
+            manifest: b.manifest(),
+            read: &read_b,
+        },
+    );
+    match format {
+        Format::Json => println!("{}", serde_json::to_string(&report).unwrap_or_default()),
+        Format::Human => print_human(&report, style()),
+    }
+    if report.version_ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+fn print_human(r: &DiffReport, style: Style) {
+    let (red, green, bold, reset) = match style {
+        Style::Color => ("\x1b[31m", "\x1b[32m", "\x1b[1m", "\x1b[0m"),
+        Style::Plain => ("", "", "", ""),
+    };
+    println!(
+        "{bold}{} {} → {}{reset}",
+        r.moment, r.old_version, r.new_version
+    );
+    if r.changes.is_empty() {
+        println!("  no changes");
+    }
+    for c in &r.changes {
+        println!(
+            "  {:<6} {:<8} {}  \"{}\"",
+            c.verdict.as_str(),
+            format!("{:?}", c.kind).to_lowercase(),
+            c.subject,
+            c.title
+        );
+        for d in &c.details {
+            println!("           {d}");
+        }
+        if !c.words.is_empty() {
+            let mut line = String::from("           ");
+            for w in &c.words {
+                match w {
+                    Word::Same(t) => line.push_str(&elide(t)),
+                    Word::Removed(t) => line.push_str(&format!("{red}[-{t}-]{reset}")),
+                    Word::Added(t) => line.push_str(&format!("{green}{{+{t}+}}{reset}")),
+                }
+                line.push(' ');
+            }
+            println!("{}", line.trim_end());
+        }
+    }
+    let verdict = r.verdict.as_str();
+    if r.version_ok {
+        println!(
+            "{bold}verdict:{reset} {verdict}; {} is at least the required {}",
+            r.new_version, r.required_version
+        );
+    } else {
+        println!(
+            "{bold}verdict:{reset} {verdict}; the new version must be at least {}, but it is {}",
+            r.required_version, r.new_version
+        );
+        eprintln!(
+            "error[E1204]: the new version number is lower than the changes require\n  = help: set `version: {}` in moment.md{}",
+            r.required_version,
+            if r.verdict == Verdict::Major {
+                " (a major change: people mid-program keep their old version)"
+            } else {
+                ""
+            }
+        );
+    }
+}
+
+/// Long unchanged runs are shortened to their ends, so the changes stand out.
+fn elide(text: &str) -> String {
+    let words: Vec<&str> = text.split(' ').collect();
+    if words.len() <= 12 {
+        return text.to_string();
+    }
+    format!(
+        "{} … {}",
+        words[..4].join(" "),
+        words[words.len() - 4..].join(" ")
+    )
+}

@@ -1,0 +1,246 @@
+use super::{Format, counts, report, status};
+use std::path::Path;
+use std::process::ExitCode;
+use steg::model::Moment;
+use steg::review::{self, Approval, Node, Status};
+
+/// Loads the content; on errors prints them and returns the exit code to use.
+fn load(content: &Path, format: Format) -> Result<Vec<Moment>, ExitCode> {
+    let loaded = steg::model::load(content);
+    if loaded.diagnostics.has_errors() {
+        report(&loaded.diagnostics, format);
+        eprintln!(
+            "error: {} has errors ({}); fix them before reviewing",
+            content.display(),
+            counts(&loaded.diagnostics)
+        );
+        return Err(ExitCode::from(1));
+    }
+    Ok(loaded.moments)
+}
+
+/// When a file last changed, as `YYYY-MM-DD HH:MM UTC`.
+fn modified(path: &Path) -> Option<String> {
+    let t = std::fs::metadata(path).ok()?.modified().ok()?;
+    let secs = t.duration_since(std::time::UNIX_EPOCH).ok()?.as_secs();
+    Some(format!(
+        "{} {:02}:{:02} UTC",
+        review::date_of(secs),
+        secs % 86_400 / 3600,
+        secs % 3600 / 60
+    ))
+}
+
+pub fn status_cmd(content: &Path, format: Format) -> ExitCode {
+    let moments = match load(content, format) {
+        Ok(m) => m,
+        Err(code) => return code,
+    };
+    for m in &moments {
+        let nodes = review::nodes(m);
+        let mut rows = Vec::new();
+        let (mut approved, mut changed, mut never) = (0, 0, 0);
+        for n in &nodes {
+            let st = review::status(&m.approvals, &n.address, &n.hash);
+            if n.level == "steg" {
+                match st {
+                    Status::Approved(_) => approved += 1,
+                    Status::Changed(_) => changed += 1,
+                    Status::Never => never += 1,
+                }
+            }
+            rows.push((n, st));
+        }
+        match format {
+            Format::Json => {
+                for (n, st) in &rows {
+                    let (state, a) = match st {
+                        Status::Approved(a) => ("approved", Some(*a)),
+                        Status::Changed(a) => ("changed", Some(*a)),
+                        Status::Never => ("never", None),
+                    };
+                    println!(
+                        "{}",
+                        serde_json::json!({
+                            "moment": m.id, "address": n.address, "level": n.level, "title": n.title,
+                            "status": state, "hash": n.hash, "source": n.source,
+                            "approval": a, "modified": modified(&n.source),
+                        })
+                    );
+                }
+            }
+            Format::Human => {
+                println!("{} {} — {}", m.id, m.version, m.title);
+                for (n, st) in &rows {
+                    let what = match st {
+                        Status::Approved(a) => format!(
+                            "approved   by {}{} on {}",
+                            a.by,
+                            a.role
+                                .as_ref()
+                                .map(|r| format!(" ({r})"))
+                                .unwrap_or_default(),
+                            a.date
+                        ),
+                        Status::Changed(a) => format!(
+                            "CHANGED    since {} approved it on {}; file changed {}",
+                            a.by,
+                            a.date,
+                            modified(&n.source).unwrap_or_else(|| "?".into())
+                        ),
+                        Status::Never => "never approved".to_string(),
+                    };
+                    println!("  {:<8} {:<48} {what}", n.level, n.address);
+                }
+                let stale: Vec<&Approval> = m
+                    .approvals
+                    .iter()
+                    .filter(|a| !nodes.iter().any(|n| n.address == a.address))
+                    .collect();
+                for a in stale {
+                    println!(
+                        "  note: an approval names `{}`, which is no longer in the program",
+                        a.address
+                    );
+                }
+                status(
+                    "Review",
+                    &format!(
+                        "{}: {approved} steg approved, {changed} changed since approval, {never} never approved",
+                        m.id
+                    ),
+                );
+            }
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+pub struct ApproveArgs<'a> {
+    pub content: &'a Path,
+    pub addresses: &'a [String],
+    pub by: &'a str,
+    pub role: Option<&'a str>,
+    pub comment: Option<&'a str>,
+    pub date: Option<&'a str>,
+    pub recursive: bool,
+    pub moment: Option<&'a str>,
+}
+
+pub fn approve(args: ApproveArgs<'_>) -> ExitCode {
+    let usage = |msg: String| {
+        eprintln!("error: {msg}");
+        ExitCode::from(2)
+    };
+    if args.by.trim().is_empty() {
+        return usage("--by needs the reviewer's name".into());
+    }
+    let date = match args.date {
+        Some(d) if review::is_date(d) => d.to_string(),
+        Some(d) => return usage(format!("--date {d} is not a date like 2026-11-25")),
+        None => review::today(),
+    };
+    let moments = match load(args.content, Format::Human) {
+        Ok(m) => m,
+        Err(code) => return code,
+    };
+    let moment = match (args.moment, moments.as_slice()) {
+        (Some(id), ms) => match ms.iter().find(|m| m.id == id) {
+            Some(m) => m,
+            None => {
+                return usage(format!(
+                    "there is no program `{id}` in {}",
+                    args.content.display()
+                ));
+            }
+        },
+        (None, [m]) => m,
+        (None, _) => {
+            return usage(format!(
+                "{} holds several programs; say which with --moment ({})",
+                args.content.display(),
+                moments
+                    .iter()
+                    .map(|m| m.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+    };
+    let nodes = review::nodes(moment);
+    let mut chosen: Vec<&Node> = Vec::new();
+    for addr in args.addresses {
+        let addr = addr.trim_end_matches('/');
+        let addr = if addr.is_empty() {
+            review::MOMENT_ADDRESS
+        } else {
+            addr
+        };
+        let matched: Vec<&Node> = nodes
+            .iter()
+            .filter(|n| {
+                n.address == addr
+                    || (args.recursive
+                        && (addr == review::MOMENT_ADDRESS
+                            || n.address.starts_with(&format!("{addr}/"))))
+            })
+            .collect();
+        if matched.is_empty() {
+            return usage(format!(
+                "`{addr}` is not an address in {}; `steg review status` lists them (`/` is the program itself)",
+                moment.id
+            ));
+        }
+        for n in matched {
+            if !chosen.iter().any(|c| c.address == n.address) {
+                chosen.push(n);
+            }
+        }
+    }
+    let mut new = Vec::new();
+    for n in chosen {
+        if let Status::Approved(a) = review::status(&moment.approvals, &n.address, &n.hash) {
+            println!(
+                "  already approved  {} (by {} on {})",
+                n.address, a.by, a.date
+            );
+            continue;
+        }
+        new.push(Approval {
+            address: n.address.clone(),
+            hash: n.hash.clone(),
+            by: args.by.trim().to_string(),
+            role: args.role.map(str::to_string),
+            date: date.clone(),
+            comment: args.comment.map(str::to_string),
+        });
+    }
+    if new.is_empty() {
+        status(
+            "Approved",
+            "nothing new: everything named was already approved as it is",
+        );
+        return ExitCode::SUCCESS;
+    }
+    match review::append_approvals(&moment.dir, &new) {
+        Ok(path) => {
+            for a in &new {
+                println!("  approved  {}", a.address);
+            }
+            status(
+                "Approved",
+                &format!(
+                    "{} node(s) by {}; recorded in {}",
+                    new.len(),
+                    args.by,
+                    path.display()
+                ),
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: cannot write the approvals: {e}");
+            ExitCode::from(3)
+        }
+    }
+}
