@@ -158,7 +158,7 @@ fn good_forms_build_without_findings_and_verify() {
     let v = verify(&bundle, &[]);
     assert_eq!(v.code, 0, "{}{}", v.stdout, v.stderr);
     assert!(
-        v.stdout.contains("formular [form, 11 questions]"),
+        v.stdout.contains("formular [form, 10 questions]"),
         "{}",
         v.stdout
     );

@@ -546,3 +546,14 @@ fn the_preview_shows_changes_since_the_last_release() {
         "{steg_page}"
     );
 }
+
+#[test]
+fn a_damaged_approvals_file_is_reported() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = program(tmp.path(), "1.0.0", &[("01-a.md", &text_steg("A", TEXT))]);
+    write(&p.join("approvals.yaml"), "- address: [oops\n  by: x\n");
+    let run = steg(&["check", p.to_str().unwrap()], tmp.path());
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("error[E1202]"), "{}", run.stderr);
+    assert!(run.stderr.contains("approvals.yaml"), "{}", run.stderr);
+}

@@ -102,7 +102,6 @@ codes! {
     W1109 = "a steg silences a finding it does not have, or one that cannot be silenced";
     E1201 = "a release build needs every steg approved";
     E1202 = "the approvals file cannot be read";
-    W1203 = "an approval names an address that does not exist";
     E1204 = "the new version number is lower than the changes require";
     B0001 = "the bundle could not be read";
     B0002 = "the manifest is not valid";

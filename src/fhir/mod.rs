@@ -128,12 +128,85 @@ pub fn questionnaire(form: &Form, meta: &Meta<'_>) -> Value {
     Value::Object(r)
 }
 
-/// The Questionnaire as the bytes of a JSON file (pretty, ending in a newline).
+/// The Questionnaire as the bytes of a JSON file: pretty, ending in a newline, and with the
+/// elements in FHIR's order (`resourceType` first, nested `item` last) so that it reads like
+/// the specification's examples. The order carries no meaning; it only has to be stable.
 pub fn questionnaire_json(form: &Form, meta: &Meta<'_>) -> Vec<u8> {
-    // Serializing a `Value` cannot fail.
-    let mut s = serde_json::to_string_pretty(&questionnaire(form, meta)).unwrap_or_default();
+    let mut s = String::new();
+    write_ordered(&questionnaire(form, meta), 0, &mut s);
     s.push('\n');
     s.into_bytes()
+}
+
+/// Element names in the order FHIR's definitions list them; others follow, alphabetically.
+const ELEMENT_ORDER: &[&str] = &[
+    "resourceType",
+    "language",
+    "extension",
+    "url",
+    "version",
+    "name",
+    "title",
+    "status",
+    "subjectType",
+    "description",
+    "copyright",
+    "linkId",
+    "text",
+    "type",
+    "enableWhen",
+    "enableBehavior",
+    "required",
+    "repeats",
+    "readOnly",
+    "answerOption",
+    "question",
+    "operator",
+    "system",
+    "code",
+    "display",
+    "item",
+];
+
+fn write_ordered(v: &Value, indent: usize, out: &mut String) {
+    let pad = |n: usize| "  ".repeat(n);
+    match v {
+        Value::Object(map) if !map.is_empty() => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort_by_key(|k| {
+                (
+                    ELEMENT_ORDER
+                        .iter()
+                        .position(|e| e == k)
+                        .unwrap_or(ELEMENT_ORDER.len() - 1),
+                    k.as_str() == "item",
+                    k.as_str(),
+                )
+            });
+            out.push_str("{\n");
+            for (i, k) in keys.iter().enumerate() {
+                out.push_str(&pad(indent + 1));
+                out.push_str(&Value::String((*k).clone()).to_string());
+                out.push_str(": ");
+                write_ordered(&map[*k], indent + 1, out);
+                out.push_str(if i + 1 < keys.len() { ",\n" } else { "\n" });
+            }
+            out.push_str(&pad(indent));
+            out.push('}');
+        }
+        Value::Array(list) if !list.is_empty() => {
+            out.push_str("[\n");
+            for (i, item) in list.iter().enumerate() {
+                out.push_str(&pad(indent + 1));
+                write_ordered(item, indent + 1, out);
+                out.push_str(if i + 1 < list.len() { ",\n" } else { "\n" });
+            }
+            out.push_str(&pad(indent));
+            out.push(']');
+        }
+        // Scalars and empty containers as serde_json writes them.
+        other => out.push_str(&other.to_string()),
+    }
 }
 
 fn item(q: &Question, kinds: &HashMap<&str, &QuestionKind>) -> Value {
@@ -253,21 +326,7 @@ fn item(q: &Question, kinds: &HashMap<&str, &QuestionKind>) -> Value {
     if !children.is_empty() && !matches!(q.kind, QuestionKind::Display) {
         it.insert("item".into(), Value::Array(children));
     }
-    order(it)
-}
-
-/// Puts `extension` first and `item` last, as FHIR's own examples do, so files read well.
-fn order(mut it: Map<String, Value>) -> Value {
-    let mut out = Map::new();
-    if let Some(e) = it.remove("extension") {
-        out.insert("extension".into(), e);
-    }
-    let children = it.remove("item");
-    out.extend(it);
-    if let Some(c) = children {
-        out.insert("item".into(), c);
-    }
-    Value::Object(out)
+    Value::Object(it)
 }
 
 fn answer_option(o: &ChoiceOption) -> Value {

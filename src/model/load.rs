@@ -491,7 +491,10 @@ fn load_moment(
         .iter()
         .map(|(rel, path)| (rel.clone(), path.clone()))
         .collect();
-    d.extend(crate::check::moment(&moment, &assets));
+    // With errors, some steg are missing from the model, so "unused" would be a guess.
+    if !d.has_errors() {
+        d.extend(crate::check::moment(&moment, &assets));
+    }
     (Some(moment), d, fresh)
 }
 
