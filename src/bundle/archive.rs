@@ -187,11 +187,15 @@ impl<R: Read> Read for Capped<R> {
                 0 => Ok(0),
                 _ => {
                     self.exceeded = true;
-                    Err(std::io::Error::other("the archive is larger than the limit"))
+                    Err(std::io::Error::other(
+                        "the archive is larger than the limit",
+                    ))
                 }
             };
         }
-        let want = buf.len().min(usize::try_from(self.left).unwrap_or(usize::MAX));
+        let want = buf
+            .len()
+            .min(usize::try_from(self.left).unwrap_or(usize::MAX));
         let n = self.inner.read(&mut buf[..want])?;
         self.left -= n as u64;
         Ok(n)

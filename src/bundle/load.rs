@@ -1,48 +1,156 @@
-//! The runtime loader: reads a bundle directory and trusts nothing in it.
+//! The runtime loader: reads a bundle (a folder or its single-file archive) and trusts nothing
+//! in it.
 //!
-//! It checks, in order: the manifest parses and has a format version this loader knows; the
-//! moment → modul → avsnitt → steg hierarchy is complete and its ids unique; every steg has the
-//! parts its type needs; flags refer to things that exist; and every file is present, inside
-//! the bundle, listed once, and has exactly the size and SHA-256 the manifest states. All
-//! problems are collected, not just the first.
+//! It first takes an inventory of the bundle without trusting its layout: no links, no paths
+//! that leave the bundle, no entry twice, nothing larger than the [`Limits`] (checked before
+//! anything is read, and every read capped, because sizes on disk or in headers can lie).
+//! Nothing is ever extracted to disk. Then it checks, in order: the manifest parses and has a
+//! format version this loader knows; its signature, when a trusted key is given; the moment →
+//! modul → avsnitt → steg hierarchy is complete and its ids unique; every steg has the parts
+//! its type needs; flags refer to things that exist; and every file is present, listed once,
+//! and has exactly the size and SHA-256 the manifest states. All problems are collected, not
+//! just the first.
 
+use super::archive::{self, ArchiveEntry, ArchiveStop};
 use super::manifest::*;
+use super::signature::{self, MAX_SIGNATURE_BYTES, PublicKey, SIGNATURE_FILE, SignatureProblem};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, Location, codes::*};
-use crate::hash::sha256_hex;
+use crate::hash::{sha256_hex, sha256_hex_reader};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::io::Read;
 use std::path::{Path, PathBuf};
+
+/// How much the loader is willing to read. A bundle over any limit is refused with `B0016`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// The largest single file (media included).
+    pub max_file_bytes: u64,
+    /// The largest bundle: the archive's size, or the sum of a folder's files.
+    pub max_total_bytes: u64,
+    /// The most files (and folder entries, in an archive).
+    pub max_entries: usize,
+    /// The largest `bundle.json`.
+    pub max_manifest_bytes: u64,
+}
+
+impl Default for Limits {
+    /// Generous for a program with films, small enough that a hostile bundle cannot exhaust
+    /// a server's memory.
+    fn default() -> Self {
+        Limits {
+            max_file_bytes: 512 * 1024 * 1024,
+            max_total_bytes: 2 * 1024 * 1024 * 1024,
+            max_entries: 20_000,
+            max_manifest_bytes: 16 * 1024 * 1024,
+        }
+    }
+}
+
+/// How to load a bundle.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    pub limits: Limits,
+    /// When set, the bundle must carry a `bundle.sig` made by this key (`B0017`, `B0018`).
+    pub trusted_key: Option<PublicKey>,
+}
+
+#[derive(Debug, Clone)]
+enum Storage {
+    /// A folder on disk: files are read again (and re-hashed) on [`Bundle::read`].
+    Folder,
+    /// An archive or an in-memory map: the verified bytes themselves.
+    Memory(BTreeMap<String, Vec<u8>>),
+}
 
 /// A bundle that passed every check.
 #[derive(Debug, Clone)]
 pub struct Bundle {
     root: PathBuf,
     manifest: Manifest,
+    storage: Storage,
+    signed: bool,
 }
 
 impl Bundle {
-    /// Loads and verifies the bundle in directory `root`.
-    pub fn open(root: impl AsRef<Path>) -> Result<Bundle, Diagnostics> {
-        let root = root.as_ref();
-        let manifest = read_manifest(root)?;
-        let mut problems = Problems::new(root);
-        check_hierarchy(&manifest, &mut problems);
-        check_files(root, &manifest, &mut problems);
-        if problems.list.is_empty() {
-            Ok(Bundle {
-                root: root.to_path_buf(),
-                manifest,
-            })
-        } else {
-            Err(problems.list)
-        }
+    /// Loads and verifies the bundle at `path` (a folder or a `.tar` archive) with the default
+    /// limits and no signature requirement.
+    pub fn open(path: impl AsRef<Path>) -> Result<Bundle, Diagnostics> {
+        Self::open_with(path, &LoadOptions::default())
     }
 
+    /// Loads and verifies the bundle at `path`, a bundle folder or its single-file archive.
+    pub fn open_with(path: impl AsRef<Path>, options: &LoadOptions) -> Result<Bundle, Diagnostics> {
+        let path = path.as_ref();
+        if path.is_file() {
+            return open_archive_file(path, options);
+        }
+        let mut problems = Problems::new(path);
+        if !path.is_dir() {
+            problems.list.push(
+                Diagnostic::new(B0001, format!("{} is not a folder or a bundle archive", path.display()))
+                    .in_file(path)
+                    .hint("give the path of a bundle folder (e.g. dist/plus-ung/1.0.0) or archive (e.g. dist/plus-ung-1.0.0.tar)"),
+            );
+            return Err(problems.list);
+        }
+        let inventory = inventory_folder(path, &options.limits, &mut problems);
+        finish(path, inventory, problems, options, Storage::Folder)
+    }
+
+    /// Verifies a bundle archive read from `reader`, holding its files in memory. `origin`
+    /// names it in messages.
+    pub fn from_archive(
+        reader: impl Read,
+        origin: impl AsRef<Path>,
+        options: &LoadOptions,
+    ) -> Result<Bundle, Diagnostics> {
+        let origin = origin.as_ref();
+        let mut problems = Problems::new(origin);
+        let Some(inventory) = inventory_archive(reader, &options.limits, &mut problems) else {
+            return Err(problems.list);
+        };
+        let storage = Storage::Memory(BTreeMap::new());
+        finish(origin, inventory, problems, options, storage)
+    }
+
+    /// Verifies a bundle given as a map from bundle path to bytes (e.g. read from a database),
+    /// with the same checks as a folder.
+    pub fn from_files(
+        files: BTreeMap<String, Vec<u8>>,
+        origin: impl AsRef<Path>,
+        options: &LoadOptions,
+    ) -> Result<Bundle, Diagnostics> {
+        let origin = origin.as_ref();
+        let mut problems = Problems::new(origin);
+        let mut inv = Inventory::default();
+        for (path, bytes) in files {
+            inv.add_bytes(path, bytes, &options.limits, &mut problems);
+        }
+        if inv.entries > options.limits.max_entries {
+            problems.bundle(B0016, too_many_entries(&options.limits));
+            return Err(problems.list);
+        }
+        finish(
+            origin,
+            inv,
+            problems,
+            options,
+            Storage::Memory(BTreeMap::new()),
+        )
+    }
+
+    /// The folder or archive the bundle was loaded from.
     pub fn root(&self) -> &Path {
         &self.root
     }
 
     pub fn manifest(&self) -> &Manifest {
         &self.manifest
+    }
+
+    /// Whether the bundle's signature was checked against a trusted key.
+    pub fn signature_verified(&self) -> bool {
+        self.signed
     }
 
     /// Reads a file the manifest lists, re-checking its hash (the disk may have changed since
@@ -54,7 +162,12 @@ impl Bundle {
             .iter()
             .find(|f| f.path == path)
             .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, path.to_string()))?;
-        let bytes = std::fs::read(self.root.join(path))?;
+        let bytes = match &self.storage {
+            Storage::Folder => std::fs::read(self.root.join(path))?,
+            Storage::Memory(files) => files.get(path).cloned().ok_or_else(|| {
+                std::io::Error::new(std::io::ErrorKind::NotFound, path.to_string())
+            })?,
+        };
         if sha256_hex(&bytes) != entry.sha256 {
             return Err(std::io::Error::new(
                 std::io::ErrorKind::InvalidData,
@@ -76,6 +189,445 @@ impl Bundle {
             .sum();
         (m.moduler.len(), avsnitt, steg, self.manifest.files.len())
     }
+}
+
+/// What the bundle holds, before any of it is believed.
+#[derive(Default)]
+struct Inventory {
+    manifest: Option<Vec<u8>>,
+    signature: Option<Vec<u8>>,
+    files: BTreeMap<String, Found>,
+    /// Every entry seen, for the entry limit.
+    entries: usize,
+    /// The sum of the sizes seen, for the total limit.
+    total: u64,
+}
+
+enum Found {
+    /// A plain file: its real size and hash, and its bytes when they are kept in memory.
+    File {
+        size: u64,
+        sha256: String,
+        bytes: Option<Vec<u8>>,
+    },
+    /// An entry already reported (a link, too large, ...): not reported again as missing or
+    /// unlisted.
+    Refused,
+}
+
+impl Inventory {
+    /// Records an in-memory file (from an archive or a map) after checking its path.
+    fn add_bytes(&mut self, path: String, bytes: Vec<u8>, limits: &Limits, p: &mut Problems) {
+        self.entries += 1;
+        let size = bytes.len() as u64;
+        if path == MANIFEST_FILE || path == SIGNATURE_FILE {
+            let (slot, max) = if path == MANIFEST_FILE {
+                (&mut self.manifest, limits.max_manifest_bytes)
+            } else {
+                (&mut self.signature, MAX_SIGNATURE_BYTES)
+            };
+            if slot.is_some() {
+                p.file(
+                    B0015,
+                    &path,
+                    format!("the bundle holds `{path}` twice"),
+                    DUPLICATE_HINT,
+                );
+            } else if size > max {
+                p.file(
+                    B0016,
+                    &path,
+                    format!("`{path}` has {size} bytes; the limit is {max}"),
+                    LIMIT_HINT,
+                );
+            } else {
+                *slot = Some(bytes);
+            }
+            return;
+        }
+        if !is_safe_bundle_path(&path) {
+            p.bundle(B0013, unsafe_entry(&path));
+            return;
+        }
+        if self.files.contains_key(&path) {
+            p.file(
+                B0015,
+                &path,
+                format!("the bundle holds `{path}` twice"),
+                DUPLICATE_HINT,
+            );
+            self.files.insert(path, Found::Refused);
+            return;
+        }
+        if size > limits.max_file_bytes {
+            p.file(B0016, &path, too_large(&path, size, limits), LIMIT_HINT);
+            self.files.insert(path, Found::Refused);
+            return;
+        }
+        self.total = self.total.saturating_add(size);
+        let sha256 = sha256_hex(&bytes);
+        self.files.insert(
+            path,
+            Found::File {
+                size,
+                sha256,
+                bytes: Some(bytes),
+            },
+        );
+    }
+}
+
+const DUPLICATE_HINT: &str = "a bundle holds each file once; rebuild the archive with `steg build`";
+const LIMIT_HINT: &str = "if the bundle is genuine, raise the limit in `LoadOptions::limits`; otherwise do not import it";
+const UNSAFE_HINT: &str = "entries are relative, `/`-separated paths inside the bundle with no `..`, `.`, `\\`, `:` or leading `/`; rebuild the archive with `steg build`";
+
+fn unsafe_entry(path: &str) -> String {
+    format!(
+        "the bundle holds an entry named `{}`, which would land outside the bundle or is not in normal form",
+        path.escape_debug()
+    )
+}
+
+fn too_large(path: &str, size: u64, limits: &Limits) -> String {
+    format!(
+        "`{path}` has {size} bytes; the limit for one file is {}",
+        limits.max_file_bytes
+    )
+}
+
+fn too_many_entries(limits: &Limits) -> String {
+    format!(
+        "the bundle has more than {} entries, the limit",
+        limits.max_entries
+    )
+}
+
+fn too_large_total(limits: &Limits) -> String {
+    format!(
+        "the bundle is larger than {} bytes, the limit for a whole bundle",
+        limits.max_total_bytes
+    )
+}
+
+fn open_archive_file(path: &Path, options: &LoadOptions) -> Result<Bundle, Diagnostics> {
+    let mut problems = Problems::new(path);
+    let opened = std::fs::File::open(path).and_then(|f| Ok((f.metadata()?.len(), f)));
+    match opened {
+        Ok((len, _)) if len > options.limits.max_total_bytes => {
+            problems.bundle(B0016, too_large_total(&options.limits));
+            Err(problems.list)
+        }
+        Ok((_, file)) => Bundle::from_archive(std::io::BufReader::new(file), path, options),
+        Err(e) => {
+            problems.bundle(B0001, format!("cannot read the archive: {e}"));
+            Err(problems.list)
+        }
+    }
+}
+
+fn inventory_archive(reader: impl Read, limits: &Limits, p: &mut Problems) -> Option<Inventory> {
+    let mut inv = Inventory::default();
+    let result = archive::read_entries(
+        reader,
+        limits.max_total_bytes,
+        limits.max_file_bytes,
+        limits.max_entries,
+        |entry| match entry {
+            ArchiveEntry::File { path, bytes } => inv.add_bytes(path, bytes, limits, p),
+            ArchiveEntry::Dir { path } => {
+                inv.entries += 1;
+                let trimmed = path.strip_suffix('/').unwrap_or(&path);
+                if !is_safe_bundle_path(trimmed) {
+                    p.bundle(B0013, unsafe_entry(&path));
+                }
+            }
+            ArchiveEntry::Other { path, kind } => {
+                inv.entries += 1;
+                p.file(
+                    B0014,
+                    &path,
+                    format!("the archive entry `{}` is {kind}, not a plain file", path.escape_debug()),
+                    "a bundle holds plain files only; a link could point anywhere on the importing machine",
+                );
+                if is_safe_bundle_path(&path) {
+                    inv.files.insert(path, Found::Refused);
+                }
+            }
+            ArchiveEntry::TooLarge { path, declared } => {
+                inv.entries += 1;
+                p.file(B0016, &path, too_large(&path, declared, limits), LIMIT_HINT);
+                if is_safe_bundle_path(&path) {
+                    inv.files.insert(path, Found::Refused);
+                }
+            }
+            ArchiveEntry::BadName { lossy } => {
+                inv.entries += 1;
+                p.bundle(
+                    B0013,
+                    format!("the archive has an entry whose name `{lossy}` is not UTF-8"),
+                );
+            }
+        },
+    );
+    match result {
+        Ok(()) => Some(inv),
+        Err(ArchiveStop::Damaged(e)) => {
+            p.list.push(
+                Diagnostic::new(B0001, format!("the archive cannot be read: {e}"))
+                    .in_file(&p.root)
+                    .hint("the archive is damaged or not a tar file written by `steg build`; copy it again"),
+            );
+            None
+        }
+        Err(ArchiveStop::TooLarge) => {
+            p.bundle(B0016, too_large_total(limits));
+            None
+        }
+        Err(ArchiveStop::TooManyEntries) => {
+            p.bundle(B0016, too_many_entries(limits));
+            None
+        }
+    }
+}
+
+/// Takes stock of a bundle folder without following links and without reading anything over
+/// the limits. File contents are hashed as they stream, not kept.
+fn inventory_folder(root: &Path, limits: &Limits, p: &mut Problems) -> Inventory {
+    let mut inv = Inventory::default();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            let rel = rel_path(root, &dir);
+            p.file(
+                B0001,
+                &rel,
+                format!("the folder `{rel}` cannot be read"),
+                "check its permissions",
+            );
+            continue;
+        };
+        let mut entries: Vec<_> = entries.flatten().collect();
+        entries.sort_by_key(|e| e.file_name());
+        for entry in entries {
+            inv.entries += 1;
+            if inv.entries > limits.max_entries {
+                p.bundle(B0016, too_many_entries(limits));
+                return inv;
+            }
+            let path = entry.path();
+            let Some(rel) = path
+                .strip_prefix(root)
+                .ok()
+                .and_then(Path::to_str)
+                .map(|r| r.replace('\\', "/"))
+            else {
+                p.bundle(
+                    B0013,
+                    format!(
+                        "the bundle holds `{}`, whose name is not UTF-8",
+                        path.display()
+                    ),
+                );
+                continue;
+            };
+            // `DirEntry::file_type` does not follow links: a link is seen as a link.
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            if kind.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            if !kind.is_file() {
+                let what = if kind.is_symlink() {
+                    "a link"
+                } else {
+                    "not a plain file"
+                };
+                p.file(
+                    B0008,
+                    &rel,
+                    format!("`{rel}` is {what}, not a plain file (a link or a folder)"),
+                    "a bundle holds plain files only",
+                );
+                inv.files.insert(rel, Found::Refused);
+                continue;
+            }
+            let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
+            if rel == MANIFEST_FILE || rel == SIGNATURE_FILE {
+                let max = if rel == MANIFEST_FILE {
+                    limits.max_manifest_bytes
+                } else {
+                    MAX_SIGNATURE_BYTES
+                };
+                match read_capped(&path, max) {
+                    Ok(Some(bytes)) if rel == MANIFEST_FILE => inv.manifest = Some(bytes),
+                    Ok(Some(bytes)) => inv.signature = Some(bytes),
+                    Ok(None) => p.file(
+                        B0016,
+                        &rel,
+                        format!("`{rel}` is larger than {max} bytes, the limit"),
+                        LIMIT_HINT,
+                    ),
+                    Err(e) => p.file(
+                        B0001,
+                        &rel,
+                        format!("cannot read {rel}: {e}"),
+                        "check the file's permissions",
+                    ),
+                }
+                continue;
+            }
+            if size > limits.max_file_bytes {
+                p.file(B0016, &rel, too_large(&rel, size, limits), LIMIT_HINT);
+                inv.files.insert(rel, Found::Refused);
+                continue;
+            }
+            inv.total = inv.total.saturating_add(size);
+            if inv.total > limits.max_total_bytes {
+                p.bundle(B0016, too_large_total(limits));
+                return inv;
+            }
+            // The file may have grown since its size was read: cap the read at the limit.
+            let hashed = std::fs::File::open(&path)
+                .and_then(|f| sha256_hex_reader(f.take(limits.max_file_bytes + 1)));
+            match hashed {
+                Ok((size, _)) if size > limits.max_file_bytes => {
+                    p.file(B0016, &rel, too_large(&rel, size, limits), LIMIT_HINT);
+                    inv.files.insert(rel, Found::Refused);
+                }
+                Ok((size, sha256)) => {
+                    inv.files.insert(
+                        rel,
+                        Found::File {
+                            size,
+                            sha256,
+                            bytes: None,
+                        },
+                    );
+                }
+                Err(e) => {
+                    p.file(
+                        B0001,
+                        &rel,
+                        format!("`{rel}` cannot be read: {e}"),
+                        "check the file's permissions",
+                    );
+                    inv.files.insert(rel, Found::Refused);
+                }
+            }
+        }
+    }
+    inv
+}
+
+fn rel_path(root: &Path, path: &Path) -> String {
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .to_string_lossy()
+        .replace('\\', "/")
+}
+
+/// The whole file if it has at most `max` bytes, `None` if it has more.
+fn read_capped(path: &Path, max: u64) -> std::io::Result<Option<Vec<u8>>> {
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(max + 1)
+        .read_to_end(&mut bytes)?;
+    Ok((bytes.len() as u64 <= max).then_some(bytes))
+}
+
+/// The checks shared by every kind of source, once the inventory is taken.
+fn finish(
+    origin: &Path,
+    mut inv: Inventory,
+    mut problems: Problems,
+    options: &LoadOptions,
+    storage: Storage,
+) -> Result<Bundle, Diagnostics> {
+    let Some(manifest_bytes) = inv.manifest.take() else {
+        problems.manifest(
+            B0001,
+            format!("cannot read {MANIFEST_FILE}: the bundle has none"),
+            "a bundle holds a bundle.json written by `steg build`",
+        );
+        return Err(problems.list);
+    };
+    let manifest = match parse_manifest(&manifest_bytes, &problems.manifest_path) {
+        Ok(m) => m,
+        Err(d) => {
+            problems.list.extend(d);
+            return Err(problems.list);
+        }
+    };
+    let signed = match &options.trusted_key {
+        Some(key) => {
+            check_signature(
+                key,
+                &manifest_bytes,
+                inv.signature.as_deref(),
+                &mut problems,
+            );
+            true
+        }
+        None => false,
+    };
+    check_hierarchy(&manifest, &mut problems);
+    check_files(&manifest, &inv, &mut problems);
+    if !problems.list.is_empty() {
+        return Err(problems.list);
+    }
+    let storage = match storage {
+        Storage::Folder => Storage::Folder,
+        Storage::Memory(_) => Storage::Memory(
+            std::mem::take(&mut inv.files)
+                .into_iter()
+                .filter_map(|(path, found)| match found {
+                    Found::File { bytes: Some(b), .. } => Some((path, b)),
+                    _ => None,
+                })
+                .collect(),
+        ),
+    };
+    Ok(Bundle {
+        root: origin.to_path_buf(),
+        manifest,
+        storage,
+        signed,
+    })
+}
+
+fn check_signature(key: &PublicKey, manifest: &[u8], sig: Option<&[u8]>, p: &mut Problems) {
+    let path = p.root.join(SIGNATURE_FILE);
+    let Some(sig) = sig else {
+        p.list.push(
+            Diagnostic::new(
+                B0017,
+                format!("the bundle has no {SIGNATURE_FILE}, but a trusted key was given"),
+            )
+            .in_file(&path)
+            .hint("build the bundle with `steg build --sign KEYFILE`, or do not import it"),
+        );
+        return;
+    };
+    let message = match signature::verify(key, manifest, sig) {
+        Ok(()) => return,
+        Err(SignatureProblem::Malformed(why)) => {
+            format!("{SIGNATURE_FILE} is not a steg signature: {why}")
+        }
+        Err(SignatureProblem::OtherKey { signed_by }) => format!(
+            "the bundle is signed by key {signed_by}, not by the trusted key {}",
+            signature::hex(key.as_bytes())
+        ),
+        Err(SignatureProblem::Invalid) => format!(
+            "the signature does not match {MANIFEST_FILE}: the manifest was changed after signing, or the signature is forged"
+        ),
+    };
+    p.list.push(
+        Diagnostic::new(B0018, message)
+            .in_file(&path)
+            .hint("do not import this bundle; get it again from whoever signed it"),
+    );
 }
 
 struct Problems {
@@ -106,34 +658,40 @@ impl Problems {
             .hint(hint);
         self.list.push(d);
     }
+
+    /// A problem with the bundle as a whole, or with an entry whose name cannot be trusted in
+    /// a file path.
+    fn bundle(&mut self, code: Code, message: String) {
+        let hint = match code.id {
+            "B0013" => UNSAFE_HINT,
+            "B0016" => LIMIT_HINT,
+            _ => "rebuild the bundle with `steg build`",
+        };
+        let d = Diagnostic::new(code, message)
+            .in_file(&self.root)
+            .hint(hint);
+        self.list.push(d);
+    }
 }
 
-fn read_manifest(root: &Path) -> Result<Manifest, Diagnostics> {
-    let path = root.join(MANIFEST_FILE);
+fn parse_manifest(bytes: &[u8], path: &Path) -> Result<Manifest, Diagnostics> {
     let fail = |d: Diagnostic| Err(Diagnostics::from_iter([d]));
-    if !root.is_dir() {
-        return fail(
-            Diagnostic::new(B0001, format!("{} is not a folder", root.display()))
-                .in_file(root)
-                .hint("give the path of a bundle folder, e.g. dist/plus-ung/1.0.0"),
-        );
-    }
-    let text = match std::fs::read_to_string(&path) {
+    let text = match std::str::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {
             return fail(
-                Diagnostic::new(B0001, format!("cannot read {MANIFEST_FILE}: {e}"))
-                    .in_file(&path)
-                    .hint("a bundle folder holds a bundle.json written by `steg build`"),
+                Diagnostic::new(B0002, format!("{MANIFEST_FILE} is not UTF-8 text: {e}"))
+                    .in_file(path)
+                    .hint("rebuild the bundle with `steg build`; do not edit bundle.json by hand"),
             );
         }
     };
-    let value: serde_json::Value = match serde_json::from_str(&text) {
+    let value: serde_json::Value = match serde_json::from_str(text) {
         Ok(v) => v,
         Err(e) => {
             return fail(
                 Diagnostic::new(B0002, format!("{MANIFEST_FILE} is not valid JSON: {e}"))
-                    .in_file(&path)
+                    .in_file(path)
                     .at(Location::line_column(e.line(), e.column()))
                     .hint("rebuild the bundle with `steg build`; do not edit bundle.json by hand"),
             );
@@ -155,7 +713,7 @@ fn read_manifest(root: &Path) -> Result<Manifest, Diagnostics> {
                     "this loader reads `{FORMAT_NAME}` format version {FORMAT_VERSION}; the bundle has {found}"
                 ),
             )
-            .in_file(&path)
+            .in_file(path)
             .hint("rebuild the bundle with this version of steg, or use the steg version that wrote it"),
         );
     }
@@ -172,13 +730,13 @@ fn read_manifest(root: &Path) -> Result<Manifest, Diagnostics> {
                         STEG_TYPES.join(", ")
                     ),
                 )
-                .in_file(&path)
+                .in_file(path)
                 .hint("the bundle was written by a newer or a modified tool; rebuild it with `steg build`")
             })
             .collect());
     }
 
-    let mut de = serde_json::Deserializer::from_str(&text);
+    let mut de = serde_json::Deserializer::from_str(text);
     serde_path_to_error::deserialize::<_, Manifest>(&mut de).map_err(|e| {
         let at = e.path().to_string();
         let inner = e.into_inner();
@@ -186,7 +744,7 @@ fn read_manifest(root: &Path) -> Result<Manifest, Diagnostics> {
             B0002,
             format!("{MANIFEST_FILE} does not match the format at `{at}`: {inner}"),
         )
-        .in_file(&path)
+        .in_file(path)
         .at(Location::line_column(inner.line(), inner.column()))
         .hint("compare with schema/bundle.schema.json; rebuild the bundle with `steg build`")])
     })
@@ -480,7 +1038,7 @@ fn unique_ids<'a>(p: &mut Problems, parent: &str, ids: impl Iterator<Item = &'a 
     }
 }
 
-fn check_files(root: &Path, m: &Manifest, p: &mut Problems) {
+fn check_files(m: &Manifest, inv: &Inventory, p: &mut Problems) {
     let mut listed: BTreeMap<&str, &FileEntry> = BTreeMap::new();
     for f in &m.files {
         if !is_safe_bundle_path(&f.path) {
@@ -515,68 +1073,37 @@ fn check_files(root: &Path, m: &Manifest, p: &mut Problems) {
     }
 
     for (path, entry) in &listed {
-        let full = root.join(path);
-        let meta = match std::fs::symlink_metadata(&full) {
-            Ok(meta) => meta,
-            Err(_) => {
-                p.file(
-                    B0006,
-                    path,
-                    format!("`{path}` is listed in the manifest but missing"),
-                    "copy the whole bundle folder again, or rebuild it",
-                );
-                continue;
-            }
-        };
-        if !meta.file_type().is_file() {
-            p.file(
-                B0008,
+        match inv.files.get(*path) {
+            None => p.file(
+                B0006,
                 path,
-                format!("`{path}` is not a plain file (a link or a folder)"),
-                "a bundle holds plain files only",
-            );
-            continue;
-        }
-        match std::fs::read(&full) {
-            Ok(bytes) => {
-                let hash = sha256_hex(&bytes);
-                if bytes.len() as u64 != entry.size || hash != entry.sha256 {
+                format!("`{path}` is listed in the manifest but missing"),
+                "copy the whole bundle again, or rebuild it",
+            ),
+            Some(Found::Refused) => {}
+            Some(Found::File { size, sha256, .. }) => {
+                if *size != entry.size || *sha256 != entry.sha256 {
                     p.file(
                         B0007,
                         path,
                         format!(
-                            "`{path}` has {} bytes and SHA-256 {hash}; the manifest says {} bytes and {}",
-                            bytes.len(),
-                            entry.size,
-                            entry.sha256
+                            "`{path}` has {size} bytes and SHA-256 {sha256}; the manifest says {} bytes and {}",
+                            entry.size, entry.sha256
                         ),
                         "the file was changed or damaged after the build; rebuild or copy the bundle again",
                     );
                 }
             }
-            Err(e) => p.file(
-                B0001,
-                path,
-                format!("`{path}` cannot be read: {e}"),
-                "check the file's permissions",
-            ),
         }
     }
 
     // And nothing may ride along unlisted: it would reach the platform unreviewed.
-    for entry in walk_files(root) {
-        let rel = entry
-            .strip_prefix(root)
-            .ok()
-            .map(|r| r.to_string_lossy().replace('\\', "/"));
-        if let Some(rel) = rel
-            && rel != MANIFEST_FILE
-            && !listed.contains_key(rel.as_str())
-        {
+    for (rel, found) in &inv.files {
+        if matches!(found, Found::File { .. }) && !listed.contains_key(rel.as_str()) {
             p.file(
                 B0010,
-                &rel,
-                format!("`{rel}` is in the bundle folder but not in the manifest"),
+                rel,
+                format!("`{rel}` is in the bundle but not in the manifest"),
                 "remove the file, or rebuild the bundle so the manifest lists it",
             );
         }
@@ -610,25 +1137,4 @@ pub fn is_safe_bundle_path(path: &str) -> bool {
         && path
             .split('/')
             .all(|seg| !seg.is_empty() && seg != "." && seg != "..")
-}
-
-/// Every entry below `root` that is not a folder, without following links.
-fn walk_files(root: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            match entry.file_type() {
-                Ok(t) if t.is_dir() => stack.push(path),
-                Ok(_) => out.push(path),
-                Err(_) => {}
-            }
-        }
-    }
-    out.sort();
-    out
 }

@@ -120,10 +120,18 @@ pub fn verify(
             "algorithm" => &mut algorithm,
             "public-key" => &mut key,
             "signature" => &mut sig,
-            other => return Err(malformed(&format!("it has an unknown field `{}`", clip(other)))),
+            other => {
+                return Err(malformed(&format!(
+                    "it has an unknown field `{}`",
+                    clip(other)
+                )));
+            }
         };
         if slot.replace(value.trim()).is_some() {
-            return Err(malformed(&format!("the field `{}` appears twice", name.trim())));
+            return Err(malformed(&format!(
+                "the field `{}` appears twice",
+                name.trim()
+            )));
         }
     }
     if algorithm != Some("ed25519") {

@@ -252,8 +252,9 @@ pub fn apply_allows(file: &Path, allows: &[Allow], findings: Vec<Diagnostic>) ->
     out
 }
 
-/// The rules that look across a moment: duplicate titles in an avsnitt, files nothing uses.
-pub fn moment(m: &Moment, assets: &[(String, std::path::PathBuf)]) -> Diagnostics {
+/// The rules that look across a moment: duplicate titles in an avsnitt, and (when every steg
+/// loaded, so that "unused" is not a guess) files nothing uses.
+pub fn moment(m: &Moment, assets: &[(String, std::path::PathBuf)], complete: bool) -> Diagnostics {
     let mut out = Diagnostics::new();
     for modul in &m.moduler {
         for a in &modul.avsnitt {
@@ -282,7 +283,7 @@ pub fn moment(m: &Moment, assets: &[(String, std::path::PathBuf)]) -> Diagnostic
         .flat_map(|(_, _, s)| s.kind.media_refs())
         .map(|r| r.0.as_str())
         .collect();
-    for (rel, path) in assets {
+    for (rel, path) in assets.iter().filter(|_| complete) {
         if !used.contains(rel.as_str()) && !transcripts.contains(rel.as_str()) {
             out.push(
                 Diagnostic::new(W1108, format!("`{rel}` is not used by any steg"))

@@ -115,6 +115,12 @@ codes! {
     B0010 = "a file in the bundle is not listed in the manifest";
     B0011 = "a steg lacks a part its type requires";
     B0012 = "a form's condition or score refers to a question that is not before it in the form";
+    B0013 = "an entry's path would land outside the bundle or is not in normal form";
+    B0014 = "an archive entry is a link or another kind of file than a plain file";
+    B0015 = "the bundle holds the same path twice";
+    B0016 = "a file, the number of entries or the whole bundle is over the loader's limits";
+    B0017 = "a trusted key was given but the bundle is not signed";
+    B0018 = "the bundle's signature is malformed, made by another key, or does not match";
 }
 
 #[cfg(test)]

@@ -491,10 +491,15 @@ fn load_moment(
         .iter()
         .map(|(rel, path)| (rel.clone(), path.clone()))
         .collect();
-    // With errors, some steg are missing from the model, so "unused" would be a guess.
-    if !d.has_errors() {
-        d.extend(crate::check::moment(&moment, &assets));
-    }
+    // When a steg failed to load, whatever it uses would look unused: say nothing then.
+    let all_steg: usize = src
+        .moduler
+        .iter()
+        .flat_map(|m| &m.avsnitt)
+        .map(|a| a.steg.len())
+        .sum();
+    let complete = moment.steg().count() == all_steg;
+    d.extend(crate::check::moment(&moment, &assets, complete));
     (Some(moment), d, fresh)
 }
 
