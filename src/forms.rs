@@ -409,7 +409,8 @@ mod tests {
 
     #[test]
     fn a_missing_answer_makes_a_score_incomplete() {
-        let r = score(&sample(), &answers(serde_json::json!({ "a": "3" })));
+        let f = sample();
+        let r = score(&f, &answers(serde_json::json!({ "a": "3" })));
         assert_eq!(r[0].value, 3.0);
         assert!(!r[0].complete);
         assert_eq!(r[0].missing, ["c"]);
