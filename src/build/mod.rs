@@ -4,6 +4,7 @@
 //! render each output (the bundle of each moment, the preview site) from the model, then write
 //! everything or nothing.
 
+pub mod archive;
 pub mod bundle;
 pub mod output;
 
@@ -22,6 +23,8 @@ pub struct Options<'a> {
     pub site: site::Options,
     /// Refuse to build unless every steg is approved for its current content.
     pub release: bool,
+    /// Sign each bundle's manifest with this key (`bundle.sig`).
+    pub sign: Option<&'a crate::bundle::signature::SecretKey>,
 }
 
 /// What a build did.
@@ -38,6 +41,8 @@ pub struct BuildReport {
 pub struct Built {
     pub moment: Moment,
     pub bundle_dir: PathBuf,
+    /// The single-file bundle, `<out>/<moment>-<version>.tar`.
+    pub archive: PathBuf,
     pub files: usize,
     pub bytes: u64,
 }
@@ -67,11 +72,25 @@ pub fn build(content: &Path, out: &Path, options: &Options<'_>) -> BuildReport {
             return report;
         }
     }
-    let bundles: Vec<_> = loaded
+    let mut bundles: Vec<_> = loaded
         .moments
         .iter()
         .map(|m| bundle::render(m, options.release))
         .collect();
+    if let Some(key) = options.sign {
+        bundles.iter_mut().for_each(|b| archive::sign(b, key));
+    }
+    let mtime = archive::archive_mtime();
+    let mut archives = Vec::new();
+    for b in &bundles {
+        match archive::render(b, mtime) {
+            Ok(a) => archives.push(a),
+            Err(d) => {
+                report.diagnostics.push(d);
+                return report;
+            }
+        }
+    }
     let mut sets: Vec<(String, &bundle::FileSet)> =
         bundles.iter().map(|b| (b.dir(), &b.files)).collect();
     let site_files = match options.theme {
@@ -102,12 +121,22 @@ pub fn build(content: &Path, out: &Path, options: &Options<'_>) -> BuildReport {
         report.diagnostics.push(d);
         return report;
     }
+    for (name, bytes) in &archives {
+        if let Err(d) = output::write_single(out, name, bytes) {
+            report.diagnostics.push(d);
+            return report;
+        }
+    }
     if site_files.is_some() {
         report.site_index = Some(out.join(SITE_DIR).join("index.html"));
     }
     for (moment, b) in loaded.moments.into_iter().zip(&bundles) {
         report.built.push(Built {
             bundle_dir: out.join(&b.moment_id).join(&b.version),
+            archive: out.join(crate::bundle::archive::archive_name(
+                &b.moment_id,
+                &b.version,
+            )),
             files: b.manifest.files.len(),
             bytes: b.manifest.files.iter().map(|f| f.size).sum(),
             moment,

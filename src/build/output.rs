@@ -26,12 +26,19 @@ pub fn write_all(out: &Path, sets: &[(String, &FileSet)]) -> Result<(), Diagnost
 
 fn write_staged(out: &Path, staging: &Path, sets: &[(String, &FileSet)]) -> Result<(), Diagnostic> {
     let _ = std::fs::remove_dir_all(staging);
-    for (i, (_, files)) in sets.iter().enumerate() {
-        let dir = staging.join(i.to_string());
-        for (path, content) in &files.files {
-            write_file(&dir.join(path), content)?;
-        }
-    }
+    // Files are independent: write them in parallel.
+    use rayon::prelude::*;
+    let files: Vec<(PathBuf, &Content)> = sets
+        .iter()
+        .enumerate()
+        .flat_map(|(i, (_, files))| {
+            let dir = staging.join(i.to_string());
+            files.files.iter().map(move |(path, c)| (dir.join(path), c))
+        })
+        .collect();
+    files
+        .par_iter()
+        .try_for_each(|(path, content)| write_file(path, content))?;
     for (i, (rel, _)) in sets.iter().enumerate() {
         let target = out.join(rel);
         let old = staging.join(format!("old-{i}"));
@@ -69,6 +76,18 @@ fn write_file(path: &Path, content: &Content) -> Result<(), Diagnostic> {
             std::fs::write(path, bytes).map_err(|e| io_error(path, &e))
         }
     }
+}
+
+/// Writes one file directly inside `out` (already prepared by [`write_all`]): into a temporary
+/// name first, then renamed over the old one, so a reader never sees half a file.
+pub fn write_single(out: &Path, name: &str, bytes: &[u8]) -> Result<(), Diagnostic> {
+    let target = out.join(name);
+    let temp = out.join(format!(".{name}.steg-tmp-{}", std::process::id()));
+    std::fs::write(&temp, bytes).map_err(|e| io_error(&temp, &e))?;
+    std::fs::rename(&temp, &target).map_err(|e| {
+        let _ = std::fs::remove_file(&temp);
+        io_error(&target, &e)
+    })
 }
 
 /// Creates `out` or checks that it is steg's own, and marks it.

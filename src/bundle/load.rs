@@ -249,14 +249,15 @@ impl Inventory {
             p.bundle(B0013, unsafe_entry(&path));
             return;
         }
-        if self.files.contains_key(&path) {
+        if let Some(first) = self.files.get_mut(&path) {
             p.file(
                 B0015,
                 &path,
                 format!("the bundle holds `{path}` twice"),
                 DUPLICATE_HINT,
             );
-            self.files.insert(path, Found::Refused);
+            // Neither copy is trusted: which one a platform would take is unknowable.
+            *first = Found::Refused;
             return;
         }
         if size > limits.max_file_bytes {

@@ -158,7 +158,8 @@ fn clip(s: &str) -> String {
     s.chars().take(40).collect()
 }
 
-pub(crate) fn hex(bytes: &[u8]) -> String {
+/// Lower-case hex, as keys and signatures are written.
+pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

@@ -10,7 +10,6 @@ pub mod personal;
 
 use crate::bundle::manifest::AudienceGroup;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, Location, Severity, codes::*};
-use crate::markdown::readability::lix;
 use crate::model::Moment;
 use pulldown_cmark::{Event, HeadingLevel, Parser, Tag};
 use std::collections::HashMap;
@@ -53,6 +52,9 @@ pub struct StegText<'a> {
     pub audience: &'a [AudienceGroup],
     /// Whether the body is the main prose of the steg (text and exercise steg).
     pub prose: bool,
+    /// The body's readability counts (`crate::markdown::readability::lix` of the body),
+    /// counted once by the caller, which keeps them too.
+    pub lix: crate::markdown::readability::Lix,
 }
 
 /// The rules that need only one steg's source.
@@ -62,7 +64,7 @@ pub fn steg(s: &StegText<'_>, settings: &Settings) -> Vec<Diagnostic> {
     headings(s, body, &mut out);
     personal_data(s, settings, &mut out);
 
-    let counts = lix(body);
+    let counts = s.lix;
     if s.prose && counts.words >= 50 {
         // The strictest limit of the steg's readers applies.
         let limit = s

@@ -3,8 +3,25 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
 
-pub fn run(content: &Path, out: &Path, site: &SiteArgs, release: bool, format: Format) -> ExitCode {
+pub fn run(
+    content: &Path,
+    out: &Path,
+    site: &SiteArgs,
+    release: bool,
+    sign: Option<&Path>,
+    format: Format,
+) -> ExitCode {
     let started = Instant::now();
+    let key = match sign.map(super::keys::secret_key).transpose() {
+        Ok(k) => k,
+        Err(d) => {
+            report(&steg::diagnostic::Diagnostics::from_iter([d]), format);
+            if format == Format::Human {
+                eprintln!("error: the signing key cannot be used; nothing was built");
+            }
+            return ExitCode::from(1);
+        }
+    };
     let theme = match site.theme() {
         Ok(t) => t,
         Err(problems) => {
@@ -20,8 +37,9 @@ pub fn run(content: &Path, out: &Path, site: &SiteArgs, release: bool, format: F
     };
     let options = steg::build::Options {
         theme: Some(&theme),
-        site: site.options(),
+        site: site.options(release),
         release,
+        sign: key.as_ref(),
     };
     let result = steg::build::build(content, out, &options);
     report(&result.diagnostics, format);
@@ -74,12 +92,20 @@ pub fn run(content: &Path, out: &Path, site: &SiteArgs, release: bool, format: F
                         human_size(b.bytes)
                     ),
                 );
+                status(
+                    "Archive",
+                    &format!(
+                        "{}{}",
+                        b.archive.display(),
+                        if key.is_some() { " (signed)" } else { "" }
+                    ),
+                );
             }
             Format::Json => println!(
                 "{}",
                 serde_json::json!({
                     "built": m.id, "version": m.version.to_string(),
-                    "bundle": b.bundle_dir, "moduler": m.moduler.len(), "avsnitt": avsnitt,
+                    "bundle": b.bundle_dir, "archive": b.archive, "signed": key.is_some(), "moduler": m.moduler.len(), "avsnitt": avsnitt,
                     "steg": steg, "files": b.files, "bytes": b.bytes
                 })
             ),

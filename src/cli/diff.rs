@@ -8,14 +8,14 @@ use steg::review::{DiffReport, Side, Verdict, Word, diff_sources};
 
 /// One side of a diff: a bundle on disk, or a content folder compiled in memory.
 enum Loaded {
-    Bundle(steg::bundle::Bundle),
+    Bundle(Box<steg::bundle::Bundle>),
     Content(Box<Manifest>, BTreeMap<String, Vec<u8>>),
 }
 
 fn open(path: &Path) -> Result<Loaded, ExitCode> {
     if path.join(steg::bundle::manifest::MANIFEST_FILE).is_file() {
         return steg::bundle::Bundle::open(path)
-            .map(Loaded::Bundle)
+            .map(|b| Loaded::Bundle(Box::new(b)))
             .map_err(|d| {
                 report(&d, Format::Human);
                 eprintln!("error: {} is not a sound bundle", path.display());

@@ -6,6 +6,7 @@
 mod build;
 mod check;
 mod diff;
+mod keys;
 mod review;
 mod verify;
 
@@ -47,6 +48,9 @@ enum Command {
         /// A release: refuse unless every steg is approved for its current content
         #[arg(long)]
         release: bool,
+        /// Sign each bundle's manifest with this secret key file (from `steg keygen`)
+        #[arg(long, value_name = "KEYFILE")]
+        sign: Option<PathBuf>,
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
     },
@@ -79,10 +83,22 @@ enum Command {
         after_help = "Examples:\n  steg verify dist/plus-ung/1.0.0\n  steg verify dist/plus-ung/1.0.0 --format json"
     )]
     Verify {
-        /// A bundle folder (the one holding bundle.json)
+        /// A bundle folder (the one holding bundle.json) or a bundle archive (.tar)
         bundle: PathBuf,
+        /// Accept only a bundle signed by this public key file (from `steg keygen`)
+        #[arg(long, value_name = "PUBKEY")]
+        trust: Option<PathBuf>,
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
+    },
+    /// Make an ed25519 key pair for signing bundles: steg.key (secret, 0600) and steg.pub
+    #[command(
+        after_help = "Examples:\n  steg keygen --out keys\n  steg build --sign keys/steg.key\n  steg verify dist/plus-ung-1.0.0.tar --trust keys/steg.pub"
+    )]
+    Keygen {
+        /// The folder to write steg.key and steg.pub into (created if missing)
+        #[arg(long)]
+        out: PathBuf,
     },
     /// Preview the program in a browser, rebuilding and reloading on every save
     #[command(
@@ -156,7 +172,8 @@ struct SiteArgs {
     /// [default: themes/default, or the built-in theme when there is none]
     #[arg(long)]
     theme: Option<String>,
-    /// Write the preview's HTML as rendered, without minifying it
+    /// Write the preview's HTML as rendered, without minifying it (only `--release` builds
+    /// minify; `steg build` without it and `steg serve` never do)
     #[arg(long)]
     no_minify: bool,
 }
@@ -185,9 +202,10 @@ impl SiteArgs {
         }
     }
 
-    fn options(&self) -> steg::site::Options {
+    /// Minifying costs about a third of a build's time, so only release builds do it.
+    fn options(&self, release: bool) -> steg::site::Options {
         steg::site::Options {
-            minify: !self.no_minify,
+            minify: release && !self.no_minify,
         }
     }
 }
@@ -208,8 +226,9 @@ pub fn run() -> ExitCode {
             out,
             site,
             release,
+            sign,
             format,
-        } => build::run(&content, &out, &site, release, format),
+        } => build::run(&content, &out, &site, release, sign.as_deref(), format),
         Command::Check { content, format } => check::run(&content, format),
         Command::Review(ReviewCommand::Status { content, format }) => {
             review::status_cmd(&content, format)
@@ -234,7 +253,12 @@ pub fn run() -> ExitCode {
             moment: moment.as_deref(),
         }),
         Command::Diff { old, new, format } => diff::run(&old, &new, format),
-        Command::Verify { bundle, format } => verify::run(&bundle, format),
+        Command::Verify {
+            bundle,
+            trust,
+            format,
+        } => verify::run(&bundle, trust.as_deref(), format),
+        Command::Keygen { out } => keys::keygen(&out),
         Command::Serve {
             content,
             port,

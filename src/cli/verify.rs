@@ -1,11 +1,21 @@
 use super::{Format, counts, report, status};
 use std::path::Path;
 use std::process::ExitCode;
-use steg::bundle::Bundle;
 use steg::bundle::manifest::StegContent;
+use steg::bundle::{Bundle, LoadOptions};
 
-pub fn run(path: &Path, format: Format) -> ExitCode {
-    let bundle = match Bundle::open(path) {
+pub fn run(path: &Path, trust: Option<&Path>, format: Format) -> ExitCode {
+    let mut options = LoadOptions::default();
+    if let Some(trust) = trust {
+        match super::keys::public_key(trust) {
+            Ok(k) => options.trusted_key = Some(k),
+            Err(d) => {
+                report(&steg::diagnostic::Diagnostics::from_iter([d]), format);
+                return ExitCode::from(1);
+            }
+        }
+    }
+    let bundle = match Bundle::open_with(path, &options) {
         Ok(b) => b,
         Err(problems) => {
             report(&problems, format);
@@ -26,7 +36,8 @@ pub fn run(path: &Path, format: Format) -> ExitCode {
             "{}",
             serde_json::json!({
                 "verified": m.id, "version": m.version, "moduler": moduler,
-                "avsnitt": avsnitt, "steg": steg, "files": files
+                "avsnitt": avsnitt, "steg": steg, "files": files,
+                "signature_verified": bundle.signature_verified()
             })
         ),
         Format::Human => {
@@ -90,7 +101,12 @@ pub fn run(path: &Path, format: Format) -> ExitCode {
             status(
                 "Verified",
                 &format!(
-                    "{moduler} moduler, {avsnitt} avsnitt, {steg} steg; {files} files, every size and SHA-256 matches"
+                    "{moduler} moduler, {avsnitt} avsnitt, {steg} steg; {files} files, every size and SHA-256 matches{}",
+                    if bundle.signature_verified() {
+                        "; signed by the trusted key"
+                    } else {
+                        ""
+                    }
                 ),
             );
         }

@@ -51,6 +51,7 @@ codes! {
     E0204 = "the front matter has a field steg does not know";
     E0205 = "a front-matter field has a value of the wrong kind";
     E0206 = "a required front-matter field is missing";
+    E0207 = "the front matter is nested too deeply, uses too many aliases, or is too large";
     E0301 = "an id is not valid";
     E0302 = "two siblings have the same id";
     E0303 = "the version is not a semantic version";
@@ -81,6 +82,8 @@ codes! {
     E0602 = "a path leaves the moment's folder";
     E0603 = "a link points to a steg that does not exist";
     E0604 = "a referenced file is of the wrong kind";
+    E0605 = "a link or image uses an address scheme that is not allowed (such as javascript:)";
+    E0606 = "an embedded frame (iframe) is not from a host on the allow-list";
     E0701 = "the moment has no welcome text";
     E0702 = "a placeholder is used but not declared";
     W0703 = "a placeholder is declared but never used";
@@ -89,6 +92,7 @@ codes! {
     E0706 = "two moments share an id";
     E0801 = "the output could not be written";
     E0802 = "the output folder is inside the content";
+    E0803 = "a signing or trusted key file cannot be read or is not a key";
     E0901 = "a theme template has an error";
     E0902 = "a theme is incomplete or cannot be read";
     W1101 = "a heading level is skipped, or the text has a level-1 heading";

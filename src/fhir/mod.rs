@@ -214,8 +214,18 @@ fn item(q: &Question, kinds: &HashMap<&str, &QuestionKind>) -> Value {
     let mut ext: Vec<Value> = Vec::new();
     let mut children: Vec<Value> = Vec::new();
     it.insert("linkId".into(), json!(q.id));
-    it.insert("text".into(), json!(q.label));
-    if let Some(help) = &q.help {
+    match (&q.kind, &q.help) {
+        // A display item can have no nested help item: its help joins its text.
+        (QuestionKind::Display, Some(help)) => {
+            it.insert("text".into(), json!(format!("{}\n\n{help}", q.label)))
+        }
+        _ => it.insert("text".into(), json!(q.label)),
+    };
+    if let Some(help) = q
+        .help
+        .as_ref()
+        .filter(|_| !matches!(q.kind, QuestionKind::Display))
+    {
         // Nested display items get linkIds with a `.`, which a steg id never has.
         children.push(display_child(&format!("{}.help", q.id), help, "help"));
     }

@@ -19,6 +19,9 @@ pub struct Links<'a> {
     pub documents: &'a HashMap<String, String>,
     /// Other files of the moment (rel path) → their bundle path.
     pub media: &'a HashMap<String, String>,
+    /// Hosts raw HTML may embed in an `<iframe>` (`checks: allowed_iframe_hosts:` in
+    /// moment.md). Empty: no iframe at all.
+    pub iframe_hosts: &'a [String],
 }
 
 /// Where the Markdown comes from and where its HTML goes.
@@ -101,8 +104,32 @@ pub fn render(body: &str, src: &Source<'_>, links: &Links<'_>) -> (Document, Vec
     let mut html = String::with_capacity(body.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
     if raw_html {
-        // Only documents with raw HTML pay for sanitizing; Markdown alone cannot produce script.
-        html = sanitizer().clean(&html).to_string();
+        // Only documents with raw HTML pay for sanitizing: Markdown alone cannot produce
+        // script, and its links and images went through `rewrite`, which refuses schemes
+        // outside `URL_SCHEMES`.
+        let refused = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        html = sanitizer(links.iframe_hosts, refused.clone())
+            .clean(&html)
+            .to_string();
+        let refused = refused.lock().map(|r| r.clone()).unwrap_or_default();
+        for src_url in refused {
+            problems.push(
+                Diagnostic::new(
+                    E0606,
+                    format!("the iframe `{src_url}` is not from a host on the allow-list"),
+                )
+                .in_file(src.file)
+                .at(Location::at_byte(src.text, src.body_offset))
+                .hint(if links.iframe_hosts.is_empty() {
+                    "embedding other sites is off; to allow one, list its host in moment.md under `checks: allowed_iframe_hosts: [...]` (https only)".to_string()
+                } else {
+                    format!(
+                        "the allowed hosts are: {}; add the host to `checks: allowed_iframe_hosts:` in moment.md if it is trusted (https only)",
+                        links.iframe_hosts.join(", ")
+                    )
+                }),
+            );
+        }
     }
     media.sort();
     media.dedup();
@@ -113,11 +140,159 @@ fn options() -> Options {
     Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_FOOTNOTES
 }
 
-fn sanitizer() -> ammonia::Builder<'static> {
-    let mut b = ammonia::Builder::default();
-    b.url_schemes(["http", "https", "mailto", "tel"].into_iter().collect());
+/// The address schemes a link or image may use. Everything else (`javascript:`, `data:`,
+/// `vbscript:`, `file:` ...) is refused.
+pub const URL_SCHEMES: [&str; 4] = ["http", "https", "mailto", "tel"];
+
+/// The HTML elements raw HTML may use: text structure, lists, tables, links and images. No
+/// script, style, form, object, embed or svg; `iframe` only with `allowed_iframe_hosts`.
+pub const ALLOWED_TAGS: &[&str] = &[
+    "a",
+    "abbr",
+    "b",
+    "blockquote",
+    "br",
+    "caption",
+    "cite",
+    "code",
+    "col",
+    "colgroup",
+    "dd",
+    "del",
+    "details",
+    "dfn",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "figcaption",
+    "figure",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "img",
+    "ins",
+    "kbd",
+    "li",
+    "mark",
+    "ol",
+    "p",
+    "pre",
+    "q",
+    "s",
+    "samp",
+    "small",
+    "span",
+    "strike",
+    "strong",
+    "sub",
+    "summary",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "time",
+    "tr",
+    "u",
+    "ul",
+    "var",
+];
+
+/// Attributes allowed on every allowed element. No `on*` handler, no `style`, no `id` (which
+/// could clobber the platform's own page elements).
+pub const ALLOWED_GENERIC_ATTRIBUTES: &[&str] = &["lang", "title", "dir"];
+
+/// Attributes allowed on particular elements.
+pub const ALLOWED_TAG_ATTRIBUTES: &[(&str, &[&str])] = &[
+    ("a", &["href", "hreflang"]),
+    ("img", &["src", "alt", "width", "height"]),
+    ("ol", &["start", "reversed"]),
+    ("td", &["colspan", "rowspan"]),
+    ("th", &["colspan", "rowspan", "scope"]),
+    ("time", &["datetime"]),
+    ("details", &["open"]),
+    (
+        "iframe",
+        &[
+            "src",
+            "width",
+            "height",
+            "allow",
+            "allowfullscreen",
+            "loading",
+        ],
+    ),
+];
+
+/// An explicit allow-list sanitizer. `iframe_hosts` are the hosts an `<iframe src>` may point
+/// at (https only); the `src` of any other iframe is dropped and recorded in `refused`.
+fn sanitizer(
+    iframe_hosts: &[String],
+    refused: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+) -> ammonia::Builder<'static> {
+    let mut b = ammonia::Builder::empty();
+    let mut tags: std::collections::HashSet<&'static str> = ALLOWED_TAGS.iter().copied().collect();
+    // The elements whose content is dropped with them, not kept as text.
+    b.clean_content_tags(["script", "style", "template"].into_iter().collect());
+    b.generic_attributes(ALLOWED_GENERIC_ATTRIBUTES.iter().copied().collect());
+    let mut per_tag = std::collections::HashMap::new();
+    for (tag, attrs) in ALLOWED_TAG_ATTRIBUTES {
+        per_tag.insert(*tag, attrs.iter().copied().collect());
+    }
+    // Iframes are let through the tag list always, so that a refused one is reported; its
+    // `src` is what the filter below allows or drops, and an error stops the build anyway.
+    tags.insert("iframe");
+    b.tags(tags);
+    b.tag_attributes(per_tag);
+    b.set_tag_attribute_value(
+        "iframe",
+        "sandbox",
+        "allow-scripts allow-same-origin allow-presentation",
+    );
+    b.set_tag_attribute_value("iframe", "referrerpolicy", "no-referrer");
+    b.url_schemes(URL_SCHEMES.into_iter().collect());
     b.link_rel(Some("noopener noreferrer"));
+    let hosts: Vec<String> = iframe_hosts
+        .iter()
+        .map(|h| h.to_ascii_lowercase())
+        .collect();
+    b.attribute_filter(move |element, attribute, value| {
+        if element == "iframe" && attribute == "src" {
+            if iframe_host(value).is_some_and(|h| hosts.contains(&h)) {
+                return Some(value.into());
+            }
+            if let Ok(mut r) = refused.lock() {
+                r.push(value.chars().take(200).collect());
+            }
+            return None;
+        }
+        Some(value.into())
+    });
     b
+}
+
+/// The host of an `https://` address, lower-cased; `None` for anything else (http, relative
+/// addresses, user names in the address, which could disguise the real host).
+pub fn iframe_host(url: &str) -> Option<String> {
+    let rest = url.trim().strip_prefix("https://")?;
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..end];
+    if authority.is_empty() || authority.contains(['@', '\\', ' ']) {
+        return None;
+    }
+    let host = match authority.rsplit_once(':') {
+        Some((h, port)) if port.chars().all(|c| c.is_ascii_digit()) => h,
+        _ => authority,
+    };
+    Some(host.to_ascii_lowercase())
 }
 
 /// Counts words as runs of letters or digits.
@@ -148,7 +323,38 @@ fn rewrite<'e>(
     problems: &mut Vec<Diagnostic>,
     media: &mut Vec<String>,
 ) -> CowStr<'e> {
-    if url.is_empty() || is_external(&url) {
+    if url.is_empty() {
+        return url;
+    }
+    if is_external(&url) {
+        let scheme = url.split_once(':').map(|(s, _)| s.to_ascii_lowercase());
+        let allowed = url.starts_with('#')
+            || url.starts_with("//")
+            || scheme.as_deref().is_some_and(|s| URL_SCHEMES.contains(&s));
+        if !allowed {
+            let at = Location::of_range(
+                src.text,
+                src.body_offset + range.start..src.body_offset + range.end,
+            );
+            let shown: String = url.chars().take(60).collect();
+            problems.push(
+                Diagnostic::new(
+                    E0605,
+                    format!(
+                        "the {} `{shown}` uses the scheme `{}:`, which is not allowed",
+                        if image { "image" } else { "link" },
+                        scheme.unwrap_or_default()
+                    ),
+                )
+                .in_file(src.file)
+                .at(at)
+                .hint(format!(
+                    "links may use {}: addresses, or point to files in the program; `javascript:` and `data:` could run code in the reader's browser",
+                    URL_SCHEMES.join(":, ")
+                )),
+            );
+            return CowStr::from("#");
+        }
         return url;
     }
     let (path, fragment) = match url.find('#') {
@@ -229,11 +435,15 @@ pub fn percent_decode(s: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
+        // Hex digits are read as bytes: slicing the `str` after a `%` could cut a multi-byte
+        // character in two (found by the `steg_file` fuzz target).
         if bytes[i] == b'%'
-            && i + 2 < bytes.len()
-            && let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16)
+            && let (Some(hi), Some(lo)) = (
+                bytes.get(i + 1).and_then(|b| (*b as char).to_digit(16)),
+                bytes.get(i + 2).and_then(|b| (*b as char).to_digit(16)),
+            )
         {
-            out.push(v);
+            out.push((hi * 16 + lo) as u8);
             i += 3;
             continue;
         }
@@ -268,6 +478,7 @@ mod tests {
             &Links {
                 documents: &documents,
                 media: &media,
+                iframe_hosts: &["www.youtube-nocookie.com".to_string()],
             },
         )
     }
@@ -304,6 +515,100 @@ mod tests {
         assert!(!doc.html.contains("script"), "{}", doc.html);
         assert!(!doc.html.contains("onclick"), "{}", doc.html);
         assert!(doc.html.contains("<b>du</b>"));
+    }
+
+    #[test]
+    fn the_allow_list_is_explicit() {
+        let hostile = [
+            "<script>alert(1)</script>",
+            "<img src=x onerror=alert(1)>",
+            "<a href=\"javascript:alert(1)\">a</a>",
+            "<a href=\"JaVaScRiPt:alert(1)\">a</a>",
+            "<a href=\"data:text/html,<script>alert(1)</script>\">a</a>",
+            "<svg><script>alert(1)</script></svg>",
+            "<style>*{}</style>",
+            "<object data=x></object><embed src=x>",
+            "<form action=x><input name=p></form>",
+            "<p style=\"background:url(x)\" id=\"app\">x</p>",
+            "<math><mtext><script>alert(1)</script></mtext></math>",
+            "<iframe src=\"javascript:alert(1)\"></iframe>",
+            "<iframe src=\"https://evil.example/\"></iframe>",
+            "<iframe src=\"https://www.youtube-nocookie.com@evil.example/\"></iframe>",
+        ];
+        for h in hostile {
+            let (doc, _) = render_with(&format!("Text {h}"));
+            let lower = doc.html.to_ascii_lowercase();
+            for bad in [
+                "<script",
+                "onerror",
+                "javascript:",
+                "data:",
+                "<svg",
+                "<style",
+                "<object",
+                "<embed",
+                "<form",
+                "<input",
+                "style=",
+                "id=",
+                "evil.example",
+                "<math",
+            ] {
+                assert!(!lower.contains(bad), "{h} gave {}", doc.html);
+            }
+        }
+        // An iframe from an allowed host stays, sandboxed.
+        let (doc, problems) = render_with(
+            "Film <iframe src=\"https://www.youtube-nocookie.com/embed/x\" title=\"Film\"></iframe>",
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+        assert!(
+            doc.html
+                .contains("src=\"https://www.youtube-nocookie.com/embed/x\""),
+            "{}",
+            doc.html
+        );
+        assert!(doc.html.contains("sandbox="), "{}", doc.html);
+        // One from another host is reported.
+        let (_, problems) = render_with("<iframe src=\"https://evil.example/\"></iframe>");
+        assert_eq!(
+            problems.iter().map(|d| d.code).collect::<Vec<_>>(),
+            ["E0606"]
+        );
+    }
+
+    #[test]
+    fn refuses_script_schemes_in_markdown_links() {
+        let (doc, problems) = render_with(
+            "[a](javascript:alert(1)) ![b](data:image/svg+xml,x) <vbscript:x> [ok](https://1177.se) [m](mailto:a@b.se)",
+        );
+        let codes: Vec<_> = problems.iter().map(|d| d.code).collect();
+        assert_eq!(codes, ["E0605", "E0605", "E0605"], "{problems:?}");
+        assert!(!doc.html.contains("javascript:"), "{}", doc.html);
+        assert!(!doc.html.contains("data:"), "{}", doc.html);
+        assert!(doc.html.contains("https://1177.se"));
+    }
+
+    #[test]
+    fn percent_decoding_never_splits_a_character() {
+        // Found by fuzzing: `%` followed by a multi-byte character.
+        assert_eq!(percent_decode("a%ö.png"), "a%ö.png");
+        assert_eq!(percent_decode("%é"), "%é");
+        assert_eq!(percent_decode("a%20b%C3%B6"), "a bö");
+        assert_eq!(percent_decode("trailing%2"), "trailing%2");
+        let (_, problems) = render_with("[film](01-filmm%\u{fffd}d)");
+        assert!(problems.iter().all(|d| d.code == "E0601"), "{problems:?}");
+    }
+
+    #[test]
+    fn iframe_hosts_are_parsed_strictly() {
+        assert_eq!(
+            iframe_host("https://Www.X.se:443/a").as_deref(),
+            Some("www.x.se")
+        );
+        assert_eq!(iframe_host("http://www.x.se/"), None);
+        assert_eq!(iframe_host("https://a@www.x.se/"), None);
+        assert_eq!(iframe_host("//www.x.se/"), None);
     }
 
     #[test]

@@ -42,9 +42,9 @@ pub fn lix(markdown: &str) -> Lix {
             Event::End(TagEnd::CodeBlock) => in_code = false,
             Event::Text(t) if !in_code => {
                 let mut chars = t.chars().peekable();
-                let mut word = String::new();
+                let mut word = Word::default();
                 while let Some(c) = chars.next() {
-                    if c.is_alphanumeric() || (c == '-' && !word.is_empty()) {
+                    if c.is_alphanumeric() || (c == '-' && word.chars > 0) {
                         word.push(c);
                         continue;
                     }
@@ -79,16 +79,32 @@ pub fn lix(markdown: &str) -> Lix {
     counts
 }
 
-fn finish_word(word: &mut String, counts: &mut Lix, open: &mut bool) {
-    let w = word.trim_end_matches('-');
-    if w.chars().any(char::is_alphanumeric) {
+/// The word being read: what LIX needs of it, without keeping its text.
+#[derive(Default)]
+struct Word {
+    chars: usize,
+    letters: usize,
+    alphanumeric: bool,
+}
+
+impl Word {
+    fn push(&mut self, c: char) {
+        self.chars += 1;
+        // Trailing hyphens do not count; they are neither letters nor alphanumeric.
+        self.letters += usize::from(c.is_alphabetic());
+        self.alphanumeric |= c.is_alphanumeric();
+    }
+}
+
+fn finish_word(word: &mut Word, counts: &mut Lix, open: &mut bool) {
+    if word.alphanumeric {
         counts.words += 1;
-        if w.chars().filter(|c| c.is_alphabetic()).count() > 6 {
+        if word.letters > 6 {
             counts.long_words += 1;
         }
         *open = true;
     }
-    word.clear();
+    *word = Word::default();
 }
 
 #[cfg(test)]

@@ -692,6 +692,11 @@ impl<'a> Check<'a, '_> {
             this.push(E0510, at.clone(), message, hint);
             None
         };
+        if kind != "score" && !QUESTION_TYPES.contains(&kind) {
+            // An unknown type was reported where it is written (E0506).
+            self.ok = false;
+            return None;
+        }
         if matches!(kind, "display" | "group") {
             return wrong(
                 self,

@@ -33,6 +33,9 @@ pub struct ChecksFront {
     /// Public phone numbers and e-mail addresses that may appear in the program.
     pub allowed_contacts: Option<Vec<String>>,
     pub max_words: Option<usize>,
+    /// Hosts whose pages raw HTML may embed with `<iframe src="https://HOST/...">`, e.g.
+    /// `[www.youtube-nocookie.com]`. Without it, no iframe is allowed.
+    pub allowed_iframe_hosts: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -417,9 +417,19 @@ fn load_moment(
         }
         h.finish()
     };
+    let iframe_hosts: Vec<String> = match &*moment {
+        Ok(p) => p
+            .front
+            .checks
+            .as_ref()
+            .and_then(|c| c.allowed_iframe_hosts.clone()),
+        Err(_) => None,
+    }
+    .unwrap_or_default();
     let links = Links {
         documents: &documents,
         media: &media_paths,
+        iframe_hosts: &iframe_hosts,
     };
     let checks = match &*moment {
         Ok(p) => check_settings(p.front.checks.as_ref()),

@@ -6,6 +6,8 @@
 
 mod form;
 mod front;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod layout;
 mod load;
 mod moment;

@@ -87,9 +87,17 @@ pub(super) fn build_steg(
     inputs.extend(
         kind.media_refs()
             .into_iter()
-            .filter_map(|r| ctx.media.iter().find(|m| m.rel == r.0))
+            // `ctx.media` is sorted by `rel`.
+            .filter_map(|r| {
+                let i = ctx
+                    .media
+                    .binary_search_by(|m| m.rel.as_str().cmp(&r.0))
+                    .ok()?;
+                ctx.media.get(i)
+            })
             .map(|m| m.sha256.clone()),
     );
+    let lix = crate::markdown::readability::lix(p.body());
     d.extend(crate::check::steg(
         &crate::check::StegText {
             file: &p.file,
@@ -97,6 +105,7 @@ pub(super) fn build_steg(
             body_offset: p.body_offset,
             audience: &audience,
             prose: matches!(kind, StegKind::Text | StegKind::Exercise { .. }),
+            lix,
         },
         ctx.checks,
     ));
@@ -118,7 +127,7 @@ pub(super) fn build_steg(
         audience,
         content_hash: super::content_hash(&p.text, &inputs),
         lix: matches!(kind, StegKind::Text | StegKind::Exercise { .. })
-            .then(|| crate::markdown::readability::lix(p.body()))
+            .then_some(lix)
             .filter(|l| l.words >= 50)
             .map(|l| l.score()),
         body,

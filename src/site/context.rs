@@ -36,19 +36,32 @@ pub(crate) fn site_index(moments: &[Moment]) -> Page {
     }
 }
 
+/// Findings by the file they concern, so that each page finds its own without scanning all.
+type ByFile<'a> =
+    std::collections::HashMap<&'a std::path::Path, Vec<&'a crate::diagnostic::Diagnostic>>;
+
 /// Every page of one moment.
 pub(crate) fn moment_pages(
     m: &Moment,
     findings: &Diagnostics,
     changes: Option<&crate::review::DiffReport>,
 ) -> Vec<Page> {
+    use rayon::prelude::*;
+    let mut by_file: ByFile<'_> = std::collections::HashMap::new();
+    for d in findings.iter() {
+        if let Some(f) = d.file.as_deref() {
+            by_file.entry(f).or_default().push(d);
+        }
+    }
     let mut pages = vec![
         start_page(m),
         behandlare_page(m),
-        granskning_page(m, findings),
+        granskning_page(m, &by_file),
         changes_page(m, changes),
     ];
     // Flat list for previous/next through every steg of a modul.
+    type Nav<'a> = Option<(&'a crate::model::Avsnitt, &'a Steg)>;
+    let mut steg: Vec<(&Modul, &crate::model::Avsnitt, &Steg, Nav<'_>, Nav<'_>)> = Vec::new();
     for modul in &m.moduler {
         pages.push(modul_page(m, modul));
         let flat: Vec<(&crate::model::Avsnitt, &Steg)> = modul
@@ -62,9 +75,13 @@ pub(crate) fn moment_pages(
         for (i, (a, s)) in flat.iter().enumerate() {
             let prev = i.checked_sub(1).map(|j| flat[j]);
             let next = flat.get(i + 1).copied();
-            pages.push(steg_page(m, modul, a, s, prev, next, findings));
+            steg.push((modul, a, s, prev, next));
         }
     }
+    pages.par_extend(
+        steg.into_par_iter()
+            .map(|(modul, a, s, prev, next)| steg_page(m, modul, a, s, prev, next, &by_file)),
+    );
     pages
 }
 
@@ -202,7 +219,7 @@ fn steg_page(
     s: &Steg,
     prev: Option<(&crate::model::Avsnitt, &Steg)>,
     next: Option<(&crate::model::Avsnitt, &Steg)>,
-    findings: &Diagnostics,
+    findings: &ByFile<'_>,
 ) -> Page {
     let rel = layout::steg(&s.address);
     let path = format!("{}/{rel}", m.id);
@@ -310,10 +327,11 @@ fn approval(m: &Moment, address: &str, hash: &str) -> Value {
 }
 
 /// What a reviewer sees beside a steg.
-fn review(m: &Moment, s: &Steg, findings: &Diagnostics) -> Value {
+fn review(m: &Moment, s: &Steg, findings: &ByFile<'_>) -> Value {
     let list: Vec<Value> = findings
-        .iter()
-        .filter(|d| d.file.as_deref() == Some(s.source.as_path()))
+        .get(s.source.as_path())
+        .into_iter()
+        .flatten()
         .map(|d| {
             json!({
                 "severity": d.severity, "code": d.code, "message": d.message,
@@ -375,7 +393,7 @@ fn behandlare_page(m: &Moment) -> Page {
     page(path, "behandlare.html", ctx)
 }
 
-fn granskning_page(m: &Moment, findings: &Diagnostics) -> Page {
+fn granskning_page(m: &Moment, findings: &ByFile<'_>) -> Page {
     let path = format!("{}/granskning.html", m.id);
     let mut ctx = base(m, &path, "granskning", &format!("{} – granskning", m.title));
     let rows: Vec<Value> = m
@@ -395,8 +413,9 @@ fn granskning_page(m: &Moment, findings: &Diagnostics) -> Page {
         })
         .collect();
     let moment_findings: Vec<Value> = findings
-        .iter()
-        .filter(|d| d.file.as_deref() == Some(m.source.as_path()))
+        .get(m.source.as_path())
+        .into_iter()
+        .flatten()
         .map(|d| json!({ "severity": d.severity, "code": d.code, "message": d.message, "line": d.location.as_ref().map(|l| l.line) }))
         .collect();
     ctx.insert("rows".into(), json!(rows));

@@ -7,26 +7,45 @@ use crate::bundle::manifest::{
     Alert, AnswerValue, Behavior, Form, Operator, Question, QuestionKind,
 };
 use serde_json::{Value, json};
+use std::collections::HashMap;
+
+/// Every question of the form by id, to describe conditions with labels, not ids.
+type ById<'a> = HashMap<&'a str, &'a Question>;
 
 /// The `parts` of a form steg's page.
 pub(super) fn parts(form: &Form) -> Value {
+    let all = crate::forms::questions_in_order(&form.questions);
+    let by_id: ById<'_> = all.iter().map(|q| (q.id.as_str(), *q)).collect();
     json!({
-        "questions": form.questions.iter().map(question).collect::<Vec<_>>(),
+        "items": items(&form.questions, &by_id),
         "scores": form.scores.iter().map(|s| json!({
-            "id": s.id, "label": s.label, "min": s.min, "max": s.max,
+            "id": s.id, "label": s.label, "min": num(s.min), "max": num(s.max),
             "questions": s.questions,
             "bands": s.bands,
-            "alert": s.alert.as_ref().map(alert_text),
+            "alert": s.alert.as_ref().map(|a| alert_text(a, "poängen", None)),
         })).collect::<Vec<_>>(),
-        "alerts": crate::forms::questions_in_order(&form.questions)
-            .into_iter()
-            .filter_map(|q| q.alert.as_ref().map(|a| json!({ "question": q.label, "text": alert_text(a) })))
+        "alerts": all.iter()
+            .filter_map(|q| q.alert.as_ref().map(|a| json!({ "question": q.label, "text": alert_text(a, "svaret", Some(q)) })))
             .collect::<Vec<_>>(),
         "instrument": form.instrument,
     })
 }
 
-fn question(q: &Question) -> Value {
+/// The questions as one flat list, so that templates need no recursion: a group is an item
+/// of type `group` (opening its fieldset), its questions, then an item of type `group_end`.
+fn items(questions: &[Question], by_id: &ById<'_>) -> Vec<Value> {
+    let mut out = Vec::new();
+    for q in questions {
+        out.push(question(q, by_id));
+        if let QuestionKind::Group { questions } = &q.kind {
+            out.extend(items(questions, by_id));
+            out.push(json!({ "type": "group_end", "id": q.id }));
+        }
+    }
+    out
+}
+
+fn question(q: &Question, by_id: &ById<'_>) -> Value {
     let dom_id = format!("q-{}", q.id);
     let mut v = json!({
         "id": q.id, "dom_id": dom_id, "label": q.label, "help": q.help,
@@ -41,7 +60,11 @@ fn question(q: &Question) -> Value {
         "show_if_text": q.show_if.as_ref().map(|s| {
             let joiner = match s.behavior { Behavior::All => " och ", Behavior::Any => " eller " };
             s.conditions.iter()
-                .map(|c| format!("”{}” {}", c.question, operator_text(c.operator, &c.value)))
+                .map(|c| {
+                    let target = by_id.get(c.question.as_str()).copied();
+                    let name = target.map_or(c.question.as_str(), |t| t.label.as_str());
+                    format!("”{name}” {}", operator_text(c.operator, &c.value, target))
+                })
                 .collect::<Vec<_>>()
                 .join(joiner)
         }),
@@ -67,19 +90,21 @@ fn question(q: &Question) -> Value {
             unit,
             decimals,
         } => json!({
-            "min": min, "max": max, "unit": unit,
+            // As text: a template tests `if q.min`, which 0 would fail.
+            "min": min.map(num), "max": max.map(num), "unit": unit,
             "step": if *decimals == 0 { "1".to_string() } else { format!("0.{}1", "0".repeat(usize::from(*decimals) - 1)) },
             "inputmode": if *decimals == 0 { "numeric" } else { "decimal" },
         }),
-        QuestionKind::Group { questions } => {
-            json!({ "questions": questions.iter().map(question).collect::<Vec<_>>() })
-        }
         _ => Value::Null,
     };
     if let (Value::Object(a), Value::Object(b)) = (&mut v, extra) {
         a.extend(b);
     }
     v
+}
+
+fn num(n: f64) -> String {
+    value_text(&AnswerValue::Number(n))
 }
 
 /// A value as the answer is stored in the page: option values and numbers as text,
@@ -93,11 +118,19 @@ fn value_text(v: &AnswerValue) -> String {
     }
 }
 
-fn operator_text(op: Operator, v: &AnswerValue) -> String {
-    let value = match v {
-        AnswerValue::Bool(true) => "ja".to_string(),
-        AnswerValue::Bool(false) => "nej".to_string(),
-        other => value_text(other),
+/// `op v` in words; a choice value by its option's label when `target` is the question.
+fn operator_text(op: Operator, v: &AnswerValue, target: Option<&Question>) -> String {
+    let value = match (v, target.map(|t| &t.kind)) {
+        (AnswerValue::Bool(true), _) => "ja".to_string(),
+        (AnswerValue::Bool(false), _) => "nej".to_string(),
+        (
+            AnswerValue::Text(t),
+            Some(QuestionKind::SingleChoice { options } | QuestionKind::MultipleChoice { options }),
+        ) => options
+            .iter()
+            .find(|o| &o.value == t)
+            .map_or_else(|| t.clone(), |o| format!("”{}”", o.label)),
+        (other, _) => value_text(other),
     };
     match op {
         Operator::Equals => format!("är {value}"),
@@ -109,10 +142,11 @@ fn operator_text(op: Operator, v: &AnswerValue) -> String {
     }
 }
 
-fn alert_text(a: &Alert) -> String {
+/// When an alert goes to the clinician: `what` is "svaret" (the answer) or "poängen".
+fn alert_text(a: &Alert, what: &str, q: Option<&Question>) -> String {
     format!(
-        "när svaret {}: {}",
-        operator_text(a.when.operator, &a.when.value),
+        "när {what} {}: {}",
+        operator_text(a.when.operator, &a.when.value, q),
         a.message
     )
 }

@@ -66,23 +66,27 @@ pub fn render(
         pages.extend(context::moment_pages(m, findings, changes.get(&m.id)));
     }
     let options_key = u64::from(options.minify) ^ theme.fingerprint();
+    // Pages are consumed, so that their contexts are freed on the workers, not one by one on
+    // this thread afterwards.
     let results: Vec<(String, Result<Rendered, Diagnostic>)> = pages
-        .par_iter()
+        .into_par_iter()
         .map(|page| {
             let key = {
+                // Hash the context as it serializes, without building its text.
                 let mut h = std::collections::hash_map::DefaultHasher::new();
-                (page.template, page.context.to_string(), options_key).hash(&mut h);
+                (page.template, options_key).hash(&mut h);
+                let _ = serde_json::to_writer(HashWriter(&mut h), &page.context);
                 h.finish()
             };
             if let Some((k, bytes)) = cache.pages.get(&page.path)
                 && *k == key
             {
-                return (page.path.clone(), Ok((key, bytes.clone(), false)));
+                return (page.path, Ok((key, bytes.clone(), false)));
             }
             let html = theme
                 .render(page.template, &page.context)
                 .map(|html| std::sync::Arc::new(finish(html, options)));
-            (page.path.clone(), html.map(|h| (key, h, true)))
+            (page.path, html.map(|h| (key, h, true)))
         })
         .collect();
 
@@ -126,6 +130,20 @@ pub fn render(
         }
     }
     Ok(files)
+}
+
+/// Feeds written bytes to a hasher.
+struct HashWriter<'a>(&'a mut std::collections::hash_map::DefaultHasher);
+
+impl std::io::Write for HashWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.write(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 fn finish(html: String, options: Options) -> Vec<u8> {

@@ -120,9 +120,14 @@ fn yaml_error(e: &serde_saphyr::Error, pos: YamlPos<'_>, file: &Path) -> Diagnos
         .location()
         .and_then(|l| pos.of(&l))
         .or_else(|| Some(Location::at_byte(pos.text, pos.yaml_offset)));
-    let (code, hint): (Code, String) = if let Some(field) =
-        between(&message, "unknown field `", "`")
-    {
+    let (code, hint): (Code, String) = if let Some(limit) = over_limit(inner, &message) {
+        (
+            E0207,
+            format!(
+                "the front matter goes over a safety limit: {limit} ({message}); front matter holds a few short fields, so rewrite it as plain `name: value` lines"
+            ),
+        )
+    } else if let Some(field) = between(&message, "unknown field `", "`") {
         let expected = message
             .split_once("expected ")
             .map(|(_, e)| e.to_string())
@@ -190,10 +195,34 @@ fn yaml_error(e: &serde_saphyr::Error, pos: YamlPos<'_>, file: &Path) -> Diagnos
             "the YAML cannot be read here: check the indentation (spaces, not tabs) and that quotes and brackets are closed; put text holding `: ` or ` #` in quotes".to_string(),
         )
     };
+    let message = if code == E0207 {
+        "the front matter is too deeply nested, uses too many aliases, or is too large".to_string()
+    } else {
+        message
+    };
     Diagnostic::new(code, message)
         .in_file(file)
         .at_opt(location)
         .hint(hint)
+}
+
+/// Which of the limits in [`options`] hostile YAML ran into, in plain words.
+fn over_limit(e: &serde_saphyr::Error, message: &str) -> Option<&'static str> {
+    use serde_saphyr::Error as E;
+    let m = message.to_ascii_lowercase();
+    let alias = "it uses anchors and aliases (`&name`, `*name`) more than steg allows (100), which can make a short file expand enormously";
+    let deep = "it nests lists or fields deeper than steg allows (32 levels)";
+    let large = "it is larger than steg allows for front matter (200 000 parts, 512 KiB of text)";
+    match e {
+        E::AliasReplayLimitExceeded { .. }
+        | E::AliasExpansionLimitExceeded { .. }
+        | E::AliasReplayStackDepthExceeded { .. } => Some(alias),
+        E::Budget { .. } if m.contains("alias") || m.contains("anchor") => Some(alias),
+        E::Budget { .. } if m.contains("depth") => Some(deep),
+        E::Budget { .. } => Some(large),
+        _ if m.contains("recursion limit") || m.contains("depth limit") => Some(deep),
+        _ => None,
+    }
 }
 
 /// A value of the wrong kind (text where a number belongs, a word outside a list of allowed

@@ -394,8 +394,24 @@ pub fn read_text(path: &Path) -> Result<String, Diagnostic> {
         .in_file(path)
         .hint("split the text into several steg"));
     }
-    let bytes = std::fs::read(path)
+    // The file may have grown since its size was read: never read more than the limit.
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| {
+            std::io::Read::read_to_end(
+                &mut std::io::Read::take(f, MAX_MARKDOWN_BYTES + 1),
+                &mut bytes,
+            )
+        })
         .map_err(|e| Diagnostic::new(E0101, format!("cannot read the file: {e}")).in_file(path))?;
+    if bytes.len() as u64 > MAX_MARKDOWN_BYTES {
+        return Err(Diagnostic::new(
+            E0111,
+            format!("the file grew past {MAX_MARKDOWN_BYTES} bytes while it was being read"),
+        )
+        .in_file(path)
+        .hint("split the text into several steg"));
+    }
     let text = String::from_utf8(bytes).map_err(|e| {
         let valid = e.utf8_error().valid_up_to();
         let prefix = String::from_utf8_lossy(&e.as_bytes()[..valid]).into_owned();

@@ -1,0 +1,353 @@
+//! The speed benchmark: `cargo run --release --example bench -- --steps 1000,5000,20000`.
+//!
+//! For each size it generates a synthetic program (see `gen`), then measures, each figure in
+//! a fresh child process so that peak memory does not mix:
+//! - the FLOOR: a minimal rayon pass that reads every Markdown file, splits the front matter,
+//!   parses the YAML, renders the Markdown with pulldown-cmark and writes one HTML file each;
+//! - a full clean `steg build` (bundle and preview; the default, which does not minify, and
+//!   `--release`, which minifies the preview), by running the release binary on the program
+//!   with every steg approved;
+//! - serve-style rebuilds with warm caches: nothing changed, one steg edited, the theme
+//!   changed, as `steg serve` does them (`load_with`, `site::render`).
+//!
+//! Wall times are the median of `--runs` runs (default 3); peak memory is the child's
+//! maximum resident set size as reported by `wait4`.
+
+#[path = "common/synth.rs"]
+mod synth;
+
+use rayon::prelude::*;
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+#[repr(C)]
+struct Rusage {
+    utime: [i64; 2],
+    stime: [i64; 2],
+    maxrss: i64,
+    rest: [i64; 13],
+}
+
+unsafe extern "C" {
+    fn wait4(pid: i32, status: *mut i32, options: i32, rusage: *mut Rusage) -> i32;
+}
+
+/// What a child process did: wall time, peak RSS in bytes, its standard output.
+struct Run {
+    wall: Duration,
+    peak: u64,
+    stdout: String,
+}
+
+/// Runs `cmd` to the end; its own peak memory comes from `wait4`, so runs do not mix.
+// The child is reaped by `wait4`, not `Child::wait`, which would not report its rusage.
+#[allow(clippy::zombie_processes)]
+fn measure(cmd: &mut Command) -> Run {
+    let start = Instant::now();
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("cannot start the child process");
+    let mut stdout = String::new();
+    let mut stderr = String::new();
+    let mut out = child.stdout.take().expect("stdout");
+    let mut err = child.stderr.take().expect("stderr");
+    let reader = std::thread::spawn(move || {
+        let _ = err.read_to_string(&mut stderr);
+        stderr
+    });
+    let _ = out.read_to_string(&mut stdout);
+    let stderr = reader.join().unwrap_or_default();
+    let mut status = 0i32;
+    let mut usage = Rusage {
+        utime: [0; 2],
+        stime: [0; 2],
+        maxrss: 0,
+        rest: [0; 13],
+    };
+    // SAFETY: `usage` and `status` are valid for writes; the pid is our own child's.
+    let pid = unsafe { wait4(child.id() as i32, &mut status, 0, &mut usage) };
+    let wall = start.elapsed();
+    assert!(pid > 0, "wait4 failed");
+    let code = (status >> 8) & 0xff;
+    if status & 0x7f != 0 || code != 0 {
+        panic!("{cmd:?} failed (status {status}):\n{stderr}");
+    }
+    Run {
+        wall,
+        peak: usage.maxrss as u64 * 1024,
+        stdout,
+    }
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn mb(b: u64) -> f64 {
+    b as f64 / 1048576.0
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("--child") {
+        match args.get(1).map(String::as_str) {
+            Some("floor") => floor(Path::new(&args[2]), Path::new(&args[3])),
+            Some("serve") => serve(Path::new(&args[2])),
+            _ => panic!("unknown child"),
+        }
+        return;
+    }
+    let mut steps = vec![1000usize, 5000, 20000];
+    let mut dir = PathBuf::from("/dev/shm/steg-bench");
+    let mut bin = PathBuf::from("target/release/steg");
+    let mut runs = 3usize;
+    let mut it = args.into_iter();
+    while let Some(a) = it.next() {
+        let v = it.next().unwrap_or_default();
+        match a.as_str() {
+            "--steps" => steps = v.split(',').filter_map(|s| s.trim().parse().ok()).collect(),
+            "--dir" => dir = PathBuf::from(v),
+            "--bin" => bin = PathBuf::from(v),
+            "--runs" => runs = v.parse().unwrap_or(runs).max(1),
+            _ => {
+                eprintln!(
+                    "usage: bench [--steps 1000,5000,20000] [--dir /dev/shm/steg-bench] [--bin target/release/steg] [--runs 3]"
+                );
+                std::process::exit(2);
+            }
+        }
+    }
+    let me = std::env::current_exe().expect("current exe");
+    let mut rows = Vec::new();
+    for n in steps {
+        let content = dir.join(format!("content-{n}"));
+        let _ = std::fs::remove_dir_all(&content);
+        let summary = synth::generate(&content, n, 1).expect("generate");
+        eprintln!(
+            "generated {n} steg ({} media files, {:.1} MB) in {}",
+            summary.media,
+            summary.bytes as f64 / 1e6,
+            content.display()
+        );
+        // Approve everything, as a program about to ship is, so that `--release` builds.
+        let mut moments: Vec<String> = std::fs::read_dir(&content)
+            .expect("content")
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .collect();
+        moments.sort();
+        for m in &moments {
+            measure(
+                Command::new(&bin)
+                    .args(["review", "approve", "/", "--recursive", "--by", "Bench"])
+                    .arg("--content")
+                    .arg(&content)
+                    .args(["--moment", m, "--date", "2026-01-01"]),
+            );
+        }
+        let out = dir.join(format!("out-{n}"));
+        let clean = || {
+            let _ = std::fs::remove_dir_all(&out);
+        };
+        let timed = |cmd: &dyn Fn() -> Command| {
+            let mut walls = Vec::new();
+            let mut peak = 0;
+            let mut stdout = String::new();
+            for _ in 0..runs {
+                clean();
+                let r = measure(&mut cmd());
+                walls.push(r.wall);
+                peak = peak.max(r.peak);
+                stdout = r.stdout;
+            }
+            (median(walls), peak, stdout)
+        };
+        let (floor_t, floor_mem, _) = timed(&|| {
+            let mut c = Command::new(&me);
+            c.arg("--child").arg("floor").arg(&content).arg(&out);
+            c
+        });
+        let (build_t, build_mem, _) = timed(&|| {
+            let mut c = Command::new(&bin);
+            c.arg("build").arg(&content).arg("--out").arg(&out);
+            c
+        });
+        let (release_t, release_mem, _) = timed(&|| {
+            let mut c = Command::new(&bin);
+            c.arg("build")
+                .arg(&content)
+                .arg("--out")
+                .arg(&out)
+                .arg("--release");
+            c
+        });
+        clean();
+        let serve_run = measure(Command::new(&me).arg("--child").arg("serve").arg(&content));
+        let row = format!(
+            "| {n} | {:.2} s ({:.0} MB) | {:.2} s ({:.0} MB) | {:.2}× | {:.2} s ({:.0} MB) | {:.2}× | {} |",
+            floor_t.as_secs_f64(),
+            mb(floor_mem),
+            build_t.as_secs_f64(),
+            mb(build_mem),
+            build_t.as_secs_f64() / floor_t.as_secs_f64(),
+            release_t.as_secs_f64(),
+            mb(release_mem),
+            release_t.as_secs_f64() / floor_t.as_secs_f64(),
+            serve_run.stdout.trim(),
+        );
+        eprintln!("{row}");
+        rows.push(row);
+    }
+    println!(
+        "\noutput in {} ({}), median of {runs} runs\n",
+        dir.display(),
+        if dir.starts_with("/dev/shm") {
+            "tmpfs"
+        } else {
+            "disk"
+        }
+    );
+    println!(
+        "| steg | floor (peak RSS) | steg build (peak RSS) | ÷ floor | build --release, minified (peak RSS) | ÷ floor | serve: first build / no-op / one steg edited / theme changed (files read) |"
+    );
+    println!("| ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+    for r in rows {
+        println!("{r}");
+    }
+}
+
+/// The floor: the least any tool must do for this content.
+fn floor(content: &Path, out: &Path) {
+    let files: Vec<PathBuf> = walkdir::WalkDir::new(content)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "md"))
+        .map(|e| e.into_path())
+        .collect();
+    std::fs::create_dir_all(out).expect("create out");
+    files.par_iter().enumerate().for_each(|(i, f)| {
+        let text = std::fs::read_to_string(f).expect("read");
+        let (yaml, body) = match text
+            .strip_prefix("---\n")
+            .and_then(|r| r.split_once("\n---\n"))
+        {
+            Some((y, b)) => (y, b),
+            None => ("{}", text.as_str()),
+        };
+        let front: serde_json::Value = serde_saphyr::from_str(yaml).expect("yaml");
+        std::hint::black_box(&front);
+        let mut html = String::with_capacity(body.len() * 3 / 2);
+        pulldown_cmark::html::push_html(&mut html, pulldown_cmark::Parser::new(body));
+        std::fs::write(out.join(format!("{i}.html")), html).expect("write");
+    });
+}
+
+/// Serve-style rebuilds, as `steg serve` does them (see `src/serve/mod.rs`).
+fn serve(content: &Path) {
+    use steg::model::{Cache, load_with};
+    use steg::site::{self, SiteCache, Theme};
+    let mut cache = Cache::default();
+    let mut site_cache = SiteCache::default();
+    let mut theme = Theme::builtin();
+    let mut rebuild = |changed: &[PathBuf], cache: &mut Cache, theme: &Theme| -> usize {
+        cache.invalidate(changed.iter().map(PathBuf::as_path));
+        let loaded = load_with(content, cache);
+        assert!(!loaded.diagnostics.has_errors(), "the content has errors");
+        let files = site::render(
+            &loaded.moments,
+            &loaded.diagnostics,
+            &Default::default(),
+            theme,
+            site::Options { minify: false },
+            &mut site_cache,
+        )
+        .expect("render");
+        let mut map = std::collections::HashMap::with_capacity(files.files.len());
+        for (path, c) in files.files {
+            let bytes = match c {
+                steg::build::bundle::Content::Bytes(b) => b,
+                steg::build::bundle::Content::Copy { from, .. } => {
+                    std::fs::read(&from).unwrap_or_default()
+                }
+            };
+            map.insert(path, std::sync::Arc::new(bytes));
+        }
+        std::hint::black_box(&map);
+        cache.stats.files_read
+    };
+    let t = Instant::now();
+    rebuild(&[], &mut cache, &theme);
+    let first = t.elapsed();
+    let noop = median(
+        (0..5)
+            .map(|_| {
+                let t = Instant::now();
+                rebuild(&[], &mut cache, &theme);
+                t.elapsed()
+            })
+            .collect(),
+    );
+    let edited = content.join("program-1/01-modul-1/02-avsnitt-2/03-steg-3.md");
+    let original = std::fs::read_to_string(&edited).expect("read the steg");
+    let edit = median(
+        (0..5)
+            .map(|k| {
+                std::fs::write(&edited, format!("{original}\nEn ändring nummer {k}.\n"))
+                    .expect("edit");
+                let t = Instant::now();
+                let read = rebuild(std::slice::from_ref(&edited), &mut cache, &theme);
+                assert_eq!(read, 1);
+                t.elapsed()
+            })
+            .collect(),
+    );
+    std::fs::write(&edited, original).expect("restore");
+    rebuild(std::slice::from_ref(&edited), &mut cache, &theme);
+    // A theme change: the theme from themes/default with a changed stylesheet.
+    let theme_dir = std::env::temp_dir().join(format!("steg-bench-theme-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&theme_dir);
+    copy_dir(Path::new("themes/default"), &theme_dir);
+    let mut theme_times = Vec::new();
+    let mut theme_read = 0;
+    for k in 0..3 {
+        let css = theme_dir.join("static/style.css");
+        let mut text = std::fs::read_to_string(&css).unwrap_or_default();
+        text.push_str(&format!("\n/* {k} */\n"));
+        std::fs::write(&css, text).expect("edit the theme");
+        let t = Instant::now();
+        theme = Theme::load(&theme_dir).expect("theme");
+        theme_read += rebuild(&[css], &mut cache, &theme);
+        theme_times.push(t.elapsed());
+    }
+    let _ = std::fs::remove_dir_all(&theme_dir);
+    println!(
+        "{:.2} s / {:.1} ms / {:.1} ms / {:.0} ms ({theme_read})",
+        first.as_secs_f64(),
+        ms(noop),
+        ms(edit),
+        ms(median(theme_times)),
+    );
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for e in walkdir::WalkDir::new(from)
+        .into_iter()
+        .filter_map(Result::ok)
+    {
+        let rel = e.path().strip_prefix(from).expect("prefix");
+        let target = to.join(rel);
+        if e.file_type().is_dir() {
+            std::fs::create_dir_all(&target).expect("mkdir");
+        } else {
+            std::fs::copy(e.path(), &target).expect("copy");
+        }
+    }
+}

@@ -1,0 +1,96 @@
+//! `steg keygen` and reading key files for `build --sign` and `verify --trust`.
+
+// A `Diagnostic` is returned on the cold error path only, as in the library; boxing buys nothing.
+#![allow(clippy::result_large_err)]
+
+use super::{Format, report, status};
+use std::path::Path;
+use std::process::ExitCode;
+use steg::bundle::signature::{self, PublicKey, SecretKey};
+use steg::diagnostic::{Diagnostic, Diagnostics, codes::*};
+
+pub const SECRET_FILE: &str = "steg.key";
+pub const PUBLIC_FILE: &str = "steg.pub";
+
+pub fn keygen(out: &Path) -> ExitCode {
+    match write_pair(out) {
+        Ok(public) => {
+            status("Secret key", &out.join(SECRET_FILE).display().to_string());
+            status("Public key", &out.join(PUBLIC_FILE).display().to_string());
+            println!("{}", signature::hex(public.as_bytes()));
+            ExitCode::SUCCESS
+        }
+        Err(d) => {
+            report(&Diagnostics::from_iter([d]), Format::Human);
+            ExitCode::from(3)
+        }
+    }
+}
+
+fn write_pair(out: &Path) -> Result<PublicKey, Diagnostic> {
+    let fail = |path: &Path, e: std::io::Error| {
+        Diagnostic::new(E0801, format!("cannot write the key: {e}"))
+            .in_file(path)
+            .hint("choose a folder you may write to; steg never overwrites an existing key")
+    };
+    std::fs::create_dir_all(out).map_err(|e| fail(out, e))?;
+    let mut seed = [0u8; 32];
+    getrandom::getrandom(&mut seed).map_err(|e| {
+        Diagnostic::new(E0801, format!("the system's random source failed: {e}"))
+            .hint("try again; on Linux, check that /dev/urandom is available")
+    })?;
+    let key = SecretKey::from_bytes(&seed);
+    let secret_path = out.join(SECRET_FILE);
+    let public_path = out.join(PUBLIC_FILE);
+    // Created new (never over an existing key) and readable by the owner only.
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(&secret_path)
+        .map_err(|e| fail(&secret_path, e))?;
+    std::io::Write::write_all(&mut file, signature::secret_key_text(&key).as_bytes())
+        .map_err(|e| fail(&secret_path, e))?;
+    let public = key.verifying_key();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&public_path)
+        .and_then(|mut f| {
+            std::io::Write::write_all(&mut f, signature::public_key_text(&public).as_bytes())
+        })
+        .map_err(|e| fail(&public_path, e))?;
+    Ok(public)
+}
+
+fn read_key_file(path: &Path, what: &str) -> Result<String, Diagnostic> {
+    // Key files are a few dozen bytes; refuse to read anything large.
+    let mut text = String::new();
+    let read = std::fs::File::open(path)
+        .and_then(|f| std::io::Read::read_to_string(&mut std::io::Read::take(f, 4096), &mut text));
+    read.map_err(|e| {
+        Diagnostic::new(E0803, format!("cannot read the {what} key file: {e}"))
+            .in_file(path)
+            .hint("make a key pair with `steg keygen --out DIR`")
+    })?;
+    Ok(text)
+}
+
+pub fn secret_key(path: &Path) -> Result<SecretKey, Diagnostic> {
+    let text = read_key_file(path, "secret")?;
+    signature::parse_secret_key(&text).map_err(|why| {
+        Diagnostic::new(E0803, format!("this is not a steg secret key: {why}"))
+            .in_file(path)
+            .hint("give the steg.key file written by `steg keygen` (not steg.pub)")
+    })
+}
+
+pub fn public_key(path: &Path) -> Result<PublicKey, Diagnostic> {
+    let text = read_key_file(path, "public")?;
+    signature::parse_public_key(&text).map_err(|why| {
+        Diagnostic::new(E0803, format!("this is not a steg public key: {why}"))
+            .in_file(path)
+            .hint("give the steg.pub file written by `steg keygen`")
+    })
+}
