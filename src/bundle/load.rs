@@ -54,12 +54,22 @@ pub struct LoadOptions {
     pub trusted_key: Option<PublicKey>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 enum Storage {
     /// A folder on disk: files are read again (and re-hashed) on [`Bundle::read`].
     Folder,
     /// An archive or an in-memory map: the verified bytes themselves.
     Memory(BTreeMap<String, Vec<u8>>),
+}
+
+// By hand, so that printing a bundle does not print every byte of its media.
+impl std::fmt::Debug for Storage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Storage::Folder => f.write_str("Folder"),
+            Storage::Memory(files) => write!(f, "Memory({} files)", files.len()),
+        }
+    }
 }
 
 /// A bundle that passed every check.
