@@ -29,28 +29,7 @@ pub fn render(bundle: &BundleOutput, mtime: u64) -> Result<(String, Vec<u8>), Di
     // Copied media is read here, and checked against the hash the manifest states.
     let mut loaded: Vec<(&str, std::borrow::Cow<'_, [u8]>)> = Vec::new();
     for (path, content) in &bundle.files.files {
-        let bytes = match content {
-            Content::Bytes(b) => std::borrow::Cow::Borrowed(b.as_slice()),
-            Content::Copy { from, sha256, .. } => {
-                let bytes = std::fs::read(from).map_err(|e| {
-                    Diagnostic::new(
-                        E0801,
-                        format!("cannot read a media file for the archive: {e}"),
-                    )
-                    .in_file(from)
-                    .hint("check that the file exists and can be read, then build again")
-                })?;
-                if &crate::sha256_hex(&bytes) != sha256 {
-                    return Err(Diagnostic::new(
-                        E0801,
-                        "the file changed while the program was being built",
-                    )
-                    .in_file(from)
-                    .hint("run the build again"));
-                }
-                std::borrow::Cow::Owned(bytes)
-            }
-        };
+        let bytes = content.bytes()?;
         loaded.push((path.as_str(), bytes));
     }
     // `files` is a BTreeMap, so the entries are already sorted by path.

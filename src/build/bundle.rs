@@ -17,6 +17,33 @@ pub enum Content {
     },
 }
 
+impl Content {
+    /// The bytes to write. A copied file is read now and must still have the hash the model
+    /// recorded, so what is written is what was checked.
+    pub fn bytes(&self) -> Result<std::borrow::Cow<'_, [u8]>, crate::diagnostic::Diagnostic> {
+        use crate::diagnostic::{Diagnostic, codes::E0801};
+        match self {
+            Content::Bytes(b) => Ok(std::borrow::Cow::Borrowed(b.as_slice())),
+            Content::Copy { from, sha256, .. } => {
+                let bytes = std::fs::read(from).map_err(|e| {
+                    Diagnostic::new(E0801, format!("cannot read the file: {e}"))
+                        .in_file(from)
+                        .hint("check that the file exists and can be read, then build again")
+                })?;
+                if &crate::sha256_hex(&bytes) != sha256 {
+                    return Err(Diagnostic::new(
+                        E0801,
+                        "the file changed while the program was being built",
+                    )
+                    .in_file(from)
+                    .hint("run the build again"));
+                }
+                Ok(std::borrow::Cow::Owned(bytes))
+            }
+        }
+    }
+}
+
 /// A set of files to write under one folder, keyed by `/`-separated relative path.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FileSet {

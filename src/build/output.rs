@@ -61,21 +61,8 @@ fn write_file(path: &Path, content: &Content) -> Result<(), Diagnostic> {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(|e| io_error(parent, &e))?;
     }
-    match content {
-        Content::Bytes(b) => std::fs::write(path, b).map_err(|e| io_error(path, &e)),
-        Content::Copy { from, sha256, .. } => {
-            let bytes = std::fs::read(from).map_err(|e| io_error(from, &e))?;
-            if &crate::sha256_hex(&bytes) != sha256 {
-                return Err(Diagnostic::new(
-                    E0801,
-                    "the file changed while the program was being built",
-                )
-                .in_file(from)
-                .hint("run the build again"));
-            }
-            std::fs::write(path, bytes).map_err(|e| io_error(path, &e))
-        }
-    }
+    let bytes = content.bytes()?;
+    std::fs::write(path, bytes).map_err(|e| io_error(path, &e))
 }
 
 /// Writes one file directly inside `out` (already prepared by [`write_all`]): into a temporary
