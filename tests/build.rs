@@ -5,6 +5,7 @@
 //! human-readable report with a snapshot in `tests/snapshots/`. After a deliberate change to a
 //! message, review the new output and accept it with `INSTA_UPDATE=always cargo test`.
 
+#[macro_use]
 mod common;
 
 use common::*;
@@ -102,19 +103,6 @@ fn check_json_diagnostic(d: &serde_json::Value) {
         assert!(line.as_u64().unwrap() >= 1, "{d}");
         assert!(d["column"].as_u64().unwrap() >= 1, "{d}");
     }
-}
-
-macro_rules! broken {
-    ($($test:ident: $name:literal => exit $exit:literal, [$($code:literal),+ $(,)?];)*) => {
-        $(
-            #[test]
-            fn $test() {
-                check_broken($name, $exit, &[$($code),+]);
-            }
-        )*
-        /// Every broken fixture with a test, and the codes it reports.
-        const BROKEN: &[(&str, &[&str])] = &[$(($name, &[$($code),+])),*];
-    };
 }
 
 broken! {

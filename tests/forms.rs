@@ -6,6 +6,7 @@
 //! human-readable report against a snapshot in `tests/snapshots/`. After a deliberate change
 //! to a message, review the new output and accept it with `INSTA_UPDATE=always cargo test`.
 
+#[macro_use]
 mod common;
 
 use common::*;
@@ -66,19 +67,6 @@ fn check_broken(name: &str, exit: i32, expected: &[&str]) {
         json_order,
         "human and JSON order for {name}"
     );
-}
-
-macro_rules! broken {
-    ($($test:ident: $name:literal => exit $exit:literal, [$($code:literal),+ $(,)?];)*) => {
-        $(
-            #[test]
-            fn $test() {
-                check_broken($name, $exit, &[$($code),+]);
-            }
-        )*
-        /// Every broken form fixture with a test, and the codes it reports.
-        const BROKEN: &[(&str, &[&str])] = &[$(($name, &[$($code),+])),*];
-    };
 }
 
 broken! {

@@ -1,7 +1,7 @@
 //! The bundle output: a moment rendered into files and a manifest that lists them all.
 
 use crate::bundle::manifest::{self as m, FORMAT_NAME, FORMAT_VERSION, Manifest};
-use crate::model::{Document, MediaRef, MediaSource, Moment, StegKind, layout};
+use crate::model::{Document, MediaFile, MediaRef, MediaSource, Moment, StegKind, layout};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -113,7 +113,7 @@ pub fn render(moment: &Moment, release: bool) -> BundleOutput {
                 let file = |r: &MediaRef| -> String {
                     moment
                         .media_file(r)
-                        .map(|f| layout::media(&f.rel, &f.sha256))
+                        .map(MediaFile::bundle_path)
                         .unwrap_or_default()
                 };
                 let content = match &s.kind {
@@ -210,7 +210,7 @@ pub fn render(moment: &Moment, release: bool) -> BundleOutput {
 
     for f in moment.used_media() {
         files.files.insert(
-            layout::media(&f.rel, &f.sha256),
+            f.bundle_path(),
             Content::Copy {
                 from: f.path.clone(),
                 sha256: f.sha256.clone(),

@@ -402,7 +402,7 @@ fn load_moment(
 
     let media_paths: HashMap<String, String> = media
         .iter()
-        .map(|m| (m.rel.clone(), layout::media(&m.rel, &m.sha256)))
+        .map(|m| (m.rel.clone(), m.bundle_path()))
         .collect();
     // A steg's rendering depends on its own file and on where every link may point; while
     // neither changes, the cached rendering stands.

@@ -190,6 +190,13 @@ pub struct MediaFile {
     pub size: u64,
 }
 
+impl MediaFile {
+    /// Where the file goes in a bundle (and in the preview, under the moment's folder).
+    pub fn bundle_path(&self) -> String {
+        layout::media(&self.rel, &self.sha256)
+    }
+}
+
 /// A rendered piece of Markdown.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Document {
@@ -258,13 +265,13 @@ impl Moment {
                 .filter(|r| Some(*r) != transcript)
             {
                 if let Some(f) = self.media_file(r) {
-                    used.insert(layout::media(&f.rel, &f.sha256));
+                    used.insert(f.bundle_path());
                 }
             }
         }
         self.media
             .iter()
-            .filter(|f| used.contains(&layout::media(&f.rel, &f.sha256)))
+            .filter(|f| used.contains(&f.bundle_path()))
             .collect()
     }
 

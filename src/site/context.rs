@@ -226,7 +226,7 @@ fn steg_page(
     let mut ctx = base(m, &path, "invanare", &s.title);
     let media_url = |r: &MediaRef| -> String {
         m.media_file(r)
-            .map(|f| layout::relative(&rel, &layout::media(&f.rel, &f.sha256)))
+            .map(|f| layout::relative(&rel, &f.bundle_path()))
             .unwrap_or_default()
     };
     let source_url = |src: &MediaSource| match src {

@@ -116,11 +116,7 @@ pub fn render(
     for m in moments {
         for f in m.used_media() {
             files.files.insert(
-                format!(
-                    "{}/{}",
-                    m.id,
-                    crate::model::layout::media(&f.rel, &f.sha256)
-                ),
+                format!("{}/{}", m.id, f.bundle_path()),
                 Content::Copy {
                     from: f.path.clone(),
                     sha256: f.sha256.clone(),

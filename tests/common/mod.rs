@@ -212,3 +212,19 @@ pub fn single_bundle(out: &Path) -> PathBuf {
     );
     found.pop().unwrap()
 }
+
+/// One test per broken fixture, each calling the test file's own `check_broken(name, exit,
+/// codes)`, and a `BROKEN` list of every fixture with the codes it reports.
+#[allow(unused_macros)] // not every test file has broken fixtures
+macro_rules! broken {
+    ($($test:ident: $name:literal => exit $exit:literal, [$($code:literal),+ $(,)?];)*) => {
+        $(
+            #[test]
+            fn $test() {
+                check_broken($name, $exit, &[$($code),+]);
+            }
+        )*
+        /// Every broken fixture with a test, and the codes it reports.
+        const BROKEN: &[(&str, &[&str])] = &[$(($name, &[$($code),+])),*];
+    };
+}
