@@ -250,71 +250,49 @@ fn floor(content: &Path, out: &Path) {
     });
 }
 
-/// Serve-style rebuilds, as `steg serve` does them (see `src/serve/mod.rs`).
+/// Rebuilds as `steg serve` does them, through the same code (`steg::serve::Rebuilder`):
+/// the first build; a no-op (a steg saved without a change); one steg edited; the theme's
+/// stylesheet edited. Each figure is the time from the changed path to the served site updated.
 fn serve(content: &Path) {
-    use steg::model::{Cache, load_with};
-    use steg::site::{self, SiteCache, Theme};
-    let mut cache = Cache::default();
-    let mut site_cache = SiteCache::default();
-    let mut theme = Theme::builtin();
-    let mut rebuild = |changed: &[PathBuf], cache: &mut Cache, theme: &Theme| -> usize {
-        cache.invalidate(changed.iter().map(PathBuf::as_path));
-        let loaded = load_with(content, cache);
-        assert!(!loaded.diagnostics.has_errors(), "the content has errors");
-        let files = site::render(
-            &loaded.moments,
-            &loaded.diagnostics,
-            &Default::default(),
-            theme,
-            site::Options { minify: false },
-            &mut site_cache,
-        )
-        .expect("render");
-        let mut map = std::collections::HashMap::with_capacity(files.files.len());
-        for (path, c) in files.files {
-            let bytes = match c {
-                steg::build::bundle::Content::Bytes(b) => b,
-                steg::build::bundle::Content::Copy { from, .. } => {
-                    std::fs::read(&from).unwrap_or_default()
-                }
-            };
-            map.insert(path, std::sync::Arc::new(bytes));
+    use steg::serve::{Outcome, Rebuilder};
+    let theme_dir = std::env::temp_dir().join(format!("steg-bench-theme-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&theme_dir);
+    copy_dir(Path::new("themes/default"), &theme_dir);
+    let mut rebuilder = Rebuilder::new(content.to_path_buf(), Some(theme_dir.clone()));
+    let mut rebuild = |changed: &[PathBuf]| -> (Duration, usize) {
+        let t = Instant::now();
+        let outcome = rebuilder.rebuild(changed);
+        let took = t.elapsed();
+        match outcome {
+            Outcome::Built { files_read, .. } => (took, files_read),
+            Outcome::Unchanged => (took, 0),
+            Outcome::Failed(d) => panic!("the rebuild failed: {d:?}"),
         }
-        std::hint::black_box(&map);
-        cache.stats.files_read
     };
-    let t = Instant::now();
-    rebuild(&[], &mut cache, &theme);
-    let first = t.elapsed();
+    let (first, _) = rebuild(&[]);
+    let edited = content.join("program-1/01-modul-1/02-avsnitt-2/03-steg-3.md");
+    let original = std::fs::read_to_string(&edited).expect("read the steg");
     let noop = median(
         (0..5)
             .map(|_| {
-                let t = Instant::now();
-                rebuild(&[], &mut cache, &theme);
-                t.elapsed()
+                std::fs::write(&edited, &original).expect("save");
+                rebuild(std::slice::from_ref(&edited)).0
             })
             .collect(),
     );
-    let edited = content.join("program-1/01-modul-1/02-avsnitt-2/03-steg-3.md");
-    let original = std::fs::read_to_string(&edited).expect("read the steg");
     let edit = median(
         (0..5)
             .map(|k| {
                 std::fs::write(&edited, format!("{original}\nEn ändring nummer {k}.\n"))
                     .expect("edit");
-                let t = Instant::now();
-                let read = rebuild(std::slice::from_ref(&edited), &mut cache, &theme);
+                let (took, read) = rebuild(std::slice::from_ref(&edited));
                 assert_eq!(read, 1);
-                t.elapsed()
+                took
             })
             .collect(),
     );
-    std::fs::write(&edited, original).expect("restore");
-    rebuild(std::slice::from_ref(&edited), &mut cache, &theme);
-    // A theme change: the theme from themes/default with a changed stylesheet.
-    let theme_dir = std::env::temp_dir().join(format!("steg-bench-theme-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&theme_dir);
-    copy_dir(Path::new("themes/default"), &theme_dir);
+    std::fs::write(&edited, &original).expect("restore");
+    rebuild(std::slice::from_ref(&edited));
     let mut theme_times = Vec::new();
     let mut theme_read = 0;
     for k in 0..3 {
@@ -322,10 +300,9 @@ fn serve(content: &Path) {
         let mut text = std::fs::read_to_string(&css).unwrap_or_default();
         text.push_str(&format!("\n/* {k} */\n"));
         std::fs::write(&css, text).expect("edit the theme");
-        let t = Instant::now();
-        theme = Theme::load(&theme_dir).expect("theme");
-        theme_read += rebuild(&[css], &mut cache, &theme);
-        theme_times.push(t.elapsed());
+        let (took, read) = rebuild(&[css]);
+        theme_read += read;
+        theme_times.push(took);
     }
     let _ = std::fs::remove_dir_all(&theme_dir);
     println!(

@@ -7,7 +7,7 @@ use steg::bundle::manifest::{AudienceGroup, Recipient, Trigger};
 use steg::markdown::readability::lix;
 use steg::model::{Moment, StegKind};
 
-fn plus_ung() -> Moment {
+fn plus_ung() -> std::sync::Arc<Moment> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("content");
     let loaded = steg::model::load(&root);
     assert!(

@@ -168,3 +168,61 @@ fn serve_rebuilds_on_edit_shows_errors_and_recovers() {
     // The content folder holds only what the author wrote: serve writes nothing there.
     assert!(!content.join("preview").exists());
 }
+
+/// The rebuilder behind `steg serve`, driven directly: each rebuild serves exactly what a
+/// clean build would, while it renders only what changed.
+#[test]
+fn incremental_rebuilds_match_the_content() {
+    use steg::serve::{Outcome, Rebuilder};
+    let tmp = tempfile::tempdir().unwrap();
+    let content = tmp.path().join("minimal");
+    copy_dir(Path::new("tests/fixtures/good/minimal"), &content);
+    let avsnitt = content.join("01-somn/01-intro");
+    std::fs::write(
+        avsnitt.join("02-andra.md"),
+        "---\ntitle: Andra steget\n---\nText i andra steget.\n",
+    )
+    .unwrap();
+    let mut r = Rebuilder::new(content.clone(), None);
+    let first = r.rebuild(&[]);
+    assert!(matches!(first, Outcome::Built { .. }), "{first:?}");
+    let page = |r: &Rebuilder, p: &str| String::from_utf8(r.file(p).unwrap_or_default()).unwrap();
+    let second = "minimal/steg/somn/intro/andra.html";
+    let first_page = "minimal/steg/somn/intro/valkommen.html";
+    assert!(page(&r, second).contains("Text i andra steget."));
+
+    // Saving without a change does nothing.
+    let file = avsnitt.join("02-andra.md");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, &text).unwrap();
+    assert!(matches!(
+        r.rebuild(std::slice::from_ref(&file)),
+        Outcome::Unchanged
+    ));
+
+    // A new title shows on the page and on its neighbour's "next" link.
+    std::fs::write(&file, text.replace("Andra steget", "Nytt namn")).unwrap();
+    match r.rebuild(std::slice::from_ref(&file)) {
+        Outcome::Built {
+            pages,
+            pages_rendered,
+            files_read,
+            ..
+        } => {
+            assert_eq!(files_read, 1);
+            assert!(pages_rendered > 0 && pages_rendered <= pages);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(page(&r, second).contains("Nytt namn"));
+    assert!(page(&r, first_page).contains("Nytt namn"));
+
+    // A removed steg takes its page with it.
+    std::fs::remove_file(&file).unwrap();
+    assert!(matches!(
+        r.rebuild(std::slice::from_ref(&file)),
+        Outcome::Built { .. }
+    ));
+    assert!(r.file(second).is_none());
+    assert!(!page(&r, first_page).contains("Nytt namn"));
+}

@@ -1,17 +1,17 @@
-//! The single-file bundle and the signature, made from a rendered bundle.
+//! The single-file bundle and the signature, made from a written bundle.
 
-use super::bundle::{BundleOutput, Content};
+use super::bundle::{BundleOutput, Sink};
 use crate::bundle::archive;
-use crate::bundle::manifest::MANIFEST_FILE;
 use crate::bundle::signature::{self, SIGNATURE_FILE, SecretKey};
 use crate::diagnostic::{Diagnostic, codes::*};
+use std::path::Path;
 
-/// Adds `bundle.sig`, the signature of the exact bytes of `bundle.json`, to the bundle.
-pub fn sign(bundle: &mut BundleOutput, key: &SecretKey) {
-    if let Some(Content::Bytes(manifest)) = bundle.files.files.get(MANIFEST_FILE) {
-        let sig = signature::sign(key, manifest);
-        bundle.files.add(SIGNATURE_FILE, sig);
-    }
+/// Writes `bundle.sig`, the signature of the exact bytes of `bundle.json`, into the bundle.
+pub fn sign(bundle: &BundleOutput, key: &SecretKey, sink: &dyn Sink) -> Result<(), Diagnostic> {
+    sink.put(
+        SIGNATURE_FILE,
+        signature::sign(key, &bundle.manifest_json).as_bytes(),
+    )
 }
 
 /// The modification time written into archives: `SOURCE_DATE_EPOCH` when set (the
@@ -24,21 +24,31 @@ pub fn archive_mtime() -> u64 {
         .unwrap_or(0)
 }
 
-/// The bundle as one deterministic tar archive: `(file name, bytes)`.
-pub fn render(bundle: &BundleOutput, mtime: u64) -> Result<(String, Vec<u8>), Diagnostic> {
-    // Copied media is read here, and checked against the hash the manifest states.
-    let mut loaded: Vec<(&str, std::borrow::Cow<'_, [u8]>)> = Vec::new();
-    for (path, content) in &bundle.files.files {
-        let bytes = content.bytes()?;
-        loaded.push((path.as_str(), bytes));
-    }
-    // `files` is a BTreeMap, so the entries are already sorted by path.
-    let tar = archive::write(loaded.iter().map(|(p, b)| (*p, b.as_ref())), mtime).map_err(|e| {
+/// Writes the bundle in `dir` (as just written there) into `target` as one deterministic tar
+/// archive, a file at a time, in path order.
+pub fn write(
+    bundle: &BundleOutput,
+    signed: bool,
+    dir: &Path,
+    target: &Path,
+    mtime: u64,
+) -> Result<(), Diagnostic> {
+    let failed = |e: std::io::Error| {
         Diagnostic::new(E0801, format!("cannot write the bundle archive: {e}"))
+            .in_file(target)
             .hint("check that the disk has room")
-    })?;
-    Ok((
-        archive::archive_name(&bundle.moment_id, &bundle.version),
-        tar,
-    ))
+    };
+    let mut paths = bundle.paths();
+    if signed {
+        paths.push(SIGNATURE_FILE);
+        paths.sort_unstable();
+    }
+    let file = std::fs::File::create(target).map_err(failed)?;
+    let mut writer = archive::Writer::new(std::io::BufWriter::with_capacity(1 << 20, file));
+    for path in paths {
+        let bytes = std::fs::read(dir.join(path)).map_err(failed)?;
+        writer.append(path, &bytes, mtime).map_err(failed)?;
+    }
+    let mut inner = writer.finish().map_err(failed)?;
+    std::io::Write::flush(&mut inner).map_err(failed)
 }

@@ -3,39 +3,39 @@
 use crate::bundle::manifest::{self as m, FORMAT_NAME, FORMAT_VERSION, Manifest};
 use crate::model::{Document, MediaFile, MediaRef, MediaSource, Moment, StegKind, layout};
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
-/// The bytes of one output file: rendered in memory, or copied from a source file whose
-/// hash the model already knows.
+/// One file of a bundle before it is written: most are borrowed from the model, so a bundle
+/// is never held in memory as a whole.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Content {
+pub enum Content<'a> {
+    /// Rendered HTML, as the model holds it.
+    Html(&'a str),
+    /// Made for the bundle (FHIR resources, the manifest).
     Bytes(Vec<u8>),
-    Copy {
-        from: PathBuf,
-        sha256: String,
-        size: u64,
-    },
+    /// A media file, copied from the content.
+    Media(&'a MediaFile),
 }
 
-impl Content {
-    /// The bytes to write. A copied file is read now and must still have the hash the model
+impl Content<'_> {
+    /// The bytes to write. A media file is read now and must still have the hash the model
     /// recorded, so what is written is what was checked.
     pub fn bytes(&self) -> Result<std::borrow::Cow<'_, [u8]>, crate::diagnostic::Diagnostic> {
         use crate::diagnostic::{Diagnostic, codes::E0801};
         match self {
+            Content::Html(s) => Ok(std::borrow::Cow::Borrowed(s.as_bytes())),
             Content::Bytes(b) => Ok(std::borrow::Cow::Borrowed(b.as_slice())),
-            Content::Copy { from, sha256, .. } => {
-                let bytes = std::fs::read(from).map_err(|e| {
+            Content::Media(f) => {
+                let bytes = std::fs::read(&f.path).map_err(|e| {
                     Diagnostic::new(E0801, format!("cannot read the file: {e}"))
-                        .in_file(from)
+                        .in_file(&f.path)
                         .hint("check that the file exists and can be read, then build again")
                 })?;
-                if &crate::sha256_hex(&bytes) != sha256 {
+                if crate::sha256_hex(&bytes) != f.sha256 {
                     return Err(Diagnostic::new(
                         E0801,
                         "the file changed while the program was being built",
                     )
-                    .in_file(from)
+                    .in_file(&f.path)
                     .hint("run the build again"));
                 }
                 Ok(std::borrow::Cow::Owned(bytes))
@@ -44,25 +44,33 @@ impl Content {
     }
 }
 
-/// A set of files to write under one folder, keyed by `/`-separated relative path.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct FileSet {
-    pub files: BTreeMap<String, Content>,
+/// Where a bundle's files go: a staging folder for `steg build`, memory for `steg diff`.
+/// Called from several threads at once.
+pub trait Sink: Sync {
+    fn put(&self, path: &str, bytes: &[u8]) -> Result<(), crate::diagnostic::Diagnostic>;
 }
 
-impl FileSet {
-    pub fn add(&mut self, path: impl Into<String>, bytes: impl Into<Vec<u8>>) {
-        self.files.insert(path.into(), Content::Bytes(bytes.into()));
+/// Keeps the files in memory, by path.
+#[derive(Default)]
+pub struct MemorySink(pub std::sync::Mutex<BTreeMap<String, Vec<u8>>>);
+
+impl Sink for MemorySink {
+    fn put(&self, path: &str, bytes: &[u8]) -> Result<(), crate::diagnostic::Diagnostic> {
+        if let Ok(mut files) = self.0.lock() {
+            files.insert(path.to_string(), bytes.to_vec());
+        }
+        Ok(())
     }
 }
 
-/// A rendered bundle, ready to be written to `<out>/<moment-id>/<version>/`.
+/// A written bundle: what the manifest says.
 #[derive(Debug, Clone)]
 pub struct BundleOutput {
     pub moment_id: String,
     pub version: String,
     pub manifest: Manifest,
-    pub files: FileSet,
+    /// The manifest as written, the bytes a signature covers.
+    pub manifest_json: Vec<u8>,
 }
 
 impl BundleOutput {
@@ -70,31 +78,47 @@ impl BundleOutput {
     pub fn dir(&self) -> String {
         format!("{}/{}", self.moment_id, self.version)
     }
+
+    /// Every file of the bundle in path order, the manifest (and signature) included.
+    pub fn paths(&self) -> Vec<&str> {
+        let mut paths: Vec<&str> = self
+            .manifest
+            .files
+            .iter()
+            .map(|f| f.path.as_str())
+            .collect();
+        paths.push(m::MANIFEST_FILE);
+        paths.sort_unstable();
+        paths
+    }
 }
 
-/// Renders `moment` into a bundle. Deterministic: the same model gives the same bytes.
-/// `release` marks a bundle whose every steg was approved (the caller has checked that).
-pub fn render(moment: &Moment, release: bool) -> BundleOutput {
-    let mut files = FileSet::default();
-    let mut entries: Vec<m::FileEntry> = Vec::new();
+/// Renders `moment` into a bundle and hands every file to `sink`, hashing each on the way;
+/// the manifest comes last. Deterministic: the same model gives the same bytes. `release`
+/// marks a bundle whose every steg was approved (the caller has checked that).
+pub fn render(
+    moment: &Moment,
+    release: bool,
+    sink: &dyn Sink,
+) -> Result<BundleOutput, crate::diagnostic::Diagnostic> {
+    use rayon::prelude::*;
+    let mut files: Vec<(String, Content<'_>)> = Vec::new();
 
-    let add_doc = |files: &mut FileSet, path: String, doc: &Document| {
-        for p in &doc.media {
-            files
-                .files
-                .entry(p.clone())
-                .or_insert(Content::Bytes(vec![]));
-        }
-        files.add(path.clone(), doc.html.as_bytes());
+    fn add_doc<'a>(
+        files: &mut Vec<(String, Content<'a>)>,
+        path: String,
+        doc: &'a Document,
+    ) -> String {
+        files.push((path.clone(), Content::Html(&doc.html)));
         path
-    };
+    }
 
     let version = moment.version.to_string();
+    let empty = Document::default();
     let welcome = add_doc(&mut files, layout::WELCOME.to_string(), &moment.welcome);
     let mut moduler = Vec::new();
     for modul in &moment.moduler {
         // Introductions are written even when empty: a steg may link to its modul or avsnitt.
-        let empty = Document::default();
         let intro = Some(add_doc(
             &mut files,
             layout::modul_intro(&modul.id),
@@ -169,7 +193,8 @@ pub fn render(moment: &Moment, release: bool) -> BundleOutput {
                             &version,
                             &moment.language,
                         );
-                        files.add(path.clone(), crate::fhir::questionnaire_json(form, &meta));
+                        let json = crate::fhir::questionnaire_json(form, &meta);
+                        files.push((path.clone(), Content::Bytes(json.into())));
                         m::StegContent::Form {
                             form: form.clone(),
                             fhir: Some(path),
@@ -209,32 +234,29 @@ pub fn render(moment: &Moment, release: bool) -> BundleOutput {
     }
 
     for f in moment.used_media() {
-        files.files.insert(
-            f.bundle_path(),
-            Content::Copy {
-                from: f.path.clone(),
-                sha256: f.sha256.clone(),
-                size: f.size,
-            },
-        );
+        files.push((f.bundle_path(), Content::Media(f)));
     }
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    files.dedup_by(|a, b| a.0 == b.0);
 
-    for (path, content) in &files.files {
-        let (sha256, size) = match content {
-            Content::Bytes(b) => (crate::sha256_hex(b), b.len() as u64),
-            Content::Copy { sha256, size, .. } => (sha256.clone(), *size),
-        };
-        entries.push(m::FileEntry {
-            path: path.clone(),
-            sha256,
-            size,
-            media_type: if path.starts_with(layout::FHIR_DIR) {
-                "application/fhir+json".to_string()
-            } else {
-                layout::media_type(path).to_string()
-            },
-        });
-    }
+    // Each file is made, hashed and handed over on a worker, and dropped there.
+    let entries: Vec<m::FileEntry> = files
+        .par_iter()
+        .map(|(path, content)| {
+            let bytes = content.bytes()?;
+            sink.put(path, &bytes)?;
+            Ok(m::FileEntry {
+                path: path.clone(),
+                sha256: crate::sha256_hex(&bytes),
+                size: bytes.len() as u64,
+                media_type: if path.starts_with(layout::FHIR_DIR) {
+                    "application/fhir+json".to_string()
+                } else {
+                    layout::media_type(path).to_string()
+                },
+            })
+        })
+        .collect::<Result<_, crate::diagnostic::Diagnostic>>()?;
 
     let manifest = Manifest {
         format: FORMAT_NAME.to_string(),
@@ -261,14 +283,14 @@ pub fn render(moment: &Moment, release: bool) -> BundleOutput {
     };
     let mut json = serde_json::to_string_pretty(&manifest).unwrap_or_default();
     json.push('\n');
-    files.add(m::MANIFEST_FILE, json);
+    sink.put(m::MANIFEST_FILE, json.as_bytes())?;
 
-    BundleOutput {
+    Ok(BundleOutput {
         moment_id: moment.id.clone(),
         version: moment.version.to_string(),
         manifest,
-        files,
-    }
+        manifest_json: json.into_bytes(),
+    })
 }
 
 fn media_source(source: &MediaSource, file: &impl Fn(&MediaRef) -> String) -> m::MediaSource {

@@ -12,6 +12,7 @@ use crate::diagnostic::Diagnostics;
 use crate::model::{self, Moment};
 use crate::site::{self, Theme};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// The folder of the preview site inside the output folder. No moment may have this id.
 pub const SITE_DIR: &str = "preview";
@@ -39,7 +40,7 @@ pub struct BuildReport {
 
 #[derive(Debug, Clone)]
 pub struct Built {
-    pub moment: Moment,
+    pub moment: Arc<Moment>,
     pub bundle_dir: PathBuf,
     /// The single-file bundle, `<out>/<moment>-<version>.tar`.
     pub archive: PathBuf,
@@ -54,7 +55,10 @@ impl BuildReport {
 }
 
 /// Compiles every moment in `content` and writes the bundles (and the preview site) under
-/// `out`. On any error nothing is written and `out` keeps its previous contents.
+/// `out`. On any error `out` keeps its previous contents.
+///
+/// Files are written as they are made, into a staging folder inside `out`, and moved into
+/// place at the end; so memory holds the model and a page per thread, not the output.
 pub fn build(content: &Path, out: &Path, options: &Options<'_>) -> BuildReport {
     let mut report = BuildReport::default();
     if let Err(d) = output::check_placement(content, out) {
@@ -72,81 +76,76 @@ pub fn build(content: &Path, out: &Path, options: &Options<'_>) -> BuildReport {
             return report;
         }
     }
-    let mut bundles: Vec<_> = loaded
-        .moments
-        .iter()
-        .map(|m| bundle::render(m, options.release))
-        .collect();
-    if let Some(key) = options.sign {
-        bundles.iter_mut().for_each(|b| archive::sign(b, key));
-    }
-    let mtime = archive::archive_mtime();
-    let mut archives = Vec::new();
-    for b in &bundles {
-        match archive::render(b, mtime) {
-            Ok(a) => archives.push(a),
-            Err(d) => {
-                report.diagnostics.push(d);
-                return report;
+    match write(&loaded.moments, out, options, &report.diagnostics) {
+        Ok((bundles, site_index)) => {
+            report.site_index = site_index;
+            for (moment, b) in loaded.moments.into_iter().zip(bundles) {
+                report.built.push(Built {
+                    bundle_dir: out.join(&b.moment_id).join(&b.version),
+                    archive: out.join(crate::bundle::archive::archive_name(
+                        &b.moment_id,
+                        &b.version,
+                    )),
+                    files: b.manifest.files.len(),
+                    bytes: b.manifest.files.iter().map(|f| f.size).sum(),
+                    moment,
+                });
             }
         }
-    }
-    let mut sets: Vec<(String, &bundle::FileSet)> =
-        bundles.iter().map(|b| (b.dir(), &b.files)).collect();
-    let site_files = match options.theme {
-        Some(theme) => {
-            let mut cache = site::SiteCache::default();
-            let changes = baseline_changes(out, &bundles);
-            match site::render(
-                &loaded.moments,
-                &report.diagnostics,
-                &changes,
-                theme,
-                options.site,
-                &mut cache,
-            ) {
-                Ok(files) => Some(files),
-                Err(d) => {
-                    report.diagnostics.extend(d);
-                    return report;
-                }
-            }
-        }
-        None => None,
-    };
-    if let Some(files) = &site_files {
-        sets.push((SITE_DIR.to_string(), files));
-    }
-    if let Err(d) = output::write_all(out, &sets) {
-        report.diagnostics.push(d);
-        return report;
-    }
-    for (name, bytes) in &archives {
-        if let Err(d) = output::write_single(out, name, bytes) {
-            report.diagnostics.push(d);
-            return report;
-        }
-    }
-    if site_files.is_some() {
-        report.site_index = Some(out.join(SITE_DIR).join("index.html"));
-    }
-    for (moment, b) in loaded.moments.into_iter().zip(&bundles) {
-        report.built.push(Built {
-            bundle_dir: out.join(&b.moment_id).join(&b.version),
-            archive: out.join(crate::bundle::archive::archive_name(
-                &b.moment_id,
-                &b.version,
-            )),
-            files: b.manifest.files.len(),
-            bytes: b.manifest.files.iter().map(|f| f.size).sum(),
-            moment,
-        });
+        Err(d) => report.diagnostics.extend(d),
     }
     report
 }
 
+type Written = (Vec<bundle::BundleOutput>, Option<PathBuf>);
+
+fn write(
+    moments: &[Arc<Moment>],
+    out: &Path,
+    options: &Options<'_>,
+    findings: &Diagnostics,
+) -> Result<Written, Diagnostics> {
+    let one = |d: crate::diagnostic::Diagnostic| Diagnostics::from_iter([d]);
+    let mut staging = output::Staging::begin(out).map_err(one)?;
+    let mtime = archive::archive_mtime();
+    let mut bundles = Vec::new();
+    for m in moments {
+        let rel = format!("{}/{}", m.id, m.version);
+        let dir = staging.stage(&rel);
+        let sink = output::FolderSink { root: dir.clone() };
+        let b = bundle::render(m, options.release, &sink).map_err(one)?;
+        if let Some(key) = options.sign {
+            archive::sign(&b, key, &sink).map_err(one)?;
+        }
+        let name = crate::bundle::archive::archive_name(&b.moment_id, &b.version);
+        let target = staging.stage(&name);
+        archive::write(&b, options.sign.is_some(), &dir, &target, mtime).map_err(one)?;
+        bundles.push((b, dir));
+    }
+    let site_index = match options.theme {
+        Some(theme) => {
+            let changes = baseline_changes(out, &bundles);
+            let dir = staging.stage(SITE_DIR);
+            let sink = output::FolderSink { root: dir };
+            site::render(
+                moments,
+                findings,
+                &changes,
+                theme,
+                options.site,
+                None,
+                &sink,
+            )?;
+            Some(out.join(SITE_DIR).join("index.html"))
+        }
+        None => None,
+    };
+    staging.commit().map_err(one)?;
+    Ok((bundles.into_iter().map(|(b, _)| b).collect(), site_index))
+}
+
 /// One error per steg that is not approved for its current content.
-pub fn release_blockers(moments: &[Moment]) -> Diagnostics {
+pub fn release_blockers(moments: &[Arc<Moment>]) -> Diagnostics {
     use crate::diagnostic::{Diagnostic, codes::E1201};
     use crate::review::{Status, status};
     let mut out = Diagnostics::new();
@@ -177,11 +176,11 @@ pub fn release_blockers(moments: &[Moment]) -> Diagnostics {
 /// in `out`, if there is one: what reviewers look at before approving the new version.
 fn baseline_changes(
     out: &Path,
-    bundles: &[bundle::BundleOutput],
+    bundles: &[(bundle::BundleOutput, PathBuf)],
 ) -> std::collections::HashMap<String, crate::review::DiffReport> {
     use crate::bundle::{Bundle, Manifest};
     let mut result = std::collections::HashMap::new();
-    for b in bundles {
+    for (b, staged) in bundles {
         let Ok(current) = semver::Version::parse(&b.version) else {
             continue;
         };
@@ -211,10 +210,7 @@ fn baseline_changes(
             continue;
         };
         let read_old = |p: &str| old.read(p).ok().and_then(|b| String::from_utf8(b).ok());
-        let read_new = |p: &str| match b.files.files.get(p) {
-            Some(bundle::Content::Bytes(bytes)) => String::from_utf8(bytes.clone()).ok(),
-            _ => None,
-        };
+        let read_new = |p: &str| std::fs::read_to_string(staged.join(p)).ok();
         let report = crate::review::diff_sources(
             &crate::review::Side {
                 manifest: old.manifest(),

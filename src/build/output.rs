@@ -5,7 +5,6 @@
 //! (or a crash) leaves the previous output as it was. steg only ever writes into a folder that
 //! is empty or that it marked as its own, so `--out` can never clobber someone's files.
 
-use super::bundle::{Content, FileSet};
 use crate::diagnostic::{Diagnostic, codes::*};
 use std::path::{Path, PathBuf};
 
@@ -14,67 +13,103 @@ pub const MARKER: &str = ".steg-output";
 const MARKER_TEXT: &str =
     "This folder is written by steg. It may be deleted and rebuilt at any time.\n";
 
-/// Writes each `(relative folder, files)` pair into `out`, replacing what was there.
-pub fn write_all(out: &Path, sets: &[(String, &FileSet)]) -> Result<(), Diagnostic> {
-    prepare(out)?;
-    let staging = out.join(format!(".steg-staging-{}", std::process::id()));
-    let result = write_staged(out, &staging, sets);
-    // Whatever happened, leave no staging folder behind.
-    let _ = std::fs::remove_dir_all(&staging);
-    result
+/// A build's output while it is being written: a staging folder inside `out`. Nothing in
+/// `out` changes until [`Staging::commit`]; dropping it unfinished removes the staging folder.
+pub struct Staging {
+    out: PathBuf,
+    dir: PathBuf,
+    /// Folders and single files to move into `out`, by their path relative to `out`.
+    entries: Vec<String>,
 }
 
-fn write_staged(out: &Path, staging: &Path, sets: &[(String, &FileSet)]) -> Result<(), Diagnostic> {
-    let _ = std::fs::remove_dir_all(staging);
-    // Files are independent: write them in parallel.
-    use rayon::prelude::*;
-    let files: Vec<(PathBuf, &Content)> = sets
-        .iter()
-        .enumerate()
-        .flat_map(|(i, (_, files))| {
-            let dir = staging.join(i.to_string());
-            files.files.iter().map(move |(path, c)| (dir.join(path), c))
+impl Staging {
+    /// Prepares `out` (creates it, or checks that it is steg's own) and an empty staging folder.
+    pub fn begin(out: &Path) -> Result<Staging, Diagnostic> {
+        prepare(out)?;
+        let dir = out.join(format!(".steg-staging-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).map_err(|e| io_error(&dir, &e))?;
+        Ok(Staging {
+            out: out.to_path_buf(),
+            dir,
+            entries: Vec::new(),
         })
-        .collect();
-    files
-        .par_iter()
-        .try_for_each(|(path, content)| write_file(path, content))?;
-    for (i, (rel, _)) in sets.iter().enumerate() {
-        let target = out.join(rel);
-        let old = staging.join(format!("old-{i}"));
-        if let Some(parent) = target.parent() {
+    }
+
+    /// A staged place for `rel` (a folder or a file, relative to `out`), to be filled by the
+    /// caller and moved into `out` on commit.
+    pub fn stage(&mut self, rel: &str) -> PathBuf {
+        let path = self.dir.join(self.entries.len().to_string());
+        self.entries.push(rel.to_string());
+        path
+    }
+
+    /// Moves everything staged into place, replacing what was there, each by one rename.
+    pub fn commit(self) -> Result<(), Diagnostic> {
+        for (i, rel) in self.entries.iter().enumerate() {
+            let staged = self.dir.join(i.to_string());
+            let target = self.out.join(rel);
+            let old = self.dir.join(format!("old-{i}"));
+            if let Some(parent) = target.parent() {
+                std::fs::create_dir_all(parent).map_err(|e| io_error(parent, &e))?;
+            }
+            let had_old = target.exists();
+            if had_old {
+                std::fs::rename(&target, &old).map_err(|e| io_error(&target, &e))?;
+            }
+            if let Err(e) = std::fs::rename(&staged, &target) {
+                // Put the old output back rather than leave a hole.
+                if had_old {
+                    let _ = std::fs::rename(&old, &target);
+                }
+                return Err(io_error(&target, &e));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        // Whatever happened, leave no staging folder behind.
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Writes files below a folder, creating folders as needed.
+pub struct FolderSink {
+    pub root: PathBuf,
+}
+
+impl FolderSink {
+    fn target(&self, rel: &str) -> Result<PathBuf, Diagnostic> {
+        let path = self.root.join(rel);
+        if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(|e| io_error(parent, &e))?;
         }
-        if target.exists() {
-            std::fs::rename(&target, &old).map_err(|e| io_error(&target, &e))?;
-        }
-        if let Err(e) = std::fs::rename(staging.join(i.to_string()), &target) {
-            // Put the old output back rather than leave a hole.
-            let _ = std::fs::rename(&old, &target);
-            return Err(io_error(&target, &e));
-        }
+        Ok(path)
     }
-    Ok(())
 }
 
-fn write_file(path: &Path, content: &Content) -> Result<(), Diagnostic> {
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(|e| io_error(parent, &e))?;
+impl super::bundle::Sink for FolderSink {
+    fn put(&self, path: &str, bytes: &[u8]) -> Result<(), Diagnostic> {
+        let target = self.target(path)?;
+        std::fs::write(&target, bytes).map_err(|e| io_error(&target, &e))
     }
-    let bytes = content.bytes()?;
-    std::fs::write(path, bytes).map_err(|e| io_error(path, &e))
 }
 
-/// Writes one file directly inside `out` (already prepared by [`write_all`]): into a temporary
-/// name first, then renamed over the old one, so a reader never sees half a file.
-pub fn write_single(out: &Path, name: &str, bytes: &[u8]) -> Result<(), Diagnostic> {
-    let target = out.join(name);
-    let temp = out.join(format!(".{name}.steg-tmp-{}", std::process::id()));
-    std::fs::write(&temp, bytes).map_err(|e| io_error(&temp, &e))?;
-    std::fs::rename(&temp, &target).map_err(|e| {
-        let _ = std::fs::remove_file(&temp);
-        io_error(&target, &e)
-    })
+impl crate::site::Sink for FolderSink {
+    fn write(&self, path: &str, bytes: Vec<u8>) -> Result<(), Diagnostic> {
+        let target = self.target(path)?;
+        std::fs::write(&target, bytes).map_err(|e| io_error(&target, &e))
+    }
+
+    fn copy(&self, path: &str, media: &crate::model::MediaFile) -> Result<(), Diagnostic> {
+        let target = self.target(path)?;
+        std::fs::copy(&media.path, &target)
+            .map(|_| ())
+            .map_err(|e| io_error(&target, &e))
+    }
 }
 
 /// Creates `out` or checks that it is steg's own, and marks it.

@@ -22,8 +22,27 @@ pub fn write<'a>(
     files: impl IntoIterator<Item = (&'a str, &'a [u8])>,
     mtime: u64,
 ) -> std::io::Result<Vec<u8>> {
-    let mut builder = tar::Builder::new(Vec::new());
+    let mut writer = Writer::new(Vec::new());
     for (path, bytes) in files {
+        writer.append(path, bytes, mtime)?;
+    }
+    writer.finish()
+}
+
+/// Writes a deterministic tar archive entry by entry (the caller keeps path order), so that
+/// a large bundle streams to disk instead of being built in memory.
+pub struct Writer<W: std::io::Write> {
+    builder: tar::Builder<W>,
+}
+
+impl<W: std::io::Write> Writer<W> {
+    pub fn new(inner: W) -> Self {
+        Writer {
+            builder: tar::Builder::new(inner),
+        }
+    }
+
+    pub fn append(&mut self, path: &str, bytes: &[u8], mtime: u64) -> std::io::Result<()> {
         // GNU headers so that long media names get a long-name entry instead of failing.
         let mut header = tar::Header::new_gnu();
         header.set_size(bytes.len() as u64);
@@ -32,9 +51,12 @@ pub fn write<'a>(
         header.set_gid(0);
         header.set_mtime(mtime);
         header.set_entry_type(tar::EntryType::Regular);
-        builder.append_data(&mut header, path, bytes)?;
+        self.builder.append_data(&mut header, path, bytes)
     }
-    builder.into_inner()
+
+    pub fn finish(self) -> std::io::Result<W> {
+        self.builder.into_inner()
+    }
 }
 
 /// One entry of an archive, as the loader sees it.

@@ -39,16 +39,15 @@ fn open(path: &Path) -> Result<Loaded, ExitCode> {
         );
         return Err(ExitCode::from(2));
     };
-    let out = steg::build::bundle::render(moment, false);
-    let files = out
-        .files
-        .files
-        .into_iter()
-        .filter_map(|(p, c)| match c {
-            steg::build::bundle::Content::Bytes(b) => Some((p, b)),
-            steg::build::bundle::Content::Copy { .. } => None,
-        })
-        .collect();
+    let sink = steg::build::bundle::MemorySink::default();
+    let out = match steg::build::bundle::render(moment, false, &sink) {
+        Ok(out) => out,
+        Err(d) => {
+            report(&[d].into_iter().collect(), Format::Human);
+            return Err(ExitCode::from(1));
+        }
+    };
+    let files = sink.0.into_inner().unwrap_or_default();
     Ok(Loaded::Content(Box::new(out.manifest), files))
 }
 

@@ -1,11 +1,12 @@
 use super::{Format, counts, report, status};
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::Arc;
 use steg::model::Moment;
 use steg::review::{self, Approval, Node, Status};
 
 /// Loads the content; on errors prints them and returns the exit code to use.
-fn load(content: &Path, format: Format) -> Result<Vec<Moment>, ExitCode> {
+fn load(content: &Path, format: Format) -> Result<Vec<Arc<Moment>>, ExitCode> {
     let loaded = steg::model::load(content);
     if loaded.diagnostics.has_errors() {
         report(&loaded.diagnostics, format);

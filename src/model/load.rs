@@ -33,7 +33,8 @@ use std::sync::Arc;
 /// The moments that loaded without errors, and every finding (errors and warnings).
 #[derive(Debug, Default)]
 pub struct LoadResult {
-    pub moments: Vec<Moment>,
+    /// Shared, so that a rebuild hands out an unchanged moment again without copying it.
+    pub moments: Vec<Arc<Moment>>,
     pub diagnostics: Diagnostics,
 }
 
@@ -50,6 +51,13 @@ pub struct Cache {
     parsed: HashMap<PathBuf, Arc<dyn Any + Send + Sync>>,
     media: HashMap<PathBuf, Result<MediaFile, Diagnostic>>,
     steg: HashMap<PathBuf, StegEntry>,
+    /// Whole moments, by folder, while no file below the folder changed.
+    moments: HashMap<PathBuf, (Option<Arc<Moment>>, Diagnostics)>,
+    /// The last discovery of the folder tree, while no file appeared or disappeared.
+    discovered: Option<Discovered>,
+    /// A hash of each Markdown file's text as last read, kept only when watching: a save that
+    /// changed nothing is then recognized without parsing.
+    fingerprints: Option<HashMap<PathBuf, u64>>,
     /// What the last load did, for reporting.
     pub stats: CacheStats,
 }
@@ -61,6 +69,14 @@ pub struct CacheStats {
     pub media_hashed: usize,
     pub steg_rendered: usize,
     pub steg_reused: usize,
+    /// Moments taken whole from the cache.
+    pub moments_reused: usize,
+}
+
+struct Discovered {
+    root: PathBuf,
+    sources: Vec<MomentSource>,
+    diagnostics: Diagnostics,
 }
 
 /// A rendered steg and the inputs it was rendered from.
@@ -68,17 +84,48 @@ pub struct CacheStats {
 struct StegEntry {
     parsed: Arc<dyn Any + Send + Sync>,
     key: u64,
-    steg: Option<Steg>,
+    steg: Option<Arc<Steg>>,
     diagnostics: Vec<Diagnostic>,
 }
 
 impl Cache {
+    /// A cache for a watcher (`steg serve`): it also remembers what each file said, so that
+    /// [`Cache::unchanged`] can tell a save that changed nothing.
+    pub fn for_watching() -> Self {
+        Cache {
+            fingerprints: Some(HashMap::new()),
+            ..Cache::default()
+        }
+    }
+
+    /// Whether `path` still has the content this cache loaded (a Markdown file it read, or a
+    /// media file it hashed). `false` for anything it does not know.
+    pub fn unchanged(&self, path: &Path) -> bool {
+        if let Some(known) = self.fingerprints.as_ref().and_then(|f| f.get(path)) {
+            return std::fs::read_to_string(path).is_ok_and(|t| fingerprint(&t) == *known);
+        }
+        if let Some(Ok(media)) = self.media.get(path) {
+            return std::fs::read(path).is_ok_and(|b| crate::sha256_hex(&b) == media.sha256);
+        }
+        false
+    }
+
     /// Forgets everything known about `paths` (files that changed, appeared or disappeared).
     pub fn invalidate<'a>(&mut self, paths: impl IntoIterator<Item = &'a Path>) {
         for p in paths {
-            self.parsed.remove(p);
-            self.media.remove(p);
+            if let Some(f) = &mut self.fingerprints {
+                f.remove(p);
+            }
+            let known = self.parsed.remove(p).is_some() | self.media.remove(p).is_some();
             self.steg.remove(p);
+            let approvals = p.file_name().is_some_and(|n| n == source::APPROVALS_FILE)
+                && p.parent().is_some_and(|d| self.moments.contains_key(d));
+            // An edit to a file already known cannot change the shape of the tree; anything
+            // else (a new, removed or renamed file or folder) needs a fresh walk.
+            if !(known || approvals) || !p.is_file() {
+                self.discovered = None;
+            }
+            self.moments.retain(|dir, _| !p.starts_with(dir));
         }
     }
 
@@ -97,29 +144,56 @@ impl Cache {
 
 /// Like [`load`], reusing and updating `cache`.
 pub fn load_with(root: &Path, cache: &mut Cache) -> LoadResult {
-    let mut diagnostics = Diagnostics::new();
-    let sources = source::discover(root, &mut diagnostics);
     cache.stats = CacheStats::default();
-    fill_cache(&sources, cache);
+    let discovered = match cache.discovered.take() {
+        Some(d) if d.root == root => d,
+        _ => {
+            let mut diagnostics = Diagnostics::new();
+            let sources = source::discover(root, &mut diagnostics);
+            // Files may have disappeared: forget them, and every moment with them.
+            cache.moments.clear();
+            forget_missing(&sources, cache);
+            Discovered {
+                root: root.to_path_buf(),
+                sources,
+                diagnostics,
+            }
+        }
+    };
+    let mut diagnostics = discovered.diagnostics.clone();
+    let sources = &discovered.sources;
+    let stale: Vec<&MomentSource> = sources
+        .iter()
+        .filter(|s| !cache.moments.contains_key(&s.dir))
+        .collect();
+    fill_cache(&stale, cache);
 
-    let results: Vec<MomentResult> = sources
+    let results: Vec<MomentResult> = stale
         .par_iter()
         .map(|src| load_moment(src, cache))
         .collect();
-    let mut moments = Vec::new();
     let mut fresh = Vec::new();
-    for (moment, diags, entries) in results {
-        diagnostics.extend(diags);
-        moments.extend(moment);
+    for ((moment, diags, entries), src) in results.into_iter().zip(&stale) {
+        cache.stats.steg_rendered += entries.len();
+        cache.stats.steg_reused += moment
+            .as_ref()
+            .map_or(0, |m| m.steg().count())
+            .saturating_sub(entries.len());
         fresh.extend(entries);
+        cache
+            .moments
+            .insert(src.dir.clone(), (moment.map(Arc::new), diags));
     }
-    cache.stats.steg_rendered = fresh.len();
-    cache.stats.steg_reused = moments
-        .iter()
-        .map(|m| m.steg().count())
-        .sum::<usize>()
-        .saturating_sub(fresh.len());
     cache.steg.extend(fresh);
+    cache.stats.moments_reused = sources.len() - stale.len();
+    let mut moments = Vec::new();
+    for src in sources {
+        if let Some((moment, diags)) = cache.moments.get(&src.dir) {
+            diagnostics.extend(diags.iter().cloned());
+            moments.extend(moment.clone());
+        }
+    }
+    cache.discovered = Some(discovered);
 
     let mut seen: HashMap<String, PathBuf> = HashMap::new();
     for m in &moments {
@@ -157,15 +231,43 @@ pub fn load_with(root: &Path, cache: &mut Cache) -> LoadResult {
     }
 }
 
+/// Drops cache entries for files that are no longer part of the content.
+fn forget_missing(sources: &[MomentSource], cache: &mut Cache) {
+    let mut present: HashSet<&Path> = HashSet::new();
+    for src in sources {
+        present.insert(&src.file);
+        present.extend(src.assets.values().map(PathBuf::as_path));
+        for m in &src.moduler {
+            present.insert(&m.file);
+            for a in &m.avsnitt {
+                present.insert(&a.file);
+                present.extend(a.steg.iter().map(|s| s.file.as_path()));
+            }
+        }
+    }
+    cache.parsed.retain(|p, _| present.contains(p.as_path()));
+    cache.media.retain(|p, _| present.contains(p.as_path()));
+    cache.steg.retain(|p, _| present.contains(p.as_path()));
+    if let Some(f) = &mut cache.fingerprints {
+        f.retain(|p, _| present.contains(p.as_path()));
+    }
+}
+
 /// Pass 2: parses every Markdown file and hashes every media file the cache lacks, in
-/// parallel, and drops entries for files that are gone.
-fn fill_cache(sources: &[MomentSource], cache: &mut Cache) {
-    type Parse = fn(&Path, &Path) -> Arc<dyn Any + Send + Sync>;
+/// parallel.
+fn fill_cache(sources: &[&MomentSource], cache: &mut Cache) {
+    type Parse = fn(&Path, &Path, bool) -> (Arc<dyn Any + Send + Sync>, Option<u64>);
     fn parse<T: DeserializeOwned + Send + Sync + 'static>(
         file: &Path,
         dir: &Path,
-    ) -> Arc<dyn Any + Send + Sync> {
-        Arc::new(parse_file::<T>(file, dir))
+        keep_fingerprint: bool,
+    ) -> (Arc<dyn Any + Send + Sync>, Option<u64>) {
+        let parsed = parse_file::<T>(file, dir);
+        let print = match &parsed {
+            Ok(p) if keep_fingerprint => Some(fingerprint(&p.text)),
+            _ => None,
+        };
+        (Arc::new(parsed), print)
     }
     let mut markdown: Vec<(&Path, &Path, Parse)> = Vec::new();
     let mut media: Vec<(&String, &PathBuf)> = Vec::new();
@@ -182,22 +284,19 @@ fn fill_cache(sources: &[MomentSource], cache: &mut Cache) {
         }
         media.extend(src.assets.iter());
     }
-    let present: HashSet<&Path> = markdown
-        .iter()
-        .map(|(f, _, _)| *f)
-        .chain(media.iter().map(|(_, p)| p.as_path()))
-        .collect();
-    cache.parsed.retain(|p, _| present.contains(p.as_path()));
-    cache.media.retain(|p, _| present.contains(p.as_path()));
-    cache.steg.retain(|p, _| present.contains(p.as_path()));
-
+    let watching = cache.fingerprints.is_some();
     let parsed: Vec<_> = markdown
         .par_iter()
         .filter(|(f, _, _)| !cache.parsed.contains_key(*f))
-        .map(|(f, dir, parse)| (f.to_path_buf(), parse(f, dir)))
+        .map(|(f, dir, parse)| (f.to_path_buf(), parse(f, dir, watching)))
         .collect();
     cache.stats.files_read = parsed.len();
-    cache.parsed.extend(parsed);
+    for (file, (parsed, print)) in parsed {
+        if let (Some(prints), Some(print)) = (&mut cache.fingerprints, print) {
+            prints.insert(file.clone(), print);
+        }
+        cache.parsed.insert(file, parsed);
+    }
 
     let hashed: Vec<_> = media
         .par_iter()
@@ -206,6 +305,13 @@ fn fill_cache(sources: &[MomentSource], cache: &mut Cache) {
         .collect();
     cache.stats.media_hashed = hashed.len();
     cache.media.extend(hashed);
+}
+
+fn fingerprint(text: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    text.hash(&mut h);
+    h.finish()
 }
 
 /// One Markdown file, read and with its front matter parsed.
@@ -493,7 +599,7 @@ fn load_moment(
     moment.moduler = moduler;
     moment.media = media;
     match crate::review::read_approvals(&src.dir) {
-        Ok(list) => moment.approvals = list,
+        Ok(list) => moment.approvals = crate::review::Approvals::new(list),
         Err(e) => d.push(e),
     }
     let assets: Vec<(String, PathBuf)> = src
@@ -569,7 +675,7 @@ fn build_modul(
                 }
                 let Ok(sp) = &*sparsed else { return None };
                 let mut sd = Diagnostics::new();
-                let steg = build_steg(sid, address, sp, &audience, ctx, &mut sd);
+                let steg = build_steg(sid, address, sp, &audience, ctx, &mut sd).map(Arc::new);
                 let allows = steg
                     .as_ref()
                     .map(|s| s.allow.as_slice())
@@ -594,7 +700,7 @@ fn build_modul(
         }
         let hashes: Vec<String> = steg_out
             .iter()
-            .map(|s: &Steg| s.content_hash.clone())
+            .map(|s: &Arc<Steg>| s.content_hash.clone())
             .collect();
         avsnitt_out.push(Avsnitt {
             id: aid,

@@ -41,7 +41,7 @@ pub struct Moment {
     /// Over moment.md and every modul's hash: changes when anything in the program does.
     pub content_hash: String,
     /// The recorded approvals (`approvals.yaml`), oldest first.
-    pub approvals: Vec<crate::review::Approval>,
+    pub approvals: crate::review::Approvals,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -63,7 +63,9 @@ pub struct Avsnitt {
     pub id: String,
     pub title: String,
     pub intro: Option<Document>,
-    pub steg: Vec<Steg>,
+    /// Shared, so that a rebuild reuses an unchanged steg without copying it and the preview can
+    /// tell by identity that it is unchanged.
+    pub steg: Vec<std::sync::Arc<Steg>>,
     pub source: PathBuf,
     /// Over avsnitt.md and every steg's hash.
     pub content_hash: String,
@@ -220,7 +222,7 @@ impl Moment {
         self.moduler.iter().flat_map(|m| {
             m.avsnitt
                 .iter()
-                .flat_map(move |a| a.steg.iter().map(move |s| (m, a, s)))
+                .flat_map(move |a| a.steg.iter().map(move |s| (m, a, &**s)))
         })
     }
 

@@ -111,7 +111,7 @@ pub(super) fn build_moment_head(
         dir: src.dir.clone(),
         source: p.file.clone(),
         content_hash: String::new(),
-        approvals: vec![],
+        approvals: Default::default(),
     }
 }
 

@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 pub const MOMENT_ADDRESS: &str = "/";
 
 /// One approval, as stored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Approval {
     pub address: String,
@@ -94,10 +94,45 @@ pub fn nodes(m: &Moment) -> Vec<Node> {
     out
 }
 
+/// The recorded approvals of a moment, oldest first, indexed by address: a program of
+/// thousands of steg asks for the status of each, and a scan per question would make that
+/// quadratic.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Approvals {
+    list: Vec<Approval>,
+    by_address: std::collections::HashMap<String, Vec<usize>>,
+}
+
+impl Approvals {
+    pub fn new(list: Vec<Approval>) -> Self {
+        let mut by_address: std::collections::HashMap<String, Vec<usize>> = Default::default();
+        for (i, a) in list.iter().enumerate() {
+            by_address.entry(a.address.clone()).or_default().push(i);
+        }
+        Approvals { list, by_address }
+    }
+
+    /// The approvals of one address, oldest first.
+    pub fn of<'a>(&'a self, address: &str) -> impl Iterator<Item = &'a Approval> + 'a {
+        self.by_address
+            .get(address)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.list[i])
+    }
+}
+
+impl std::ops::Deref for Approvals {
+    type Target = [Approval];
+    fn deref(&self) -> &[Approval] {
+        &self.list
+    }
+}
+
 /// The status of the node at `address` with content hash `hash`.
-pub fn status<'a>(approvals: &'a [Approval], address: &str, hash: &str) -> Status<'a> {
+pub fn status<'a>(approvals: &'a Approvals, address: &str, hash: &str) -> Status<'a> {
     let mut newest = None;
-    for a in approvals.iter().filter(|a| a.address == address) {
+    for a in approvals.of(address) {
         if a.hash == hash {
             // Any approval of exactly this content counts, even if a later one approved
             // something else that was then reverted.
@@ -245,7 +280,7 @@ mod tests {
             date: date.into(),
             comment: None,
         };
-        let list = vec![a("h1", "2026-01-01"), a("h2", "2026-02-01")];
+        let list = Approvals::new(vec![a("h1", "2026-01-01"), a("h2", "2026-02-01")]);
         assert!(
             matches!(status(&list, "m/a/s", "h2"), Status::Approved(x) if x.date == "2026-02-01")
         );

@@ -28,36 +28,104 @@ pub struct Options {
     pub style: Style,
 }
 
+/// A file of the site as served: rendered, or a media file read from the content on request.
+#[derive(Clone)]
+enum ServedFile {
+    Bytes(Arc<Vec<u8>>),
+    File(PathBuf),
+}
+
 /// The site as served: files by path, and the errors of the last build if it failed.
 #[derive(Default)]
 struct Served {
-    files: HashMap<String, Arc<Vec<u8>>>,
+    files: HashMap<String, ServedFile>,
     errors: Option<String>,
 }
 
 type Shared = Arc<RwLock<Served>>;
 
-/// Everything kept between rebuilds.
-struct Builder {
+/// Collects what a render changed, to be applied to the served site in one step (and only if
+/// the whole render succeeded).
+#[derive(Default)]
+struct Changes(std::sync::Mutex<Vec<(String, Option<ServedFile>)>>);
+
+impl Changes {
+    fn push(&self, path: &str, file: Option<ServedFile>) {
+        if let Ok(mut list) = self.0.lock() {
+            list.push((path.to_string(), file));
+        }
+    }
+}
+
+impl site::Sink for Changes {
+    fn write(&self, path: &str, bytes: Vec<u8>) -> Result<(), crate::diagnostic::Diagnostic> {
+        self.push(path, Some(ServedFile::Bytes(Arc::new(bytes))));
+        Ok(())
+    }
+
+    fn copy(
+        &self,
+        path: &str,
+        media: &crate::model::MediaFile,
+    ) -> Result<(), crate::diagnostic::Diagnostic> {
+        self.push(path, Some(ServedFile::File(media.path.clone())));
+        Ok(())
+    }
+
+    fn remove(&self, path: &str) {
+        self.push(path, None);
+    }
+}
+
+/// Everything kept between rebuilds: the site as served, the theme, and the caches that make
+/// a rebuild cost what changed.
+pub struct Rebuilder {
     content: PathBuf,
     theme_dir: Option<PathBuf>,
     theme: Option<Theme>,
     cache: Cache,
     site_cache: SiteCache,
+    served: Shared,
 }
 
 /// The result of one rebuild, for the terminal.
-enum Outcome {
+#[derive(Debug)]
+pub enum Outcome {
     Built {
         pages: usize,
+        pages_rendered: usize,
         steg_rendered: usize,
         steg_reused: usize,
         files_read: usize,
     },
+    /// The changed files have the same content as before: nothing to do.
+    Unchanged,
     Failed(Diagnostics),
 }
 
-impl Builder {
+impl Rebuilder {
+    /// A rebuilder for the content in `content`, with the theme in `theme_dir` (the built-in
+    /// theme when `None`). Nothing is built until the first [`Rebuilder::rebuild`].
+    pub fn new(content: PathBuf, theme_dir: Option<PathBuf>) -> Self {
+        Rebuilder {
+            content,
+            theme_dir,
+            theme: None,
+            cache: Cache::for_watching(),
+            site_cache: SiteCache::default(),
+            served: Arc::default(),
+        }
+    }
+
+    /// The served bytes of `path` in the site, as a browser would get them.
+    pub fn file(&self, path: &str) -> Option<Vec<u8>> {
+        let s = self.served.read().ok()?;
+        match s.files.get(path)? {
+            ServedFile::Bytes(b) => Some(b.as_ref().clone()),
+            ServedFile::File(p) => std::fs::read(p).ok(),
+        }
+    }
+
     fn load_theme(&mut self) -> Result<(), Diagnostics> {
         self.theme = Some(match &self.theme_dir {
             Some(dir) => Theme::load(dir)?,
@@ -66,65 +134,80 @@ impl Builder {
         Ok(())
     }
 
-    /// Rebuilds after `changed` paths changed (all of them on the first build).
-    fn rebuild(&mut self, changed: &[PathBuf], served: &Shared) -> Outcome {
-        let theme_changed = self
-            .theme_dir
-            .as_ref()
-            .is_some_and(|dir| changed.iter().any(|p| p.starts_with(dir)));
+    /// Rebuilds after `changed` paths changed (none for the first build).
+    pub fn rebuild(&mut self, changed: &[PathBuf]) -> Outcome {
+        let in_theme = |p: &Path| {
+            self.theme_dir
+                .as_ref()
+                .is_some_and(|dir| p.starts_with(dir))
+        };
+        let theme_changed = changed.iter().any(|p| in_theme(p));
+        // A save that did not change the text (or a file touched by another tool) costs a
+        // read and a comparison.
+        let changed: Vec<PathBuf> = changed
+            .iter()
+            .filter(|p| in_theme(p) || !self.cache.unchanged(p))
+            .cloned()
+            .collect();
+        if self.theme.is_some() && changed.is_empty() {
+            return Outcome::Unchanged;
+        }
         if (self.theme.is_none() || theme_changed)
             && let Err(d) = self.load_theme()
         {
-            return self.fail(d, served);
+            return self.fail(d);
         }
         self.cache.invalidate(changed.iter().map(PathBuf::as_path));
         let loaded = model::load_with(&self.content, &mut self.cache);
         if loaded.diagnostics.has_errors() {
-            return self.fail(loaded.diagnostics, served);
+            return self.fail(loaded.diagnostics);
         }
         let Some(theme) = &self.theme else {
             return Outcome::Failed(Diagnostics::new());
         };
         let options = site::Options { minify: false };
         // Serve previews the working copy; comparisons with releases are in `steg build`.
-        let changes = HashMap::new();
+        let releases = HashMap::new();
+        let full = self.site_cache.is_empty();
+        let changes = Changes::default();
         match site::render(
             &loaded.moments,
             &loaded.diagnostics,
-            &changes,
+            &releases,
             theme,
             options,
-            &mut self.site_cache,
+            Some(&mut self.site_cache),
+            &changes,
         ) {
-            Ok(files) => {
-                let mut map = HashMap::with_capacity(files.files.len());
-                for (path, content) in files.files {
-                    let bytes = match content {
-                        crate::build::bundle::Content::Bytes(b) => b,
-                        crate::build::bundle::Content::Copy { from, .. } => {
-                            std::fs::read(&from).unwrap_or_default()
-                        }
-                    };
-                    map.insert(path, Arc::new(bytes));
-                }
-                if let Ok(mut s) = served.write() {
-                    s.files = map;
+            Ok(stats) => {
+                let list = changes.0.into_inner().unwrap_or_default();
+                if let Ok(mut s) = self.served.write() {
+                    if full {
+                        s.files.clear();
+                    }
+                    for (path, file) in list {
+                        match file {
+                            Some(f) => s.files.insert(path, f),
+                            None => s.files.remove(&path),
+                        };
+                    }
                     s.errors = None;
                 }
-                let stats = self.cache.stats;
+                let c = self.cache.stats;
                 Outcome::Built {
-                    pages: self.site_cache.rendered,
-                    steg_rendered: stats.steg_rendered,
-                    steg_reused: stats.steg_reused,
-                    files_read: stats.files_read,
+                    pages: stats.pages,
+                    pages_rendered: stats.rendered,
+                    steg_rendered: c.steg_rendered,
+                    steg_reused: c.steg_reused,
+                    files_read: c.files_read,
                 }
             }
-            Err(d) => self.fail(d, served),
+            Err(d) => self.fail(d),
         }
     }
 
-    fn fail(&mut self, d: Diagnostics, served: &Shared) -> Outcome {
-        if let Ok(mut s) = served.write() {
+    fn fail(&mut self, d: Diagnostics) -> Outcome {
+        if let Ok(mut s) = self.served.write() {
             s.errors = Some(render_human(&d, Style::Plain));
         }
         Outcome::Failed(d)
@@ -133,16 +216,10 @@ impl Builder {
 
 /// Runs the server until the process is stopped. Returns an error message if it cannot start.
 pub fn run(options: Options) -> Result<(), String> {
-    let served: Shared = Arc::default();
-    let mut builder = Builder {
-        content: options.content.clone(),
-        theme_dir: options.theme_dir.clone(),
-        theme: None,
-        cache: Cache::default(),
-        site_cache: SiteCache::default(),
-    };
+    let mut builder = Rebuilder::new(options.content.clone(), options.theme_dir.clone());
+    let served = builder.served.clone();
     let started = Instant::now();
-    let first = builder.rebuild(&[], &served);
+    let first = builder.rebuild(&[]);
     report(&first, started.elapsed(), 0, options.style);
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -213,8 +290,10 @@ pub fn run(options: Options) -> Result<(), String> {
                     .iter()
                     .flat_map(|p| both_spellings(p, &watched))
                     .collect();
-                let outcome = builder.rebuild(&spellings, &served);
-                reloader.reload();
+                let outcome = builder.rebuild(&spellings);
+                if !matches!(outcome, Outcome::Unchanged) {
+                    reloader.reload();
+                }
                 report(&outcome, t0.elapsed(), count, style);
             }
         });
@@ -252,8 +331,12 @@ fn both_spellings(path: &Path, watched: &[PathBuf]) -> Vec<PathBuf> {
 fn report(outcome: &Outcome, took: Duration, changed: usize, style: Style) {
     let ms = took.as_secs_f64() * 1000.0;
     match outcome {
+        Outcome::Unchanged => {
+            eprintln!("   Unchanged in {ms:.1} ms: the saved files have the same content");
+        }
         Outcome::Built {
             pages,
+            pages_rendered,
             steg_rendered,
             steg_reused,
             files_read,
@@ -267,7 +350,7 @@ fn report(outcome: &Outcome, took: Duration, changed: usize, style: Style) {
                 )
             };
             eprintln!(
-                "{what:>12} in {ms:.1} ms: {files_read} files read, {steg_rendered} steg rendered, {steg_reused} reused, {pages} pages rendered"
+                "{what:>12} in {ms:.1} ms: {files_read} files read, {steg_rendered} steg rendered, {steg_reused} reused, {pages_rendered} of {pages} pages rendered"
             );
         }
         Outcome::Failed(d) => {
@@ -292,7 +375,7 @@ fn respond(served: &Shared, uri: &Uri) -> Response<Body> {
         path.push_str("index.html");
     }
     let path = crate::markdown::percent_decode(&path);
-    let Some(bytes) = s
+    let Some(file) = s
         .files
         .get(&path)
         .or_else(|| s.files.get(&format!("{path}/index.html")))
@@ -306,9 +389,16 @@ fn respond(served: &Shared, uri: &Uri) -> Response<Body> {
         }
         return status(StatusCode::NOT_FOUND, "Sidan finns inte.");
     };
+    let bytes = match file {
+        ServedFile::Bytes(b) => b.clone(),
+        ServedFile::File(p) => match std::fs::read(p) {
+            Ok(b) => Arc::new(b),
+            Err(_) => return status(StatusCode::NOT_FOUND, "Filen kan inte läsas."),
+        },
+    };
     let media_type = crate::model::layout::media_type(&path);
     let body = match (&s.errors, media_type) {
-        (Some(errors), "text/html") => Body::from(inject_errors(bytes, errors)),
+        (Some(errors), "text/html") => Body::from(inject_errors(&bytes, errors)),
         _ => Body::from(bytes.as_ref().clone()),
     };
     Response::builder()

@@ -6,11 +6,13 @@
 use super::Page;
 use crate::bundle::manifest::{AudienceGroup, Recipient, Trigger};
 use crate::diagnostic::Diagnostics;
-use crate::model::{MediaRef, MediaSource, Modul, Moment, Steg, StegKind, layout};
+use crate::model::{Avsnitt, MediaRef, MediaSource, Modul, Moment, Steg, StegKind, layout};
 use serde_json::{Value, json};
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
 
 /// The site's start page: the programs it holds.
-pub(crate) fn site_index(moments: &[Moment]) -> Page {
+pub(crate) fn site_index(moments: &[Arc<Moment>]) -> Page {
     let list: Vec<Value> = moments
         .iter()
         .map(|m| {
@@ -40,49 +42,246 @@ pub(crate) fn site_index(moments: &[Moment]) -> Page {
 type ByFile<'a> =
     std::collections::HashMap<&'a std::path::Path, Vec<&'a crate::diagnostic::Diagnostic>>;
 
-/// Every page of one moment.
-pub(crate) fn moment_pages(
-    m: &Moment,
-    findings: &Diagnostics,
-    changes: Option<&crate::review::DiffReport>,
-) -> Vec<Page> {
-    use rayon::prelude::*;
-    let mut by_file: ByFile<'_> = std::collections::HashMap::new();
-    for d in findings.iter() {
-        if let Some(f) = d.file.as_deref() {
-            by_file.entry(f).or_default().push(d);
+/// What every page of one moment is rendered from.
+pub(crate) struct MomentInput<'a> {
+    pub m: &'a Moment,
+    by_file: ByFile<'a>,
+    changes: Option<&'a crate::review::DiffReport>,
+}
+
+impl<'a> MomentInput<'a> {
+    pub fn new(
+        m: &'a Moment,
+        findings: &'a Diagnostics,
+        changes: Option<&'a crate::review::DiffReport>,
+    ) -> Self {
+        let mut by_file: ByFile<'a> = std::collections::HashMap::new();
+        for d in findings.iter() {
+            if let Some(f) = d.file.as_deref() {
+                by_file.entry(f).or_default().push(d);
+            }
+        }
+        MomentInput {
+            m,
+            by_file,
+            changes,
         }
     }
-    let mut pages = vec![
-        start_page(m),
-        behandlare_page(m),
-        granskning_page(m, &by_file),
-        changes_page(m, changes),
-    ];
-    // Flat list for previous/next through every steg of a modul.
-    type Nav<'a> = Option<(&'a crate::model::Avsnitt, &'a Steg)>;
-    let mut steg: Vec<(&Modul, &crate::model::Avsnitt, &Steg, Nav<'_>, Nav<'_>)> = Vec::new();
-    for modul in &m.moduler {
-        pages.push(modul_page(m, modul));
-        let flat: Vec<(&crate::model::Avsnitt, &Steg)> = modul
-            .avsnitt
-            .iter()
-            .flat_map(|a| a.steg.iter().map(move |s| (a, s)))
-            .collect();
-        for a in &modul.avsnitt {
-            pages.push(avsnitt_page(m, modul, a));
+
+    /// Every page of the moment, named but not yet built.
+    pub fn pages(&self) -> Vec<PageRef<'a>> {
+        let m = self.m;
+        let mut pages = vec![
+            PageRef::Start,
+            PageRef::Behandlare,
+            PageRef::Granskning,
+            PageRef::Changes,
+        ];
+        for modul in &m.moduler {
+            pages.push(PageRef::Modul(modul));
+            pages.extend(modul.avsnitt.iter().map(|a| PageRef::Avsnitt(modul, a)));
+            // Previous and next run through every steg of a modul.
+            let flat: Vec<(&Avsnitt, &Steg, usize)> = modul
+                .avsnitt
+                .iter()
+                .flat_map(|a| a.steg.iter().enumerate().map(move |(i, s)| (a, &**s, i)))
+                .collect();
+            for (i, &(avsnitt, steg, position)) in flat.iter().enumerate() {
+                pages.push(PageRef::Steg {
+                    modul,
+                    avsnitt,
+                    steg,
+                    position,
+                    prev: i.checked_sub(1).map(|j| flat[j].1),
+                    next: flat.get(i + 1).map(|x| x.1),
+                });
+            }
         }
-        for (i, (a, s)) in flat.iter().enumerate() {
-            let prev = i.checked_sub(1).map(|j| flat[j]);
-            let next = flat.get(i + 1).copied();
-            steg.push((modul, a, s, prev, next));
+        pages
+    }
+
+    /// The page's path in the site.
+    pub fn path(&self, page: &PageRef<'_>) -> String {
+        let id = &self.m.id;
+        match page {
+            PageRef::Start => format!("{id}/index.html"),
+            PageRef::Behandlare => format!("{id}/behandlare.html"),
+            PageRef::Granskning => format!("{id}/granskning.html"),
+            PageRef::Changes => format!("{id}/andringar.html"),
+            PageRef::Modul(x) => format!("{id}/{}", layout::modul_intro(&x.id)),
+            PageRef::Avsnitt(x, a) => format!("{id}/{}", layout::avsnitt_intro(&x.id, &a.id)),
+            PageRef::Steg { steg, .. } => format!("{id}/{}", layout::steg(&steg.address)),
         }
     }
-    pages.par_extend(
-        steg.into_par_iter()
-            .map(|(modul, a, s, prev, next)| steg_page(m, modul, a, s, prev, next, &by_file)),
-    );
-    pages
+
+    pub fn build(&self, page: &PageRef<'_>) -> Page {
+        let m = self.m;
+        match *page {
+            PageRef::Start => start_page(m),
+            PageRef::Behandlare => behandlare_page(m),
+            PageRef::Granskning => granskning_page(m, &self.by_file),
+            PageRef::Changes => changes_page(m, self.changes),
+            PageRef::Modul(x) => modul_page(m, x),
+            PageRef::Avsnitt(x, a) => avsnitt_page(m, x, a),
+            PageRef::Steg {
+                modul,
+                avsnitt,
+                steg,
+                position,
+                prev,
+                next,
+            } => steg_page(m, modul, avsnitt, steg, position, prev, next, &self.by_file),
+        }
+    }
+
+    /// A fingerprint of everything the page shows, computed without building it: steg are
+    /// compared by identity (the loader hands out the same `Arc` while a steg is unchanged),
+    /// the rest by value. `head` covers what every page of the moment shows; `whole` covers
+    /// the overview pages that show every steg.
+    pub fn key(&self, page: &PageRef<'_>, head: u64, whole: u64) -> u64 {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        head.hash(&mut h);
+        match *page {
+            PageRef::Start | PageRef::Behandlare | PageRef::Granskning | PageRef::Changes => {
+                (page.kind(), whole).hash(&mut h);
+            }
+            PageRef::Modul(x) => {
+                (page.kind(), &x.id, &x.title, &x.summary, x.duration_days).hash(&mut h);
+                format!("{:?}", x.audience).hash(&mut h);
+                x.intro.as_ref().map(|d| &d.html).hash(&mut h);
+                for a in &x.avsnitt {
+                    avsnitt_key(a, &mut h);
+                }
+            }
+            PageRef::Avsnitt(x, a) => {
+                (page.kind(), &x.id, &x.title).hash(&mut h);
+                a.intro.as_ref().map(|d| &d.html).hash(&mut h);
+                avsnitt_key(a, &mut h);
+            }
+            PageRef::Steg {
+                modul,
+                avsnitt,
+                steg,
+                position,
+                prev,
+                next,
+            } => {
+                (
+                    page.kind(),
+                    &modul.id,
+                    &modul.title,
+                    &avsnitt.id,
+                    &avsnitt.title,
+                )
+                    .hash(&mut h);
+                (position, avsnitt.steg.len()).hash(&mut h);
+                identity(steg).hash(&mut h);
+                prev.map(identity).hash(&mut h);
+                next.map(identity).hash(&mut h);
+                self.steg_review_key(steg, &mut h);
+            }
+        }
+        h.finish()
+    }
+
+    /// What every page of the moment shows (the moment's own fields and media).
+    pub fn head_key(&self, salt: u64) -> u64 {
+        let m = self.m;
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        salt.hash(&mut h);
+        (&m.id, &m.title, &m.language, &m.summary, m.duration_days).hash(&mut h);
+        m.version.to_string().hash(&mut h);
+        format!("{:?}{:?}{:?}", m.audience, m.placeholders, m.flags).hash(&mut h);
+        m.welcome.html.hash(&mut h);
+        for f in &m.media {
+            (&f.rel, &f.sha256).hash(&mut h);
+        }
+        h.finish()
+    }
+
+    /// What the overview pages show: every modul, avsnitt and steg with its review state.
+    pub fn whole_key(&self) -> u64 {
+        let m = self.m;
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        for modul in &m.moduler {
+            (&modul.id, &modul.title, &modul.summary, modul.duration_days).hash(&mut h);
+            (&modul.content_hash, format!("{:?}", modul.audience)).hash(&mut h);
+            for a in &modul.avsnitt {
+                (&a.title, &a.content_hash).hash(&mut h);
+                avsnitt_key(a, &mut h);
+                for s in &a.steg {
+                    self.steg_review_key(s, &mut h);
+                }
+            }
+        }
+        m.content_hash.hash(&mut h);
+        findings_key(self.by_file.get(m.source.as_path()), &mut h);
+        format!("{:?}", self.changes).hash(&mut h);
+        h.finish()
+    }
+
+    fn steg_review_key(&self, s: &Steg, h: &mut impl Hasher) {
+        use crate::review::{Status, status};
+        match status(&self.m.approvals, &s.address, &s.content_hash) {
+            Status::Approved(a) => (0u8, a).hash(h),
+            Status::Changed(a) => (1u8, a).hash(h),
+            Status::Never => 2u8.hash(h),
+        }
+        findings_key(self.by_file.get(s.source.as_path()), h);
+    }
+}
+
+/// A page of a moment, named by what it shows; its context is built only when it is rendered.
+#[derive(Clone, Copy)]
+pub(crate) enum PageRef<'a> {
+    Start,
+    Behandlare,
+    Granskning,
+    Changes,
+    Modul(&'a Modul),
+    Avsnitt(&'a Modul, &'a Avsnitt),
+    Steg {
+        modul: &'a Modul,
+        avsnitt: &'a Avsnitt,
+        steg: &'a Steg,
+        /// Index within the avsnitt.
+        position: usize,
+        prev: Option<&'a Steg>,
+        next: Option<&'a Steg>,
+    },
+}
+
+impl PageRef<'_> {
+    fn kind(&self) -> u8 {
+        match self {
+            PageRef::Start => 0,
+            PageRef::Behandlare => 1,
+            PageRef::Granskning => 2,
+            PageRef::Changes => 3,
+            PageRef::Modul(_) => 4,
+            PageRef::Avsnitt(..) => 5,
+            PageRef::Steg { .. } => 6,
+        }
+    }
+}
+
+/// A steg's identity: the address of the shared value the loader made for it.
+fn identity(s: &Steg) -> usize {
+    s as *const Steg as usize
+}
+
+fn avsnitt_key(a: &Avsnitt, h: &mut impl Hasher) {
+    a.id.hash(h);
+    for s in &a.steg {
+        identity(s).hash(h);
+    }
+}
+
+fn findings_key(list: Option<&Vec<&crate::diagnostic::Diagnostic>>, h: &mut impl Hasher) {
+    for d in list.into_iter().flatten() {
+        (d.code, &d.message, &d.hint).hash(h);
+        d.location.as_ref().map(|l| l.line).hash(h);
+    }
 }
 
 /// `../` repeated for the depth of `path` below the site root.
@@ -189,7 +388,7 @@ fn modul_page(m: &Moment, modul: &Modul) -> Page {
     page(path, "modul.html", ctx)
 }
 
-fn avsnitt_page(m: &Moment, modul: &Modul, a: &crate::model::Avsnitt) -> Page {
+fn avsnitt_page(m: &Moment, modul: &Modul, a: &Avsnitt) -> Page {
     let rel = layout::avsnitt_intro(&modul.id, &a.id);
     let path = format!("{}/{rel}", m.id);
     let mut ctx = base(m, &path, "invanare", &a.title);
@@ -215,10 +414,11 @@ fn avsnitt_page(m: &Moment, modul: &Modul, a: &crate::model::Avsnitt) -> Page {
 fn steg_page(
     m: &Moment,
     modul: &Modul,
-    a: &crate::model::Avsnitt,
+    a: &Avsnitt,
     s: &Steg,
-    prev: Option<(&crate::model::Avsnitt, &Steg)>,
-    next: Option<(&crate::model::Avsnitt, &Steg)>,
+    position: usize,
+    prev: Option<&Steg>,
+    next: Option<&Steg>,
     findings: &ByFile<'_>,
 ) -> Page {
     let rel = layout::steg(&s.address);
@@ -284,7 +484,6 @@ fn steg_page(
     merge(&mut steg, json!({ "parts": extra }));
     ctx.insert("steg".into(), steg);
 
-    let position = a.steg.iter().position(|x| x.id == s.id).unwrap_or(0);
     ctx.insert(
         "position".into(),
         json!({ "index": position + 1, "count": a.steg.len() }),
@@ -297,8 +496,8 @@ fn steg_page(
             { "title": a.title, "url": layout::relative(&rel, &layout::avsnitt_intro(&modul.id, &a.id)) },
         ]),
     );
-    let nav = |x: Option<(&crate::model::Avsnitt, &Steg)>| {
-        x.map(|(_, s)| json!({ "title": s.title, "url": layout::relative(&rel, &layout::steg(&s.address)) }))
+    let nav = |x: Option<&Steg>| {
+        x.map(|s| json!({ "title": s.title, "url": layout::relative(&rel, &layout::steg(&s.address)) }))
     };
     ctx.insert("prev".into(), json!(nav(prev)));
     ctx.insert("next".into(), json!(nav(next)));

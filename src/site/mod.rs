@@ -3,8 +3,9 @@
 //! Rendered from the same validated model as the bundle, with a Tera theme from `themes/`.
 //! Steg pages sit at the same relative paths as the bundle's fragments
 //! (`<moment>/steg/<modul>/<avsnitt>/<steg>.html`), so the links inside a fragment work
-//! unchanged. Each page's context is hashed; a [`SiteCache`] carried between renders (as
-//! `steg serve` does) skips pages whose context did not change.
+//! unchanged. Pages go to a [`Sink`] as they are rendered, so the site is never held in
+//! memory whole. A [`SiteCache`] carried between renders (as `steg serve` does) renders only
+//! pages whose inputs changed, judged without building their contexts.
 
 mod context;
 mod form;
@@ -12,12 +13,12 @@ mod theme;
 
 pub use theme::Theme;
 
-use crate::build::bundle::{Content, FileSet};
 use crate::diagnostic::{Diagnostic, Diagnostics, codes::*};
-use crate::model::Moment;
+use crate::model::{MediaFile, Moment};
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
+use std::sync::Arc;
 
 /// How to render.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,16 +33,216 @@ impl Default for Options {
     }
 }
 
-/// Rendered pages from earlier renders, keyed by path, with the hash of their context.
-#[derive(Default)]
-pub struct SiteCache {
-    pages: HashMap<String, (u64, std::sync::Arc<Vec<u8>>)>,
-    /// Pages rendered (not reused) by the last render.
-    pub rendered: usize,
+/// Where the site's files go: a folder for `steg build`, memory for `steg serve`. Called from
+/// several threads at once, as pages finish.
+pub trait Sink: Sync {
+    /// A rendered page or a theme's static file.
+    fn write(&self, path: &str, bytes: Vec<u8>) -> Result<(), Diagnostic>;
+    /// A media file of the content, to be served or copied as it is.
+    fn copy(&self, path: &str, media: &MediaFile) -> Result<(), Diagnostic>;
+    /// A file of an earlier render that the site no longer has.
+    fn remove(&self, _path: &str) {}
 }
 
-/// A page's context hash, its bytes, and whether it was rendered now (not reused).
-type Rendered = (u64, std::sync::Arc<Vec<u8>>, bool);
+/// What an earlier render produced, so that the next one (in `steg serve`) renders only the
+/// pages whose inputs changed. Keeps the moments it rendered alive: pages recognize an
+/// unchanged steg by the identity of its shared value, which must not be reused meanwhile.
+#[derive(Default)]
+pub struct SiteCache {
+    salt: Option<u64>,
+    moments: HashMap<String, CachedMoment>,
+    index: Option<u64>,
+}
+
+struct CachedMoment {
+    moment: Arc<Moment>,
+    /// Page path → fingerprint of its inputs.
+    pages: HashMap<String, u64>,
+    media: Vec<String>,
+}
+
+impl SiteCache {
+    /// Whether it knows nothing yet (the next render renders everything).
+    pub fn is_empty(&self) -> bool {
+        self.index.is_none()
+    }
+}
+
+/// What one render did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct RenderStats {
+    /// Pages in the site.
+    pub pages: usize,
+    /// Pages rendered now (the others were unchanged).
+    pub rendered: usize,
+    /// Files handed to the sink (pages, static and media files).
+    pub written: usize,
+}
+
+/// Renders the site for `moments` into `sink`. `findings` (warnings from loading) are shown
+/// to reviewers beside the steg they concern; `changes` holds, per moment id, the comparison
+/// with its last release, when there is one. With a `cache` from an earlier render, only what
+/// changed since is rendered and handed to the sink, and files that are gone are removed.
+pub fn render(
+    moments: &[Arc<Moment>],
+    findings: &Diagnostics,
+    changes: &HashMap<String, crate::review::DiffReport>,
+    theme: &Theme,
+    options: Options,
+    cache: Option<&mut SiteCache>,
+    sink: &dyn Sink,
+) -> Result<RenderStats, Diagnostics> {
+    let salt = {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (options.minify, theme.fingerprint(), crate::VERSION).hash(&mut h);
+        h.finish()
+    };
+    let mut empty = SiteCache::default();
+    let incremental = cache.is_some();
+    let cache = cache.unwrap_or(&mut empty);
+    if cache.salt != Some(salt) {
+        *cache = SiteCache {
+            salt: Some(salt),
+            ..SiteCache::default()
+        };
+    }
+    let mut stats = RenderStats::default();
+    let mut errors = Diagnostics::new();
+    let mut fresh: HashMap<String, CachedMoment> = HashMap::new();
+
+    // The start page lists the moments.
+    let index_key = {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        for m in moments {
+            (Arc::as_ptr(m) as usize).hash(&mut h);
+        }
+        h.finish()
+    };
+    stats.pages += 1;
+    if cache.index != Some(index_key) || !incremental {
+        let page = context::site_index(moments);
+        match render_page(theme, &page, options) {
+            Ok(html) => {
+                stats.rendered += 1;
+                stats.written += 1;
+                if let Err(e) = sink.write(&page.path, html) {
+                    errors.push(e);
+                }
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+
+    for m in moments {
+        if cache
+            .moments
+            .get(&m.id)
+            .is_some_and(|o| Arc::ptr_eq(&o.moment, m))
+            && let Some(old) = cache.moments.remove(&m.id)
+        {
+            // Nothing of this moment changed: its pages stand.
+            stats.pages += old.pages.len();
+            fresh.insert(m.id.clone(), old);
+            continue;
+        }
+        let old = cache.moments.remove(&m.id);
+        let old = old.as_ref();
+        let input = context::MomentInput::new(m, findings, changes.get(&m.id));
+        let pages = input.pages();
+        let (head, whole) = if incremental {
+            (input.head_key(salt), input.whole_key())
+        } else {
+            (0, 0)
+        };
+        // Pages are built, rendered and handed over one by one on the workers, so that no
+        // more than a page per thread is held in memory.
+        let results: Vec<(String, u64, Result<bool, Diagnostic>)> = pages
+            .par_iter()
+            .map(|p| {
+                let path = input.path(p);
+                let key = if incremental {
+                    input.key(p, head, whole)
+                } else {
+                    0
+                };
+                if incremental && old.and_then(|o| o.pages.get(&path)) == Some(&key) {
+                    return (path, key, Ok(false));
+                }
+                let page = input.build(p);
+                let result = render_page(theme, &page, options)
+                    .and_then(|html| sink.write(&path, html))
+                    .map(|()| true);
+                (path, key, result)
+            })
+            .collect();
+        let mut keys = HashMap::with_capacity(results.len());
+        for (path, key, result) in results {
+            match result {
+                Ok(rendered) => {
+                    stats.rendered += usize::from(rendered);
+                    stats.written += usize::from(rendered);
+                }
+                Err(e) => errors.push(e),
+            }
+            keys.insert(path, key);
+        }
+        stats.pages += keys.len();
+        let media: Vec<&MediaFile> = m.used_media();
+        let media_paths: Vec<String> = media
+            .iter()
+            .map(|f| format!("{}/{}", m.id, f.bundle_path()))
+            .collect();
+        let copied: Result<(), Diagnostic> = media
+            .par_iter()
+            .zip(&media_paths)
+            .try_for_each(|(f, path)| sink.copy(path, f));
+        if let Err(e) = copied {
+            errors.push(e);
+        }
+        stats.written += media.len();
+        if let Some(old) = old {
+            for path in old.pages.keys().filter(|p| !keys.contains_key(*p)) {
+                sink.remove(path);
+            }
+            for path in old.media.iter().filter(|p| !media_paths.contains(p)) {
+                sink.remove(path);
+            }
+        }
+        fresh.insert(
+            m.id.clone(),
+            CachedMoment {
+                moment: m.clone(),
+                pages: keys,
+                media: media_paths,
+            },
+        );
+    }
+    // Moments that are gone take their pages with them.
+    for old in cache.moments.values() {
+        old.pages
+            .keys()
+            .chain(&old.media)
+            .for_each(|p| sink.remove(p));
+    }
+
+    if cache.index.is_none() || !incremental {
+        for (name, bytes) in theme.static_files() {
+            stats.written += 1;
+            if let Err(e) = sink.write(&format!("static/{name}"), bytes.clone()) {
+                errors.push(e);
+            }
+        }
+    }
+    if !errors.is_empty() {
+        // Forget everything: the next render starts afresh rather than trust a half-done one.
+        *cache = SiteCache::default();
+        errors.sort();
+        return Err(errors);
+    }
+    cache.moments = fresh;
+    cache.index = Some(index_key);
+    Ok(stats)
+}
 
 /// One page to render: its path in the site, its template and its context.
 pub(crate) struct Page {
@@ -50,96 +251,10 @@ pub(crate) struct Page {
     pub context: serde_json::Value,
 }
 
-/// Renders the site for `moments`. `findings` (warnings from loading) are shown to reviewers
-/// beside the steg they concern.
-/// `changes` holds, per moment id, the comparison with its last release, when there is one.
-pub fn render(
-    moments: &[Moment],
-    findings: &Diagnostics,
-    changes: &HashMap<String, crate::review::DiffReport>,
-    theme: &Theme,
-    options: Options,
-    cache: &mut SiteCache,
-) -> Result<FileSet, Diagnostics> {
-    let mut pages = vec![context::site_index(moments)];
-    for m in moments {
-        pages.extend(context::moment_pages(m, findings, changes.get(&m.id)));
-    }
-    let options_key = u64::from(options.minify) ^ theme.fingerprint();
-    // Pages are consumed, so that their contexts are freed on the workers, not one by one on
-    // this thread afterwards.
-    let results: Vec<(String, Result<Rendered, Diagnostic>)> = pages
-        .into_par_iter()
-        .map(|page| {
-            let key = {
-                // Hash the context as it serializes, without building its text.
-                let mut h = std::collections::hash_map::DefaultHasher::new();
-                (page.template, options_key).hash(&mut h);
-                let _ = serde_json::to_writer(HashWriter(&mut h), &page.context);
-                h.finish()
-            };
-            if let Some((k, bytes)) = cache.pages.get(&page.path)
-                && *k == key
-            {
-                return (page.path, Ok((key, bytes.clone(), false)));
-            }
-            let html = theme
-                .render(page.template, &page.context)
-                .map(|html| std::sync::Arc::new(finish(html, options)));
-            (page.path, html.map(|h| (key, h, true)))
-        })
-        .collect();
-
-    let mut files = FileSet::default();
-    let mut errors = Diagnostics::new();
-    let mut fresh = HashMap::with_capacity(results.len());
-    cache.rendered = 0;
-    for (path, r) in results {
-        match r {
-            Ok((key, bytes, rendered)) => {
-                cache.rendered += usize::from(rendered);
-                files.add(path.clone(), bytes.as_slice());
-                fresh.insert(path, (key, bytes));
-            }
-            Err(e) => errors.push(e),
-        }
-    }
-    if !errors.is_empty() {
-        errors.sort();
-        return Err(errors);
-    }
-    cache.pages = fresh;
-
-    for (name, bytes) in theme.static_files() {
-        files.add(format!("static/{name}"), bytes.clone());
-    }
-    for m in moments {
-        for f in m.used_media() {
-            files.files.insert(
-                format!("{}/{}", m.id, f.bundle_path()),
-                Content::Copy {
-                    from: f.path.clone(),
-                    sha256: f.sha256.clone(),
-                    size: f.size,
-                },
-            );
-        }
-    }
-    Ok(files)
-}
-
-/// Feeds written bytes to a hasher.
-struct HashWriter<'a>(&'a mut std::collections::hash_map::DefaultHasher);
-
-impl std::io::Write for HashWriter<'_> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.write(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
+fn render_page(theme: &Theme, page: &Page, options: Options) -> Result<Vec<u8>, Diagnostic> {
+    theme
+        .render(page.template, &page.context)
+        .map(|html| finish(html, options))
 }
 
 fn finish(html: String, options: Options) -> Vec<u8> {
