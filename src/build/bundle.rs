@@ -194,7 +194,7 @@ pub fn render(
                             &moment.language,
                         );
                         let json = crate::fhir::questionnaire_json(form, &meta);
-                        files.push((path.clone(), Content::Bytes(json.into())));
+                        files.push((path.clone(), Content::Bytes(json)));
                         m::StegContent::Form {
                             form: form.clone(),
                             fhir: Some(path),
