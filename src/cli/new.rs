@@ -301,11 +301,6 @@ fn plan_moment(name: &str, folder: &Path) -> Result<Plan, Refusal> {
                 ),
             ));
         }
-        for (id, path) in moment_ids(folder) {
-            if id == slug {
-                return Err(taken("program", &slug, &path));
-            }
-        }
     } else {
         // A new project: the content folder itself may not exist yet.
         let mut missing: Vec<PathBuf> = folder
@@ -322,6 +317,11 @@ fn plan_moment(name: &str, folder: &Path) -> Result<Plan, Refusal> {
             format!("{} already exists", show(&moment)),
             "steg new never replaces anything: choose another name, or move the folder away first",
         ));
+    }
+    for (id, path) in moment_ids(folder) {
+        if id == slug {
+            return Err(taken("program", &slug, &path));
+        }
     }
     dirs.push(moment.clone());
     let mut files = vec![NewFile {
