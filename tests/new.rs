@@ -481,3 +481,42 @@ fn the_guide_examples_build_clean() {
     assert!(steg > 6, "the guide's steg examples were not found");
     builds_clean(&program);
 }
+
+#[test]
+fn a_folder_that_cannot_be_made_is_exit_3_and_leaves_nothing() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    write(tmp.path().join("en-fil"), "text");
+    let before = snapshot_tree(tmp.path());
+    let r = steg_in(
+        tmp.path(),
+        &["new", "moment", "Sömn", "--in", "en-fil/content"],
+    );
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("cannot write en-fil/content"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(snapshot_tree(tmp.path()), before);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_link_is_a_taken_name_even_when_it_leads_nowhere() {
+    let (_tmp, program) = new_program();
+    let media = program.join("media");
+    std::fs::create_dir(&media).expect("media");
+    std::os::unix::fs::symlink(
+        "finns-inte",
+        media.join("forsta-modulen-ljud.transcript.md"),
+    )
+    .expect("link");
+    new_ok(&program.join(AVSNITT), &["steg", "Ljud", "--type", "audio"]);
+    assert!(media.join("forsta-modulen-ljud-2.transcript.md").is_file());
+    assert!(
+        std::fs::symlink_metadata(media.join("forsta-modulen-ljud.transcript.md"))
+            .expect("the link is still there")
+            .file_type()
+            .is_symlink()
+    );
+}

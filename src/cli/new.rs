@@ -233,6 +233,8 @@ struct Plan {
     edit: PathBuf,
     /// The program's folder, for `steg serve` and `steg check`.
     moment: PathBuf,
+    /// How to add the next thing inside what was made, e.g. `steg new modul NAME --in ...`.
+    more: Option<String>,
 }
 
 pub fn run(args: NewArgs) -> ExitCode {
@@ -312,7 +314,7 @@ fn plan_moment(name: &str, folder: &Path) -> Result<Plan, Refusal> {
         dirs.extend(missing);
     }
     let moment = folder.join(&slug);
-    if moment.exists() {
+    if present(&moment) {
         return Err(refuse(
             format!("{} already exists", show(&moment)),
             "steg new never replaces anything: choose another name, or move the folder away first",
@@ -335,6 +337,7 @@ fn plan_moment(name: &str, folder: &Path) -> Result<Plan, Refusal> {
         dirs,
         edit: moment.join(MOMENT_FILE),
         files,
+        more: Some(format!("steg new modul NAME --in {}", show(&moment))),
         moment,
     })
 }
@@ -351,6 +354,7 @@ fn plan_modul(name: &str, folder: &Path) -> Result<Plan, Refusal> {
         dirs,
         edit: modul.join(MODUL_FILE),
         files,
+        more: Some(format!("steg new avsnitt NAME --in {}", show(&modul))),
         moment: folder.to_path_buf(),
     })
 }
@@ -367,6 +371,10 @@ fn plan_avsnitt(name: &str, folder: &Path) -> Result<Plan, Refusal> {
         dirs,
         edit: avsnitt.join(AVSNITT_FILE),
         files,
+        more: Some(format!(
+            "steg new steg NAME --type TYPE --in {}",
+            show(&avsnitt)
+        )),
         moment: up(folder, 1),
     })
 }
@@ -425,7 +433,7 @@ fn plan_steg(name: &str, kind: StegType, folder: &Path) -> Result<Plan, Refusal>
             .find(|b| {
                 kind.media(b)
                     .iter()
-                    .all(|(n, _, _)| !media.join(n).exists())
+                    .all(|(n, _, _)| !present(&media.join(n)))
             })
             .unwrap_or(base);
         for (n, bytes, what) in kind.media(&media_base) {
@@ -448,6 +456,7 @@ fn plan_steg(name: &str, kind: StegType, folder: &Path) -> Result<Plan, Refusal>
         dirs,
         files,
         edit: file,
+        more: None,
         moment,
     })
 }
@@ -816,6 +825,11 @@ fn command(noun: &str, title: &str, kind: Option<StegType>, folder: &Path) -> St
     format!("`steg new {noun} \"{quoted}\"{kind} --in {}`", show(folder))
 }
 
+/// Whether anything is at `path`, a link that leads nowhere included: such a name is taken too.
+fn present(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok()
+}
+
 fn not_a_folder(folder: &Path) -> Refusal {
     if folder.exists() {
         refuse(
@@ -885,6 +899,9 @@ impl Plan {
             "Next: write in {}; the lines starting with # say what goes where.",
             show(&self.edit)
         );
+        if let Some(more) = &self.more {
+            eprintln!("Add more with `{more}`.");
+        }
         if self.files.iter().any(|f| f.replace_with.is_some()) {
             eprintln!(
                 "Replace the placeholders in {} with the real files, and change the names in the steg to match.",
