@@ -520,3 +520,13 @@ fn a_link_is_a_taken_name_even_when_it_leads_nowhere() {
             .is_symlink()
     );
 }
+
+#[test]
+fn a_file_where_the_new_folder_would_go_is_not_replaced() {
+    let (tmp, program) = new_program();
+    // Not a modul (a file), so it is not counted, but it has the name the new modul would get.
+    write(program.join("02-oro"), "anteckningar");
+    let r = new_refused(&program, tmp.path(), &["modul", "Oro"]);
+    assert!(r.stderr.contains("02-oro already exists"), "{}", r.stderr);
+    assert_eq!(read(program.join("02-oro")), "anteckningar");
+}

@@ -244,6 +244,18 @@ pub fn run(args: NewArgs) -> ExitCode {
         What::Avsnitt { name, place } => plan_avsnitt(name, &place.folder),
         What::Steg { name, kind, place } => plan_steg(name, *kind, &place.folder),
     };
+    // The plans only name new paths; this also catches one taken in an unusual way (a file
+    // where a folder is to be made, say).
+    let planned = planned.and_then(|plan| {
+        let taken = plan.paths().find(|p| present(p)).map(|p| show(p));
+        match taken {
+            Some(p) => Err(refuse(
+                format!("{p} already exists"),
+                "steg new never replaces anything: choose another name, or move it away first",
+            )),
+            None => Ok(plan),
+        }
+    });
     let plan = match planned {
         Ok(plan) => plan,
         Err(r) => {
@@ -301,6 +313,17 @@ fn plan_moment(name: &str, folder: &Path) -> Result<Plan, Refusal> {
                     show(&content),
                     command("moment", &title, None, &content)
                 ),
+            ));
+        }
+        if let Some(level) = level_of(folder) {
+            // A modul or avsnitt outside any program: still not a place for a program.
+            return Err(refuse(
+                format!(
+                    "{} is {}; a new program goes in a content folder",
+                    here(folder),
+                    level.describe()
+                ),
+                "run it in the folder that holds your programs, or give it with --in",
             ));
         }
     } else {
@@ -422,7 +445,7 @@ fn plan_steg(name: &str, kind: StegType, folder: &Path) -> Result<Plan, Refusal>
             format!("{modul}-{slug}")
         };
         // Another steg may have used the name: take the first one whose files are all free.
-        media_base = (1..)
+        media_base = (1..1000)
             .map(|i| {
                 if i == 1 {
                     base.clone()
@@ -845,6 +868,10 @@ fn not_a_folder(folder: &Path) -> Refusal {
 }
 
 impl Plan {
+    fn paths(&self) -> impl Iterator<Item = &PathBuf> {
+        self.dirs.iter().chain(self.files.iter().map(|f| &f.path))
+    }
+
     /// Creates the folders and files; on a failure removes what it made, and says which path
     /// failed.
     fn write(&self) -> Result<(), (PathBuf, std::io::Error)> {
