@@ -42,7 +42,8 @@ fn new_refused(cwd: &Path, tree: &Path, args: &[&str]) -> Run {
     r
 }
 
-/// `steg build` and `steg check` of `program` report no error and no warning.
+/// `steg build` and `steg check` of `program` report no error and no warning, and the
+/// bundle verifies.
 fn builds_clean(program: &Path) {
     let out = program
         .parent()
@@ -59,6 +60,9 @@ fn builds_clean(program: &Path) {
         "build warned:\n{}",
         b.stderr
     );
+    // The bundle, placeholders included, is what a platform accepts.
+    let v = common::verify(common::single_bundle(&out), &[]);
+    assert_eq!(v.code, 0, "verify failed:\n{}{}", v.stdout, v.stderr);
     std::fs::remove_dir_all(&out).expect("remove the build output");
     let c = run(common::steg().arg("check").arg(program));
     assert_eq!(c.code, 0, "check failed:\n{}", c.stderr);
