@@ -534,3 +534,58 @@ fn a_file_where_the_new_folder_would_go_is_not_replaced() {
     assert!(r.stderr.contains("02-oro already exists"), "{}", r.stderr);
     assert_eq!(read(program.join("02-oro")), "anteckningar");
 }
+
+/// Splits a command line as a shell would, for the simple lines of the guide (words, and
+/// text in double quotes).
+fn words(line: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut word: Option<String> = None;
+    let mut quoted = false;
+    for c in line.chars() {
+        match c {
+            '"' => {
+                quoted = !quoted;
+                word.get_or_insert_with(String::new);
+            }
+            c if c.is_whitespace() && !quoted => out.extend(word.take()),
+            c => word.get_or_insert_with(String::new).push(c),
+        }
+    }
+    out.extend(word);
+    out
+}
+
+#[test]
+fn the_guide_walkthrough_of_steg_new_works() {
+    let guide = read(common::root().join("docs/guide-for-redaktorer.md"));
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let mut cwd = tmp.path().to_path_buf();
+    let mut ran = 0;
+    let mut in_sh = false;
+    for line in guide.lines().map(str::trim) {
+        if line.starts_with("```") {
+            in_sh = line == "```sh";
+            continue;
+        }
+        if !in_sh {
+            continue;
+        }
+        if let Some(dir) = line.strip_prefix("cd ") {
+            cwd = cwd.join(dir);
+        } else if line.starts_with("steg new ") {
+            let args = words(line);
+            let args: Vec<&str> = args.iter().skip(1).map(String::as_str).collect();
+            let r = steg_in(&cwd, &args);
+            assert_eq!(r.code, 0, "`{line}` from the guide failed:\n{}", r.stderr);
+            ran += 1;
+        }
+    }
+    assert!(ran >= 4, "the guide's `steg new` commands were not found");
+    let program = tmp.path().join("content/somn-for-unga");
+    assert!(
+        program
+            .join("02-oro-och-angest/02-vad-ar-oro/02-kroppens-larm.md")
+            .is_file()
+    );
+    builds_clean(&program);
+}
