@@ -7,6 +7,7 @@ mod build;
 mod check;
 mod diff;
 mod keys;
+mod new;
 mod review;
 mod verify;
 
@@ -65,6 +66,8 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
     },
+    /// Create a moment, modul, avsnitt or steg from a template that builds
+    New(new::NewArgs),
     /// Quality review: who approved what, bound to content hashes
     #[command(subcommand)]
     Review(ReviewCommand),
@@ -230,6 +233,7 @@ pub fn run() -> ExitCode {
             format,
         } => build::run(&content, &out, &site, release, sign.as_deref(), format),
         Command::Check { content, format } => check::run(&content, format),
+        Command::New(args) => new::run(args),
         Command::Review(ReviewCommand::Status { content, format }) => {
             review::status_cmd(&content, format)
         }
