@@ -1,4 +1,4 @@
-use super::{Format, SiteArgs, counts, human_size, report, status};
+use super::{Format, SiteArgs, Verbosity, counts, human_size, report, status};
 use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -10,12 +10,13 @@ pub fn run(
     release: bool,
     sign: Option<&Path>,
     format: Format,
+    v: Verbosity,
 ) -> ExitCode {
     let started = Instant::now();
     let key = match sign.map(super::keys::secret_key).transpose() {
         Ok(k) => k,
         Err(d) => {
-            report(&steg::diagnostic::Diagnostics::from_iter([d]), format);
+            report(&steg::diagnostic::Diagnostics::from_iter([d]), format, v);
             if format == Format::Human {
                 eprintln!("error: the signing key cannot be used; nothing was built");
             }
@@ -25,7 +26,7 @@ pub fn run(
     let theme = match site.theme() {
         Ok(t) => t,
         Err(problems) => {
-            report(&problems, format);
+            report(&problems, format, v);
             if format == Format::Human {
                 eprintln!(
                     "error: the theme has errors ({}); nothing was built",
@@ -42,7 +43,7 @@ pub fn run(
         sign: key.as_ref(),
     };
     let result = steg::build::build(content, out, &options);
-    report(&result.diagnostics, format);
+    report(&result.diagnostics, format, v);
     if !result.ok() {
         let output_failed = result.diagnostics.iter().any(|d| d.code.starts_with("E08"));
         if format == Format::Human {
@@ -73,8 +74,7 @@ pub fn run(
         let steg: usize = by_type.values().sum();
         match format {
             Format::Human => {
-                status(
-                    "Compiled",
+                status(v, "Compiled",
                     &format!(
                         "{} {}: {} moduler, {avsnitt} avsnitt, {steg} steg ({})",
                         m.id,
@@ -83,8 +83,7 @@ pub fn run(
                         types.join(", ")
                     ),
                 );
-                status(
-                    "Bundle",
+                status(v, "Bundle",
                     &format!(
                         "{} ({} files, {})",
                         b.bundle_dir.display(),
@@ -92,8 +91,7 @@ pub fn run(
                         human_size(b.bytes)
                     ),
                 );
-                status(
-                    "Archive",
+                status(v, "Archive",
                     &format!(
                         "{}{}",
                         b.archive.display(),
@@ -112,7 +110,7 @@ pub fn run(
         }
     }
     if let (Some(index), Format::Human) = (&result.site_index, format) {
-        status("Preview", &index.display().to_string());
+        status(v, "Preview", &index.display().to_string());
     }
     if format == Format::Human {
         let warnings = if result.diagnostics.is_empty() {
@@ -120,8 +118,7 @@ pub fn run(
         } else {
             format!(" with {}", counts(&result.diagnostics))
         };
-        status(
-            "Finished",
+        status(v, "Finished",
             &format!("in {:.2}s{warnings}", started.elapsed().as_secs_f64()),
         );
     }

@@ -1,11 +1,11 @@
-use super::{Format, counts, report, status};
+use super::{Format, Verbosity, counts, report, status};
 use std::path::Path;
 use std::process::ExitCode;
 
 /// `steg check`: everything `build` checks, and nothing written.
-pub fn run(content: &Path, format: Format) -> ExitCode {
+pub fn run(content: &Path, format: Format, v: Verbosity) -> ExitCode {
     let loaded = steg::model::load(content);
-    report(&loaded.diagnostics, format);
+    report(&loaded.diagnostics, format, v);
     let steg: usize = loaded.moments.iter().map(|m| m.steg().count()).sum();
     let notes = loaded.diagnostics.note_count();
     match format {
@@ -30,8 +30,7 @@ pub fn run(content: &Path, format: Format) -> ExitCode {
                     counts(&loaded.diagnostics)
                 );
             } else {
-                status(
-                    "Checked",
+                status(v, "Checked",
                     &format!(
                         "{}: {} moment(s), {steg} steg; {}{silenced}",
                         content.display(),

@@ -1,14 +1,14 @@
-use super::{Format, counts, report, status};
+use super::{Format, Verbosity, counts, report, status};
 use std::path::Path;
 use std::process::ExitCode;
 use steg::model::Moment;
 use steg::review::{self, Approval, Node, Status};
 
 /// Loads the content; on errors prints them and returns the exit code to use.
-fn load(content: &Path, format: Format) -> Result<Vec<Moment>, ExitCode> {
+fn load(content: &Path, format: Format, v: Verbosity) -> Result<Vec<Moment>, ExitCode> {
     let loaded = steg::model::load(content);
     if loaded.diagnostics.has_errors() {
-        report(&loaded.diagnostics, format);
+        report(&loaded.diagnostics, format, v);
         eprintln!(
             "error: {} has errors ({}); fix them before reviewing",
             content.display(),
@@ -31,8 +31,8 @@ fn modified(path: &Path) -> Option<String> {
     ))
 }
 
-pub fn status_cmd(content: &Path, format: Format) -> ExitCode {
-    let moments = match load(content, format) {
+pub fn status_cmd(content: &Path, format: Format, v: Verbosity) -> ExitCode {
+    let moments = match load(content, format, v) {
         Ok(m) => m,
         Err(code) => return code,
     };
@@ -103,8 +103,7 @@ pub fn status_cmd(content: &Path, format: Format) -> ExitCode {
                         a.address
                     );
                 }
-                status(
-                    "Review",
+                status(v, "Review",
                     &format!(
                         "{}: {approved} steg approved, {changed} changed since approval, {never} never approved",
                         m.id
@@ -127,7 +126,7 @@ pub struct ApproveArgs<'a> {
     pub moment: Option<&'a str>,
 }
 
-pub fn approve(args: ApproveArgs<'_>) -> ExitCode {
+pub fn approve(args: ApproveArgs<'_>, v: Verbosity) -> ExitCode {
     let usage = |msg: String| {
         eprintln!("error: {msg}");
         ExitCode::from(2)
@@ -140,7 +139,7 @@ pub fn approve(args: ApproveArgs<'_>) -> ExitCode {
         Some(d) => return usage(format!("--date {d} is not a date like 2026-11-25")),
         None => review::today(),
     };
-    let moments = match load(args.content, Format::Human) {
+    let moments = match load(args.content, Format::Human, v) {
         Ok(m) => m,
         Err(code) => return code,
     };
@@ -216,8 +215,7 @@ pub fn approve(args: ApproveArgs<'_>) -> ExitCode {
         });
     }
     if new.is_empty() {
-        status(
-            "Approved",
+        status(v, "Approved",
             "nothing new: everything named was already approved as it is",
         );
         return ExitCode::SUCCESS;
@@ -227,8 +225,7 @@ pub fn approve(args: ApproveArgs<'_>) -> ExitCode {
             for a in &new {
                 println!("  approved  {}", a.address);
             }
-            status(
-                "Approved",
+            status(v, "Approved",
                 &format!(
                     "{} node(s) by {}; recorded in {}",
                     new.len(),
