@@ -1008,7 +1008,9 @@ mod any_text {
 
     /// The inside of every real tag in `html` (escaped `&lt;` text is not a tag).
     fn tags(html: &str) -> impl Iterator<Item = &str> {
-        html.split('<').skip(1).map(|t| t.split('>').next().unwrap_or(t))
+        html.split('<')
+            .skip(1)
+            .map(|t| t.split('>').next().unwrap_or(t))
     }
 
     proptest! {
@@ -1160,5 +1162,8 @@ fn html_inside_a_code_span_is_shown_as_text() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     let html =
         std::fs::read_to_string(single_bundle(&out).join("steg/somn/intro/test.html")).unwrap();
-    assert!(html.contains("<code>&lt;b onclick=\"x()\"&gt;</code>"), "{html}");
+    assert!(
+        html.contains("<code>&lt;b onclick=\"x()\"&gt;</code>"),
+        "{html}"
+    );
 }

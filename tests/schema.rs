@@ -194,9 +194,15 @@ fn broken_cases(good: &[Case]) -> Vec<Case> {
         broken(good, "unknown field `sammanfattning`", "modul", any, |v| {
             v["sammanfattning"] = json!("Om sömn.");
         }),
-        broken(good, "unknown field `lable` in a question", "steg", of_type("form"), |v| {
-            v["questions"][0]["lable"] = json!("Hur mår du?");
-        }),
+        broken(
+            good,
+            "unknown field `lable` in a question",
+            "steg",
+            of_type("form"),
+            |v| {
+                v["questions"][0]["lable"] = json!("Hur mår du?");
+            },
+        ),
         // Wrong types.
         broken(good, "`duration_days` as text", "moment", any, |v| {
             v["duration_days"] = json!("nittio");
@@ -227,31 +233,75 @@ fn broken_cases(good: &[Case]) -> Vec<Case> {
             v.as_object_mut().unwrap().remove("title");
         }),
         // Rules that depend on the type.
-        broken(good, "video without `captions`", "steg", of_type("video"), |v| {
-            v.as_object_mut().unwrap().remove("captions");
-        }),
-        broken(good, "video with both `src` and `url`", "steg", of_type("video"), |v| {
-            v["src"] = json!("/media/film.webm");
-            v["url"] = json!("https://video.example.org/film");
-        }),
-        broken(good, "text steg with `src`", "steg", |v| v.get("type").is_none(), |v| {
-            v["src"] = json!("/media/bild.png");
-        }),
-        broken(good, "exercise with `questions`", "steg-exercise", any, |v| {
-            v["questions"] = json!([]);
-        }),
-        broken(good, "form without `questions`", "steg", of_type("form"), |v| {
-            v.as_object_mut().unwrap().remove("questions");
-        }),
+        broken(
+            good,
+            "video without `captions`",
+            "steg",
+            of_type("video"),
+            |v| {
+                v.as_object_mut().unwrap().remove("captions");
+            },
+        ),
+        broken(
+            good,
+            "video with both `src` and `url`",
+            "steg",
+            of_type("video"),
+            |v| {
+                v["src"] = json!("/media/film.webm");
+                v["url"] = json!("https://video.example.org/film");
+            },
+        ),
+        broken(
+            good,
+            "text steg with `src`",
+            "steg",
+            |v| v.get("type").is_none(),
+            |v| {
+                v["src"] = json!("/media/bild.png");
+            },
+        ),
+        broken(
+            good,
+            "exercise with `questions`",
+            "steg-exercise",
+            any,
+            |v| {
+                v["questions"] = json!([]);
+            },
+        ),
+        broken(
+            good,
+            "form without `questions`",
+            "steg",
+            of_type("form"),
+            |v| {
+                v.as_object_mut().unwrap().remove("questions");
+            },
+        ),
         broken(good, "scale without `max`", "steg", of_type("form"), |v| {
-            v["questions"] = json!([{ "id": "trotthet", "type": "scale", "label": "Hur trött?", "min": 0 }]);
+            v["questions"] =
+                json!([{ "id": "trotthet", "type": "scale", "label": "Hur trött?", "min": 0 }]);
         }),
-        broken(good, "`options` on a yes_no question", "steg", of_type("form"), |v| {
-            v["questions"] = json!([{ "id": "ja", "type": "yes_no", "label": "Ja?", "options": [] }]);
-        }),
-        broken(good, "image without `alt` and not decorative", "steg", |v| v["type"] == "image", |v| {
-            v.as_object_mut().unwrap().remove("alt");
-        }),
+        broken(
+            good,
+            "`options` on a yes_no question",
+            "steg",
+            of_type("form"),
+            |v| {
+                v["questions"] =
+                    json!([{ "id": "ja", "type": "yes_no", "label": "Ja?", "options": [] }]);
+            },
+        ),
+        broken(
+            good,
+            "image without `alt` and not decorative",
+            "steg",
+            |v| v["type"] == "image",
+            |v| {
+                v.as_object_mut().unwrap().remove("alt");
+            },
+        ),
     ]
 }
 
@@ -269,7 +319,10 @@ fn jsonschema_accepts_real_front_matter_and_refuses_mistakes() {
     let program = cases.len();
     assert!(program > 100, "the default program has {program} files?");
     // The fixtures hold the steg types and question types the default program does not use.
-    for dir in ["tests/fixtures/good/every-type", "tests/fixtures/good/forms"] {
+    for dir in [
+        "tests/fixtures/good/every-type",
+        "tests/fixtures/good/forms",
+    ] {
         cases.extend(good_cases(dir));
     }
     let bad = broken_cases(&cases);

@@ -25,6 +25,26 @@ pub struct Options<'a> {
     pub release: bool,
     /// Sign each bundle's manifest with this key (`bundle.sig`).
     pub sign: Option<&'a crate::bundle::signature::SecretKey>,
+    /// Told when each phase starts and ends (a progress line, timings).
+    pub progress: Option<&'a dyn Progress>,
+}
+
+/// The phases of a build, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Loading and checking the content; counts steg.
+    Reading,
+    /// Rendering bundles, archives and the preview; counts files.
+    Rendering,
+    /// Writing the output; counts files.
+    Writing,
+}
+
+/// Follows a build phase by phase. `count` is what the phase works on when it starts (0 when
+/// not known yet) and what it did when it ends.
+pub trait Progress: Sync {
+    fn start(&self, phase: Phase, count: usize);
+    fn end(&self, phase: Phase, count: usize);
 }
 
 /// What a build did.
@@ -61,7 +81,15 @@ pub fn build(content: &Path, out: &Path, options: &Options<'_>) -> BuildReport {
         report.diagnostics.push(d);
         return report;
     }
+    let progress = |start: bool, phase: Phase, count: usize| match options.progress {
+        Some(p) if start => p.start(phase, count),
+        Some(p) => p.end(phase, count),
+        None => {}
+    };
+    progress(true, Phase::Reading, 0);
     let loaded = model::load(content);
+    let steg_count = loaded.moments.iter().map(|m| m.steg().count()).sum();
+    progress(false, Phase::Reading, steg_count);
     report.diagnostics = loaded.diagnostics;
     if report.diagnostics.has_errors() {
         return report;
@@ -72,6 +100,7 @@ pub fn build(content: &Path, out: &Path, options: &Options<'_>) -> BuildReport {
             return report;
         }
     }
+    progress(true, Phase::Rendering, steg_count);
     let mut bundles: Vec<_> = loaded
         .moments
         .iter()
@@ -117,6 +146,9 @@ pub fn build(content: &Path, out: &Path, options: &Options<'_>) -> BuildReport {
     if let Some(files) = &site_files {
         sets.push((SITE_DIR.to_string(), files));
     }
+    let file_count = sets.iter().map(|(_, s)| s.files.len()).sum::<usize>() + archives.len();
+    progress(false, Phase::Rendering, file_count);
+    progress(true, Phase::Writing, file_count);
     if let Err(d) = output::write_all(out, &sets) {
         report.diagnostics.push(d);
         return report;
@@ -127,6 +159,7 @@ pub fn build(content: &Path, out: &Path, options: &Options<'_>) -> BuildReport {
             return report;
         }
     }
+    progress(false, Phase::Writing, file_count);
     if site_files.is_some() {
         report.site_index = Some(out.join(SITE_DIR).join("index.html"));
     }

@@ -1,7 +1,10 @@
 use super::{Format, SiteArgs, Verbosity, counts, human_size, report, status};
+use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::Mutex;
 use std::time::Instant;
+use steg::build::Phase;
 
 pub fn run(
     content: &Path,
@@ -36,13 +39,25 @@ pub fn run(
             return ExitCode::from(1);
         }
     };
+    let progress = Progress {
+        live: format == Format::Human && v != Verbosity::Quiet && std::io::stderr().is_terminal(),
+        v,
+        content,
+        out,
+        started: Mutex::new(Instant::now()),
+    };
     let options = steg::build::Options {
         theme: Some(&theme),
         site: site.options(release),
         release,
         sign: key.as_ref(),
+        progress: Some(&progress),
     };
     let result = steg::build::build(content, out, &options);
+    // A build that stopped in a phase never ended it: its progress line is still there.
+    if progress.live {
+        progress.clear();
+    }
     report(&result.diagnostics, format, v);
     if !result.ok() {
         let output_failed = result.diagnostics.iter().any(|d| d.code.starts_with("E08"));
@@ -74,7 +89,9 @@ pub fn run(
         let steg: usize = by_type.values().sum();
         match format {
             Format::Human => {
-                status(v, "Compiled",
+                status(
+                    v,
+                    "Compiled",
                     &format!(
                         "{} {}: {} moduler, {avsnitt} avsnitt, {steg} steg ({})",
                         m.id,
@@ -83,7 +100,9 @@ pub fn run(
                         types.join(", ")
                     ),
                 );
-                status(v, "Bundle",
+                status(
+                    v,
+                    "Bundle",
                     &format!(
                         "{} ({} files, {})",
                         b.bundle_dir.display(),
@@ -91,7 +110,9 @@ pub fn run(
                         human_size(b.bytes)
                     ),
                 );
-                status(v, "Archive",
+                status(
+                    v,
+                    "Archive",
                     &format!(
                         "{}{}",
                         b.archive.display(),
@@ -118,9 +139,74 @@ pub fn run(
         } else {
             format!(" with {}", counts(&result.diagnostics))
         };
-        status(v, "Finished",
+        status(
+            v,
+            "Finished",
             &format!("in {:.2}s{warnings}", started.elapsed().as_secs_f64()),
         );
     }
     ExitCode::SUCCESS
+}
+
+/// The phase a build is in, on one line of a terminal that the next line overwrites; with
+/// `--verbose`, a line per phase with its time.
+struct Progress<'a> {
+    /// Draw the progress line: stderr is a terminal, and neither `--quiet` nor JSON output.
+    live: bool,
+    v: Verbosity,
+    content: &'a Path,
+    out: &'a Path,
+    started: Mutex<Instant>,
+}
+
+impl Progress<'_> {
+    const WIDTH: usize = 72;
+
+    fn clear(&self) {
+        eprint!("\r{:width$}\r", "", width = Self::WIDTH);
+    }
+}
+
+impl steg::build::Progress for Progress<'_> {
+    fn start(&self, phase: Phase, count: usize) {
+        if let Ok(mut started) = self.started.lock() {
+            *started = Instant::now();
+        }
+        if !self.live {
+            return;
+        }
+        let line = match phase {
+            Phase::Reading => format!("{:>12} {}", "Reading", self.content.display()),
+            Phase::Rendering => format!("{:>12} {count} steg", "Rendering"),
+            Phase::Writing => format!("{:>12} {count} files", "Writing"),
+        };
+        // Cut to the width cleared afterwards: a long path must not wrap onto a second line.
+        let line: String = line.chars().take(Self::WIDTH).collect();
+        self.clear();
+        eprint!("{line}");
+        let _ = std::io::stderr().flush();
+    }
+
+    fn end(&self, phase: Phase, count: usize) {
+        if self.live {
+            self.clear();
+        }
+        if self.v != Verbosity::Verbose {
+            return;
+        }
+        let seconds = self
+            .started
+            .lock()
+            .map(|s| s.elapsed().as_secs_f64())
+            .unwrap_or_default();
+        let (verb, message) = match phase {
+            Phase::Reading => (
+                "Read",
+                format!("{count} steg from {}", self.content.display()),
+            ),
+            Phase::Rendering => ("Rendered", format!("{count} files")),
+            Phase::Writing => ("Wrote", format!("{count} files to {}", self.out.display())),
+        };
+        status(self.v, verb, &format!("{message} in {seconds:.2}s"));
+    }
 }

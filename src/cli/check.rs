@@ -4,7 +4,19 @@ use std::process::ExitCode;
 
 /// `steg check`: everything `build` checks, and nothing written.
 pub fn run(content: &Path, format: Format, v: Verbosity) -> ExitCode {
+    let started = std::time::Instant::now();
     let loaded = steg::model::load(content);
+    if v == Verbosity::Verbose {
+        status(
+            v,
+            "Read",
+            &format!(
+                "{} in {:.2}s",
+                content.display(),
+                started.elapsed().as_secs_f64()
+            ),
+        );
+    }
     report(&loaded.diagnostics, format, v);
     let steg: usize = loaded.moments.iter().map(|m| m.steg().count()).sum();
     let notes = loaded.diagnostics.note_count();
@@ -30,7 +42,9 @@ pub fn run(content: &Path, format: Format, v: Verbosity) -> ExitCode {
                     counts(&loaded.diagnostics)
                 );
             } else {
-                status(v, "Checked",
+                status(
+                    v,
+                    "Checked",
                     &format!(
                         "{}: {} moment(s), {steg} steg; {}{silenced}",
                         content.display(),

@@ -15,8 +15,16 @@ pub const PUBLIC_FILE: &str = "steg.pub";
 pub fn keygen(out: &Path, v: Verbosity) -> ExitCode {
     match write_pair(out) {
         Ok(public) => {
-            status(v, "Secret key", &out.join(SECRET_FILE).display().to_string());
-            status(v, "Public key", &out.join(PUBLIC_FILE).display().to_string());
+            status(
+                v,
+                "Secret key",
+                &out.join(SECRET_FILE).display().to_string(),
+            );
+            status(
+                v,
+                "Public key",
+                &out.join(PUBLIC_FILE).display().to_string(),
+            );
             println!("{}", signature::hex(public.as_bytes()));
             ExitCode::SUCCESS
         }

@@ -103,7 +103,9 @@ pub fn status_cmd(content: &Path, format: Format, v: Verbosity) -> ExitCode {
                         a.address
                     );
                 }
-                status(v, "Review",
+                status(
+                    v,
+                    "Review",
                     &format!(
                         "{}: {approved} steg approved, {changed} changed since approval, {never} never approved",
                         m.id
@@ -215,7 +217,9 @@ pub fn approve(args: ApproveArgs<'_>, v: Verbosity) -> ExitCode {
         });
     }
     if new.is_empty() {
-        status(v, "Approved",
+        status(
+            v,
+            "Approved",
             "nothing new: everything named was already approved as it is",
         );
         return ExitCode::SUCCESS;
@@ -225,7 +229,9 @@ pub fn approve(args: ApproveArgs<'_>, v: Verbosity) -> ExitCode {
             for a in &new {
                 println!("  approved  {}", a.address);
             }
-            status(v, "Approved",
+            status(
+                v,
+                "Approved",
                 &format!(
                     "{} node(s) by {}; recorded in {}",
                     new.len(),

@@ -16,10 +16,7 @@ steg-form, steg-exercise. docs/editor-setup.md tells how an editor uses them.";
 
 /// Every schema, by name: the bundle's first, then the front matter's.
 fn all() -> Vec<(String, Value)> {
-    let mut out = vec![(
-        "bundle".to_string(),
-        steg::bundle::manifest::json_schema(),
-    )];
+    let mut out = vec![("bundle".to_string(), steg::bundle::manifest::json_schema())];
     out.extend(steg::model::schema::front_matter_schemas());
     out
 }

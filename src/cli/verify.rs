@@ -98,7 +98,9 @@ pub fn run(path: &Path, trust: Option<&Path>, format: Format, v: Verbosity) -> E
                     .collect::<Vec<_>>()
                     .join(", ")
             );
-            status(v, "Verified",
+            status(
+                v,
+                "Verified",
                 &format!(
                     "{moduler} moduler, {avsnitt} avsnitt, {steg} steg; {files} files, every size and SHA-256 matches{}",
                     if bundle.signature_verified() {

@@ -137,7 +137,9 @@ fn dispatch_steg_on_type(steg: &mut Value) {
 }
 
 /// The fields every question may have, whatever its type.
-const QUESTION_COMMON: &[&str] = &["id", "type", "label", "help", "required", "show_if", "alert"];
+const QUESTION_COMMON: &[&str] = &[
+    "id", "type", "label", "help", "required", "show_if", "alert",
+];
 
 /// Holds each question type to its own fields, as the steg schema does for steg types.
 fn restrict_questions(steg: &mut Value) {
@@ -210,7 +212,10 @@ fn allow_licence_spelling(steg: &mut Value) {
     );
 }
 
-fn type_fields(table: &[(&'static str, &'static [&'static str])], t: &str) -> &'static [&'static str] {
+fn type_fields(
+    table: &[(&'static str, &'static [&'static str])],
+    t: &str,
+) -> &'static [&'static str] {
     table
         .iter()
         .find(|(name, _)| *name == t)
@@ -423,7 +428,10 @@ mod tests {
                 })
                 .collect()
         };
-        assert_eq!(shape(schema_of::<TriggerDoc>()), shape(schema_of::<Trigger>()));
+        assert_eq!(
+            shape(schema_of::<TriggerDoc>()),
+            shape(schema_of::<Trigger>())
+        );
     }
 
     /// Every property of every schema, with the path to it.
