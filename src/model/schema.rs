@@ -37,7 +37,33 @@ pub fn front_matter_schemas() -> Vec<(String, Value)> {
     }
     dispatch_steg_on_type(&mut steg);
     out.insert(3, ("steg".to_string(), steg));
+    for (_, schema) in &mut out {
+        drop_number_formats(schema);
+    }
     out
+}
+
+/// schemars marks numbers with Rust's types (`"format": "uint32"`), which are no JSON Schema
+/// formats: validators ignore them, and some (ajv, behind several editor plugins) warn about
+/// each. `minimum` and `maximum` already say what the type allows.
+fn drop_number_formats(v: &mut Value) {
+    match v {
+        Value::Object(o) => {
+            let numeric = |f: &str| {
+                matches!(
+                    f,
+                    "int8" | "int16" | "int32" | "int64" | "uint" | "uint8" | "uint16" | "uint32"
+                        | "uint64" | "float" | "double"
+                )
+            };
+            if o.get("format").and_then(Value::as_str).is_some_and(numeric) {
+                o.remove("format");
+            }
+            o.values_mut().for_each(drop_number_formats);
+        }
+        Value::Array(a) => a.iter_mut().for_each(drop_number_formats),
+        _ => {}
+    }
 }
 
 /// The names `steg schema NAME` accepts, in the order [`front_matter_schemas`] gives them.
