@@ -219,6 +219,9 @@ fn broken_cases(good: &[Case]) -> Vec<Case> {
         broken(good, "unknown steg type", "steg", any, |v| {
             v["type"] = json!("film");
         }),
+        broken(good, "`lix` for an unknown group", "moment", any, |v| {
+            v["checks"] = json!({ "lix": { "barn": 30 } });
+        }),
         broken(good, "unknown flag event", "moment", any, |v| {
             v["flags"][0]["trigger"] = json!({ "event": "moment_paused" });
         }),

@@ -29,7 +29,8 @@ with YAML front matter, checks it, and compiles it into a versioned bundle a pla
 struct Cli {
     #[command(subcommand)]
     command: Command,
-    /// Print only errors: no warnings, notes or progress
+    /// Print only errors: no warnings, notes or progress (`steg serve` still prints its
+    /// address and each rebuild)
     #[arg(long, short, global = true, conflicts_with = "verbose")]
     quiet: bool,
     /// Also print how long each phase took and what was written

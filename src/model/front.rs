@@ -2,6 +2,10 @@
 //!
 //! Unknown fields are refused (a typo such as `titel:` must not be silently ignored), and
 //! fields that later checks point at are [`Spanned`] so those checks can name line and column.
+//!
+//! The `#[schemars]` attributes make the editors' JSON Schemas (see `schema.rs`): descriptions
+//! in Swedish, for the editors who read them, and `with` naming the type inside a `Spanned`
+//! (serde-saphyr's type, which has no schema of its own and cannot be given one here).
 
 use crate::bundle::manifest::{AudienceGroup, Recipient, Trigger};
 use schemars::JsonSchema;

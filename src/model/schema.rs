@@ -22,6 +22,14 @@ use serde_json::{Map, Value, json};
 pub fn front_matter_schemas() -> Vec<(String, Value)> {
     let mut moment = root::<MomentFront>();
     describe_trigger_events(&mut moment);
+    // The keys of `lix:` are target groups; schemars describes a map's values only.
+    if let Some(Value::Object(lix)) = moment.pointer_mut("/definitions/ChecksFront/properties/lix")
+    {
+        lix.insert(
+            "propertyNames".into(),
+            json!({ "$ref": "#/definitions/AudienceGroup" }),
+        );
+    }
     let mut out = vec![
         ("moment".to_string(), moment),
         ("modul".to_string(), root::<ModulFront>()),
@@ -52,8 +60,17 @@ fn drop_number_formats(v: &mut Value) {
             let numeric = |f: &str| {
                 matches!(
                     f,
-                    "int8" | "int16" | "int32" | "int64" | "uint" | "uint8" | "uint16" | "uint32"
-                        | "uint64" | "float" | "double"
+                    "int8"
+                        | "int16"
+                        | "int32"
+                        | "int64"
+                        | "uint"
+                        | "uint8"
+                        | "uint16"
+                        | "uint32"
+                        | "uint64"
+                        | "float"
+                        | "double"
                 )
             };
             if o.get("format").and_then(Value::as_str).is_some_and(numeric) {
