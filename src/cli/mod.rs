@@ -139,7 +139,7 @@ enum Command {
         #[arg(long, short, value_name = "DIR")]
         out: Option<PathBuf>,
     },
-    /// Print a shell completion script for bash, zsh or fish
+    /// Print a shell completion script (bash, zsh, fish, elvish or powershell)
     #[command(
         after_help = "Examples:\n  steg completions bash > ~/.local/share/bash-completion/completions/steg\n  steg completions zsh > ~/.zfunc/_steg\n  steg completions fish > ~/.config/fish/completions/steg.fish"
     )]
