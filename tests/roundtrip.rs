@@ -137,6 +137,7 @@ proptest! {
             site: steg::site::Options::default(),
             release: false,
             sign: None,
+            progress: None,
         };
         let report = steg::build::build(&content, &out, &options);
         prop_assert!(report.ok(), "{:?}", report.diagnostics);

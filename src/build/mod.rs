@@ -26,6 +26,26 @@ pub struct Options<'a> {
     pub release: bool,
     /// Sign each bundle's manifest with this key (`bundle.sig`).
     pub sign: Option<&'a crate::bundle::signature::SecretKey>,
+    /// Told when each phase starts and ends (a progress line, timings).
+    pub progress: Option<&'a dyn Progress>,
+}
+
+/// The phases of a build, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Loading and checking the content; counts steg.
+    Reading,
+    /// Rendering bundles, archives and the preview; counts files.
+    Rendering,
+    /// Writing the output; counts files.
+    Writing,
+}
+
+/// Follows a build phase by phase. `count` is what the phase works on when it starts (0 when
+/// not known yet) and what it did when it ends.
+pub trait Progress: Sync {
+    fn start(&self, phase: Phase, count: usize);
+    fn end(&self, phase: Phase, count: usize);
 }
 
 /// What a build did.
@@ -65,7 +85,15 @@ pub fn build(content: &Path, out: &Path, options: &Options<'_>) -> BuildReport {
         report.diagnostics.push(d);
         return report;
     }
+    let progress = |start: bool, phase: Phase, count: usize| match options.progress {
+        Some(p) if start => p.start(phase, count),
+        Some(p) => p.end(phase, count),
+        None => {}
+    };
+    progress(true, Phase::Reading, 0);
     let loaded = model::load(content);
+    let steg_count = loaded.moments.iter().map(|m| m.steg().count()).sum();
+    progress(false, Phase::Reading, steg_count);
     report.diagnostics = loaded.diagnostics;
     if report.diagnostics.has_errors() {
         return report;
@@ -76,6 +104,7 @@ pub fn build(content: &Path, out: &Path, options: &Options<'_>) -> BuildReport {
             return report;
         }
     }
+    progress(true, Phase::Rendering, steg_count);
     match write(&loaded.moments, out, options, &report.diagnostics) {
         Ok((bundles, site_index)) => {
             report.site_index = site_index;
@@ -106,7 +135,13 @@ fn write(
     findings: &Diagnostics,
 ) -> Result<Written, Diagnostics> {
     let one = |d: crate::diagnostic::Diagnostic| Diagnostics::from_iter([d]);
+    let progress = |start: bool, phase: Phase, count: usize| match options.progress {
+        Some(p) if start => p.start(phase, count),
+        Some(p) => p.end(phase, count),
+        None => {}
+    };
     let mut staging = output::Staging::begin(out).map_err(one)?;
+    let mut files = 0;
     let mtime = archive::archive_mtime();
     let mut bundles = Vec::new();
     for m in moments {
@@ -120,6 +155,7 @@ fn write(
         let name = crate::bundle::archive::archive_name(&b.moment_id, &b.version);
         let target = staging.stage(&name);
         archive::write(&b, options.sign.is_some(), &dir, &target, mtime).map_err(one)?;
+        files += b.manifest.files.len() + 2;
         bundles.push((b, dir));
     }
     let site_index = match options.theme {
@@ -127,7 +163,7 @@ fn write(
             let changes = baseline_changes(out, &bundles);
             let dir = staging.stage(SITE_DIR);
             let sink = output::FolderSink { root: dir };
-            site::render(
+            let stats = site::render(
                 moments,
                 findings,
                 &changes,
@@ -136,11 +172,16 @@ fn write(
                 None,
                 &sink,
             )?;
+            files += stats.written;
             Some(out.join(SITE_DIR).join("index.html"))
         }
         None => None,
     };
+    // Files are written as they are made; what is left is moving them into place.
+    progress(false, Phase::Rendering, files);
+    progress(true, Phase::Writing, files);
     staging.commit().map_err(one)?;
+    progress(false, Phase::Writing, files);
     Ok((bundles.into_iter().map(|(b, _)| b).collect(), site_index))
 }
 

@@ -1,11 +1,23 @@
-use super::{Format, counts, report, status};
+use super::{Format, Verbosity, counts, report, status};
 use std::path::Path;
 use std::process::ExitCode;
 
 /// `steg check`: everything `build` checks, and nothing written.
-pub fn run(content: &Path, format: Format) -> ExitCode {
+pub fn run(content: &Path, format: Format, v: Verbosity) -> ExitCode {
+    let started = std::time::Instant::now();
     let loaded = steg::model::load(content);
-    report(&loaded.diagnostics, format);
+    if v == Verbosity::Verbose {
+        status(
+            v,
+            "Read",
+            &format!(
+                "{} in {:.2}s",
+                content.display(),
+                started.elapsed().as_secs_f64()
+            ),
+        );
+    }
+    report(&loaded.diagnostics, format, v);
     let steg: usize = loaded.moments.iter().map(|m| m.steg().count()).sum();
     let notes = loaded.diagnostics.note_count();
     match format {
@@ -31,6 +43,7 @@ pub fn run(content: &Path, format: Format) -> ExitCode {
                 );
             } else {
                 status(
+                    v,
                     "Checked",
                     &format!(
                         "{}: {} moment(s), {steg} steg; {}{silenced}",

@@ -1,4 +1,4 @@
-use super::{Format, report, style};
+use super::{Format, Verbosity, report, style};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::ExitCode;
@@ -12,19 +12,19 @@ enum Loaded {
     Content(Box<Manifest>, BTreeMap<String, Vec<u8>>),
 }
 
-fn open(path: &Path) -> Result<Loaded, ExitCode> {
+fn open(path: &Path, v: Verbosity) -> Result<Loaded, ExitCode> {
     if path.join(steg::bundle::manifest::MANIFEST_FILE).is_file() {
         return steg::bundle::Bundle::open(path)
             .map(|b| Loaded::Bundle(Box::new(b)))
             .map_err(|d| {
-                report(&d, Format::Human);
+                report(&d, Format::Human, v);
                 eprintln!("error: {} is not a sound bundle", path.display());
                 ExitCode::from(1)
             });
     }
     let loaded = steg::model::load(path);
     if loaded.diagnostics.has_errors() {
-        report(&loaded.diagnostics, Format::Human);
+        report(&loaded.diagnostics, Format::Human, v);
         eprintln!(
             "error: {} has errors; fix them before comparing",
             path.display()
@@ -43,7 +43,7 @@ fn open(path: &Path) -> Result<Loaded, ExitCode> {
     let out = match steg::build::bundle::render(moment, false, &sink) {
         Ok(out) => out,
         Err(d) => {
-            report(&[d].into_iter().collect(), Format::Human);
+            report(&[d].into_iter().collect(), Format::Human, v);
             return Err(ExitCode::from(1));
         }
     };
@@ -69,8 +69,8 @@ impl Loaded {
     }
 }
 
-pub fn run(old: &Path, new: &Path, format: Format) -> ExitCode {
-    let (a, b) = match (open(old), open(new)) {
+pub fn run(old: &Path, new: &Path, format: Format, v: Verbosity) -> ExitCode {
+    let (a, b) = match (open(old, v), open(new, v)) {
         (Ok(a), Ok(b)) => (a, b),
         (Err(code), _) | (_, Err(code)) => return code,
     };

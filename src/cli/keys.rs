@@ -3,7 +3,7 @@
 // A `Diagnostic` is returned on the cold error path only, as in the library; boxing buys nothing.
 #![allow(clippy::result_large_err)]
 
-use super::{Format, report, status};
+use super::{Format, Verbosity, report, status};
 use std::path::Path;
 use std::process::ExitCode;
 use steg::bundle::signature::{self, PublicKey, SecretKey};
@@ -12,16 +12,24 @@ use steg::diagnostic::{Diagnostic, Diagnostics, codes::*};
 pub const SECRET_FILE: &str = "steg.key";
 pub const PUBLIC_FILE: &str = "steg.pub";
 
-pub fn keygen(out: &Path) -> ExitCode {
+pub fn keygen(out: &Path, v: Verbosity) -> ExitCode {
     match write_pair(out) {
         Ok(public) => {
-            status("Secret key", &out.join(SECRET_FILE).display().to_string());
-            status("Public key", &out.join(PUBLIC_FILE).display().to_string());
+            status(
+                v,
+                "Secret key",
+                &out.join(SECRET_FILE).display().to_string(),
+            );
+            status(
+                v,
+                "Public key",
+                &out.join(PUBLIC_FILE).display().to_string(),
+            );
             println!("{}", signature::hex(public.as_bytes()));
             ExitCode::SUCCESS
         }
         Err(d) => {
-            report(&Diagnostics::from_iter([d]), Format::Human);
+            report(&Diagnostics::from_iter([d]), Format::Human, v);
             ExitCode::from(3)
         }
     }

@@ -9,6 +9,7 @@ mod diff;
 mod keys;
 mod new;
 mod review;
+mod schema;
 mod verify;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -29,6 +30,13 @@ with YAML front matter, checks it, and compiles it into a versioned bundle a pla
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Print only errors: no warnings, notes or progress (`steg serve` still prints its
+    /// address and each rebuild)
+    #[arg(long, short, global = true, conflicts_with = "verbose")]
+    quiet: bool,
+    /// Also print how long each phase took and what was written
+    #[arg(long, short, global = true)]
+    verbose: bool,
 }
 
 #[derive(Subcommand)]
@@ -69,7 +77,10 @@ enum Command {
     /// Create a moment, modul, avsnitt or steg from a template that builds
     New(new::NewArgs),
     /// Quality review: who approved what, bound to content hashes
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  steg review status\n  steg review approve somn/varfor-sover-vi/valkommen --by \"Anna Berg\" --role psykolog"
+    )]
     Review(ReviewCommand),
     /// Compare two versions (bundles or content folders) and give the semver verdict
     #[command(
@@ -121,8 +132,24 @@ enum Command {
         #[arg(long)]
         theme: Option<String>,
     },
-    /// Print the JSON Schema of bundle.json
-    Schema,
+    /// Print or write JSON Schemas: of bundle.json, and of each kind of front matter
+    #[command(after_help = schema::EXAMPLES)]
+    Schema {
+        /// Which schema: bundle, moment, modul, avsnitt, steg, or steg-TYPE (e.g. steg-video)
+        #[arg(default_value = "bundle", conflicts_with = "out")]
+        name: String,
+        /// Write every schema into this folder, as NAME.schema.json, instead of printing one
+        #[arg(long, short, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
+    /// Print a shell completion script (bash, zsh, fish, elvish or powershell)
+    #[command(
+        after_help = "Examples:\n  steg completions bash > ~/.local/share/bash-completion/completions/steg\n  steg completions zsh > ~/.zfunc/_steg\n  steg completions fish > ~/.config/fish/completions/steg.fish"
+    )]
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Subcommand)]
@@ -223,6 +250,7 @@ enum Format {
 
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
+    let v = Verbosity::of(cli.quiet, cli.verbose);
     match cli.command {
         Command::Build {
             content,
@@ -231,11 +259,11 @@ pub fn run() -> ExitCode {
             release,
             sign,
             format,
-        } => build::run(&content, &out, &site, release, sign.as_deref(), format),
-        Command::Check { content, format } => check::run(&content, format),
+        } => build::run(&content, &out, &site, release, sign.as_deref(), format, v),
+        Command::Check { content, format } => check::run(&content, format, v),
         Command::New(args) => new::run(args),
         Command::Review(ReviewCommand::Status { content, format }) => {
-            review::status_cmd(&content, format)
+            review::status_cmd(&content, format, v)
         }
         Command::Review(ReviewCommand::Approve {
             addresses,
@@ -246,23 +274,26 @@ pub fn run() -> ExitCode {
             recursive,
             content,
             moment,
-        }) => review::approve(review::ApproveArgs {
-            content: &content,
-            addresses: &addresses,
-            by: &by,
-            role: role.as_deref(),
-            comment: comment.as_deref(),
-            date: date.as_deref(),
-            recursive,
-            moment: moment.as_deref(),
-        }),
-        Command::Diff { old, new, format } => diff::run(&old, &new, format),
+        }) => review::approve(
+            review::ApproveArgs {
+                content: &content,
+                addresses: &addresses,
+                by: &by,
+                role: role.as_deref(),
+                comment: comment.as_deref(),
+                date: date.as_deref(),
+                recursive,
+                moment: moment.as_deref(),
+            },
+            v,
+        ),
+        Command::Diff { old, new, format } => diff::run(&old, &new, format, v),
         Command::Verify {
             bundle,
             trust,
             format,
-        } => verify::run(&bundle, trust.as_deref(), format),
-        Command::Keygen { out } => keys::keygen(&out),
+        } => verify::run(&bundle, trust.as_deref(), format, v),
+        Command::Keygen { out } => keys::keygen(&out, v),
         Command::Serve {
             content,
             port,
@@ -288,11 +319,13 @@ pub fn run() -> ExitCode {
                 }
             }
         }
-        Command::Schema => {
-            let schema = steg::bundle::manifest::json_schema();
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&schema).unwrap_or_default()
+        Command::Schema { name, out } => schema::run(&name, out.as_deref(), v),
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut <Cli as clap::CommandFactory>::command(),
+                "steg",
+                &mut std::io::stdout(),
             );
             ExitCode::SUCCESS
         }
@@ -309,9 +342,39 @@ fn style() -> Style {
     }
 }
 
-/// Prints diagnostics: rendered to stderr, or as JSON lines to stdout.
-fn report(diagnostics: &Diagnostics, format: Format) {
+/// How much a command prints besides its result (`--quiet`, `--verbose`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Verbosity {
+    /// Errors only.
+    Quiet,
+    Normal,
+    /// Also each phase's time and what was written.
+    Verbose,
+}
+
+impl Verbosity {
+    fn of(quiet: bool, verbose: bool) -> Verbosity {
+        match (quiet, verbose) {
+            (true, _) => Verbosity::Quiet,
+            (false, true) => Verbosity::Verbose,
+            (false, false) => Verbosity::Normal,
+        }
+    }
+}
+
+/// Prints diagnostics: rendered to stderr, or as JSON lines to stdout. `--quiet` leaves out
+/// warnings and notes from the rendered text; JSON lines always hold everything, since a
+/// program reading them filters for itself.
+fn report(diagnostics: &Diagnostics, format: Format, v: Verbosity) {
     match format {
+        Format::Human if v == Verbosity::Quiet => {
+            let errors: Diagnostics = diagnostics
+                .iter()
+                .filter(|d| d.severity == steg::diagnostic::Severity::Error)
+                .cloned()
+                .collect();
+            eprint!("{}", render_human(&errors, style()));
+        }
         Format::Human => eprint!("{}", render_human(diagnostics, style())),
         Format::Json => print!("{}", render_json(diagnostics)),
     }
@@ -327,8 +390,11 @@ fn counts(diagnostics: &Diagnostics) -> String {
     )
 }
 
-/// A status line in cargo's style: a right-aligned verb, then the message.
-fn status(verb: &str, message: &str) {
+/// A status line in cargo's style: a right-aligned verb, then the message. Not with `--quiet`.
+fn status(v: Verbosity, verb: &str, message: &str) {
+    if v == Verbosity::Quiet {
+        return;
+    }
     if style() == Style::Color {
         eprintln!("\x1b[1;32m{verb:>12}\x1b[0m {message}");
     } else {

@@ -914,10 +914,11 @@ impl Plan {
         for f in &self.files {
             match f.replace_with {
                 Some(what) => status(
+                    super::Verbosity::Normal,
                     "Created",
                     &format!("{} (a placeholder: replace it with {what})", show(&f.path)),
                 ),
-                None => status("Created", &show(&f.path)),
+                None => status(super::Verbosity::Normal, "Created", &show(&f.path)),
             }
         }
         let moment = show(&self.moment);

@@ -1,4 +1,4 @@
-use super::{Format, counts, report, status};
+use super::{Format, Verbosity, counts, report, status};
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -6,10 +6,10 @@ use steg::model::Moment;
 use steg::review::{self, Approval, Node, Status};
 
 /// Loads the content; on errors prints them and returns the exit code to use.
-fn load(content: &Path, format: Format) -> Result<Vec<Arc<Moment>>, ExitCode> {
+fn load(content: &Path, format: Format, v: Verbosity) -> Result<Vec<Arc<Moment>>, ExitCode> {
     let loaded = steg::model::load(content);
     if loaded.diagnostics.has_errors() {
-        report(&loaded.diagnostics, format);
+        report(&loaded.diagnostics, format, v);
         eprintln!(
             "error: {} has errors ({}); fix them before reviewing",
             content.display(),
@@ -32,8 +32,8 @@ fn modified(path: &Path) -> Option<String> {
     ))
 }
 
-pub fn status_cmd(content: &Path, format: Format) -> ExitCode {
-    let moments = match load(content, format) {
+pub fn status_cmd(content: &Path, format: Format, v: Verbosity) -> ExitCode {
+    let moments = match load(content, format, v) {
         Ok(m) => m,
         Err(code) => return code,
     };
@@ -105,6 +105,7 @@ pub fn status_cmd(content: &Path, format: Format) -> ExitCode {
                     );
                 }
                 status(
+                    v,
                     "Review",
                     &format!(
                         "{}: {approved} steg approved, {changed} changed since approval, {never} never approved",
@@ -128,7 +129,7 @@ pub struct ApproveArgs<'a> {
     pub moment: Option<&'a str>,
 }
 
-pub fn approve(args: ApproveArgs<'_>) -> ExitCode {
+pub fn approve(args: ApproveArgs<'_>, v: Verbosity) -> ExitCode {
     let usage = |msg: String| {
         eprintln!("error: {msg}");
         ExitCode::from(2)
@@ -141,7 +142,7 @@ pub fn approve(args: ApproveArgs<'_>) -> ExitCode {
         Some(d) => return usage(format!("--date {d} is not a date like 2026-11-25")),
         None => review::today(),
     };
-    let moments = match load(args.content, Format::Human) {
+    let moments = match load(args.content, Format::Human, v) {
         Ok(m) => m,
         Err(code) => return code,
     };
@@ -218,6 +219,7 @@ pub fn approve(args: ApproveArgs<'_>) -> ExitCode {
     }
     if new.is_empty() {
         status(
+            v,
             "Approved",
             "nothing new: everything named was already approved as it is",
         );
@@ -229,6 +231,7 @@ pub fn approve(args: ApproveArgs<'_>) -> ExitCode {
                 println!("  approved  {}", a.address);
             }
             status(
+                v,
                 "Approved",
                 &format!(
                     "{} node(s) by {}; recorded in {}",

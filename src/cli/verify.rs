@@ -1,16 +1,16 @@
-use super::{Format, counts, report, status};
+use super::{Format, Verbosity, counts, report, status};
 use std::path::Path;
 use std::process::ExitCode;
 use steg::bundle::manifest::StegContent;
 use steg::bundle::{Bundle, LoadOptions};
 
-pub fn run(path: &Path, trust: Option<&Path>, format: Format) -> ExitCode {
+pub fn run(path: &Path, trust: Option<&Path>, format: Format, v: Verbosity) -> ExitCode {
     let mut options = LoadOptions::default();
     if let Some(trust) = trust {
         match super::keys::public_key(trust) {
             Ok(k) => options.trusted_key = Some(k),
             Err(d) => {
-                report(&steg::diagnostic::Diagnostics::from_iter([d]), format);
+                report(&steg::diagnostic::Diagnostics::from_iter([d]), format, v);
                 return ExitCode::from(1);
             }
         }
@@ -18,7 +18,7 @@ pub fn run(path: &Path, trust: Option<&Path>, format: Format) -> ExitCode {
     let bundle = match Bundle::open_with(path, &options) {
         Ok(b) => b,
         Err(problems) => {
-            report(&problems, format);
+            report(&problems, format, v);
             if format == Format::Human {
                 eprintln!(
                     "error: {} is not a sound bundle ({})",
@@ -99,6 +99,7 @@ pub fn run(path: &Path, trust: Option<&Path>, format: Format) -> ExitCode {
                     .join(", ")
             );
             status(
+                v,
                 "Verified",
                 &format!(
                     "{moduler} moduler, {avsnitt} avsnitt, {steg} steg; {files} files, every size and SHA-256 matches{}",

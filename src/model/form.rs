@@ -21,7 +21,7 @@ use std::collections::{HashMap, HashSet};
 
 /// The fields each question type uses, besides id, type, label, help, required, show_if and
 /// alert.
-const TYPE_FIELDS: &[(&str, &[&str])] = &[
+pub(super) const TYPE_FIELDS: &[(&str, &[&str])] = &[
     ("text", &[]),
     ("long_text", &[]),
     ("single_choice", &["options"]),

@@ -11,6 +11,7 @@ pub mod fuzz;
 pub mod layout;
 mod load;
 mod moment;
+pub mod schema;
 mod steg;
 
 pub use load::{Cache, CacheStats, LoadResult, load, load_with};

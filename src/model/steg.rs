@@ -13,7 +13,7 @@ use serde_saphyr::Spanned;
 use std::collections::HashMap;
 
 /// The steg types, their required fields and the fields each may have.
-const TYPE_FIELDS: &[(&str, &[&str])] = &[
+pub(super) const TYPE_FIELDS: &[(&str, &[&str])] = &[
     ("text", &[]),
     (
         "video",
