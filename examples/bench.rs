@@ -266,7 +266,10 @@ fn serve(content: &Path) {
             &loaded.diagnostics,
             &Default::default(),
             theme,
-            site::Options { minify: false },
+            site::Options {
+                minify: false,
+                ..site::Options::default()
+            },
             &mut site_cache,
         )
         .expect("render");

@@ -34,8 +34,7 @@ pub fn render(bundle: &BundleOutput, mtime: u64) -> Result<(String, Vec<u8>), Di
     }
     // `files` is a BTreeMap, so the entries are already sorted by path.
     let tar = archive::write(loaded.iter().map(|(p, b)| (*p, b.as_ref())), mtime).map_err(|e| {
-        Diagnostic::new(E0801, format!("cannot write the bundle archive: {e}"))
-            .hint("check that the disk has room")
+        Diagnostic::new(E0801, "archive").arg("error", e)
     })?;
     Ok((
         archive::archive_name(&bundle.moment_id, &bundle.version),

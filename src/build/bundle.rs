@@ -26,17 +26,10 @@ impl Content {
             Content::Bytes(b) => Ok(std::borrow::Cow::Borrowed(b.as_slice())),
             Content::Copy { from, sha256, .. } => {
                 let bytes = std::fs::read(from).map_err(|e| {
-                    Diagnostic::new(E0801, format!("cannot read the file: {e}"))
-                        .in_file(from)
-                        .hint("check that the file exists and can be read, then build again")
+                    Diagnostic::new(E0801, "read").arg("error", e).in_file(from)
                 })?;
                 if &crate::sha256_hex(&bytes) != sha256 {
-                    return Err(Diagnostic::new(
-                        E0801,
-                        "the file changed while the program was being built",
-                    )
-                    .in_file(from)
-                    .hint("run the build again"));
+                    return Err(Diagnostic::new(E0801, "changed").in_file(from));
                 }
                 Ok(std::borrow::Cow::Owned(bytes))
             }

@@ -1,4 +1,4 @@
-use super::{Format, SiteArgs, counts, human_size, report, status};
+use super::{Format, SiteArgs, counts, error_line, human_size, report, status, ui};
 use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -10,14 +10,15 @@ pub fn run(
     release: bool,
     sign: Option<&Path>,
     format: Format,
+    lang: steg::diagnostic::Lang,
 ) -> ExitCode {
     let started = Instant::now();
     let key = match sign.map(super::keys::secret_key).transpose() {
         Ok(k) => k,
         Err(d) => {
-            report(&steg::diagnostic::Diagnostics::from_iter([d]), format);
+            report(&steg::diagnostic::Diagnostics::from_iter([d]), format, lang);
             if format == Format::Human {
-                eprintln!("error: the signing key cannot be used; nothing was built");
+                error_line(lang, "build-key-failed", &[]);
             }
             return ExitCode::from(1);
         }
@@ -25,11 +26,12 @@ pub fn run(
     let theme = match site.theme() {
         Ok(t) => t,
         Err(problems) => {
-            report(&problems, format);
+            report(&problems, format, lang);
             if format == Format::Human {
-                eprintln!(
-                    "error: the theme has errors ({}); nothing was built",
-                    counts(&problems)
+                error_line(
+                    lang,
+                    "build-theme-failed",
+                    &[("counts", counts(&problems, lang))],
                 );
             }
             return ExitCode::from(1);
@@ -37,26 +39,30 @@ pub fn run(
     };
     let options = steg::build::Options {
         theme: Some(&theme),
-        site: site.options(release),
+        site: site.options(release, lang),
         release,
         sign: key.as_ref(),
     };
     let result = steg::build::build(content, out, &options);
-    report(&result.diagnostics, format);
+    report(&result.diagnostics, format, lang);
     if !result.ok() {
         let output_failed = result.diagnostics.iter().any(|d| d.code.starts_with("E08"));
         if format == Format::Human {
             if output_failed {
-                eprintln!(
-                    "error: the output could not be written to {}; it was left as it was",
-                    out.display()
+                error_line(
+                    lang,
+                    "build-output-failed",
+                    &[("out", out.display().to_string())],
                 );
             } else {
-                eprintln!(
-                    "error: could not build {} ({}); {} was left as it was",
-                    content.display(),
-                    counts(&result.diagnostics),
-                    out.display()
+                error_line(
+                    lang,
+                    "build-failed",
+                    &[
+                        ("content", content.display().to_string()),
+                        ("counts", counts(&result.diagnostics, lang)),
+                        ("out", out.display().to_string()),
+                    ],
                 );
             }
         }
@@ -115,15 +121,14 @@ pub fn run(
         status("Preview", &index.display().to_string());
     }
     if format == Format::Human {
-        let warnings = if result.diagnostics.is_empty() {
-            String::new()
+        let time = format!("{:.2}", started.elapsed().as_secs_f64());
+        let finished = if result.diagnostics.is_empty() {
+            ui(lang, "finished", &[("time", time)])
         } else {
-            format!(" with {}", counts(&result.diagnostics))
+            let counts = counts(&result.diagnostics, lang);
+            ui(lang, "finished-with", &[("time", time), ("counts", counts)])
         };
-        status(
-            "Finished",
-            &format!("in {:.2}s{warnings}", started.elapsed().as_secs_f64()),
-        );
+        status(&ui(lang, "finished-verb", &[]), &finished);
     }
     ExitCode::SUCCESS
 }

@@ -1,11 +1,11 @@
-use super::{Format, counts, report, status};
+use super::{Format, counts, error_line, report, status, ui};
 use std::path::Path;
 use std::process::ExitCode;
 
 /// `steg check`: everything `build` checks, and nothing written.
-pub fn run(content: &Path, format: Format) -> ExitCode {
+pub fn run(content: &Path, format: Format, lang: steg::diagnostic::Lang) -> ExitCode {
     let loaded = steg::model::load(content);
-    report(&loaded.diagnostics, format);
+    report(&loaded.diagnostics, format, lang);
     let steg: usize = loaded.moments.iter().map(|m| m.steg().count()).sum();
     let notes = loaded.diagnostics.note_count();
     match format {
@@ -19,26 +19,21 @@ pub fn run(content: &Path, format: Format) -> ExitCode {
         ),
         Format::Human => {
             let silenced = if notes > 0 {
-                format!(", {notes} silenced")
+                ui(lang, "silenced-count", &[("n", notes.to_string())])
             } else {
                 String::new()
             };
+            let args = [
+                ("content", content.display().to_string()),
+                ("counts", counts(&loaded.diagnostics, lang)),
+                ("silenced", silenced),
+                ("moments", loaded.moments.len().to_string()),
+                ("steg", steg.to_string()),
+            ];
             if loaded.diagnostics.has_errors() {
-                eprintln!(
-                    "error: {} has problems ({}{silenced})",
-                    content.display(),
-                    counts(&loaded.diagnostics)
-                );
+                error_line(lang, "check-failed", &args);
             } else {
-                status(
-                    "Checked",
-                    &format!(
-                        "{}: {} moment(s), {steg} steg; {}{silenced}",
-                        content.display(),
-                        loaded.moments.len(),
-                        counts(&loaded.diagnostics)
-                    ),
-                );
+                status(&ui(lang, "checked-verb", &[]), &ui(lang, "checked", &args));
             }
         }
     }

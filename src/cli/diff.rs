@@ -1,9 +1,9 @@
-use super::{Format, report, style};
+use super::{Format, error_line, report, style};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::ExitCode;
 use steg::bundle::manifest::Manifest;
-use steg::diagnostic::Style;
+use steg::diagnostic::{Lang, Style};
 use steg::review::{DiffReport, Side, Verdict, Word, diff_sources};
 
 /// One side of a diff: a bundle on disk, or a content folder compiled in memory.
@@ -12,22 +12,27 @@ enum Loaded {
     Content(Box<Manifest>, BTreeMap<String, Vec<u8>>),
 }
 
-fn open(path: &Path) -> Result<Loaded, ExitCode> {
+fn open(path: &Path, lang: Lang) -> Result<Loaded, ExitCode> {
     if path.join(steg::bundle::manifest::MANIFEST_FILE).is_file() {
         return steg::bundle::Bundle::open(path)
             .map(|b| Loaded::Bundle(Box::new(b)))
             .map_err(|d| {
-                report(&d, Format::Human);
-                eprintln!("error: {} is not a sound bundle", path.display());
+                report(&d, Format::Human, lang);
+                error_line(
+                    lang,
+                    "diff-bundle-failed",
+                    &[("path", path.display().to_string())],
+                );
                 ExitCode::from(1)
             });
     }
     let loaded = steg::model::load(path);
     if loaded.diagnostics.has_errors() {
-        report(&loaded.diagnostics, Format::Human);
-        eprintln!(
-            "error: {} has errors; fix them before comparing",
-            path.display()
+        report(&loaded.diagnostics, Format::Human, lang);
+        error_line(
+            lang,
+            "diff-content-failed",
+            &[("path", path.display().to_string())],
         );
         return Err(ExitCode::from(1));
     }
@@ -70,8 +75,8 @@ impl Loaded {
     }
 }
 
-pub fn run(old: &Path, new: &Path, format: Format) -> ExitCode {
-    let (a, b) = match (open(old), open(new)) {
+pub fn run(old: &Path, new: &Path, format: Format, lang: Lang) -> ExitCode {
+    let (a, b) = match (open(old, lang), open(new, lang)) {
         (Ok(a), Ok(b)) => (a, b),
         (Err(code), _) | (_, Err(code)) => return code,
     };

@@ -1,18 +1,22 @@
-use super::{Format, counts, report, status};
+use super::{Format, counts, error_line, report, status};
+use steg::diagnostic::Lang;
 use std::path::Path;
 use std::process::ExitCode;
 use steg::model::Moment;
 use steg::review::{self, Approval, Node, Status};
 
 /// Loads the content; on errors prints them and returns the exit code to use.
-fn load(content: &Path, format: Format) -> Result<Vec<Moment>, ExitCode> {
+fn load(content: &Path, format: Format, lang: Lang) -> Result<Vec<Moment>, ExitCode> {
     let loaded = steg::model::load(content);
     if loaded.diagnostics.has_errors() {
-        report(&loaded.diagnostics, format);
-        eprintln!(
-            "error: {} has errors ({}); fix them before reviewing",
-            content.display(),
-            counts(&loaded.diagnostics)
+        report(&loaded.diagnostics, format, lang);
+        error_line(
+            lang,
+            "review-failed",
+            &[
+                ("content", content.display().to_string()),
+                ("counts", counts(&loaded.diagnostics, lang)),
+            ],
         );
         return Err(ExitCode::from(1));
     }
@@ -31,8 +35,8 @@ fn modified(path: &Path) -> Option<String> {
     ))
 }
 
-pub fn status_cmd(content: &Path, format: Format) -> ExitCode {
-    let moments = match load(content, format) {
+pub fn status_cmd(content: &Path, format: Format, lang: Lang) -> ExitCode {
+    let moments = match load(content, format, lang) {
         Ok(m) => m,
         Err(code) => return code,
     };
@@ -125,6 +129,7 @@ pub struct ApproveArgs<'a> {
     pub date: Option<&'a str>,
     pub recursive: bool,
     pub moment: Option<&'a str>,
+    pub lang: Lang,
 }
 
 pub fn approve(args: ApproveArgs<'_>) -> ExitCode {
@@ -140,7 +145,7 @@ pub fn approve(args: ApproveArgs<'_>) -> ExitCode {
         Some(d) => return usage(format!("--date {d} is not a date like 2026-11-25")),
         None => review::today(),
     };
-    let moments = match load(args.content, Format::Human) {
+    let moments = match load(args.content, Format::Human, args.lang) {
         Ok(m) => m,
         Err(code) => return code,
     };

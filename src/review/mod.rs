@@ -120,7 +120,7 @@ pub fn read_approvals(moment_dir: &Path) -> Result<Vec<Approval>, Diagnostic> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(vec![]),
         Err(e) => {
             return Err(
-                Diagnostic::new(E1202, format!("cannot read the approvals: {e}")).in_file(&path),
+                Diagnostic::new(E1202, "read").arg("error", e).in_file(&path),
             );
         }
     };
@@ -137,10 +137,10 @@ pub fn read_approvals(moment_dir: &Path) -> Result<Vec<Approval>, Diagnostic> {
             .location()
             .filter(|l| l.line() > 0)
             .map(|l| Location::line_column(l.line() as usize, l.column() as usize));
-        Diagnostic::new(E1202, format!("the approvals file cannot be read: {}", inner.to_string().lines().next().unwrap_or_default()))
+        Diagnostic::new(E1202, "yaml")
+            .arg("detail", inner.to_string().lines().next().unwrap_or_default())
             .in_file(&path)
             .at_opt(location)
-            .hint("the file is written by `steg review approve`; restore it from version control rather than editing it by hand")
     })
 }
 

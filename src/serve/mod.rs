@@ -7,7 +7,7 @@
 //! ([`crate::site::SiteCache`]). A build with errors keeps the last good site and shows the
 //! errors at the top of every page and in the terminal; the next good save clears them.
 
-use crate::diagnostic::{Diagnostics, Style, render_human};
+use crate::diagnostic::{Diagnostics, Lang, Style, render_human};
 use crate::model::{self, Cache};
 use crate::site::{self, SiteCache, Theme};
 use axum::body::Body;
@@ -26,6 +26,8 @@ pub struct Options {
     pub port: u16,
     pub open: bool,
     pub style: Style,
+    /// The language of the messages, in the terminal and in the preview.
+    pub lang: Lang,
 }
 
 /// The site as served: files by path, and the errors of the last build if it failed.
@@ -44,6 +46,7 @@ struct Builder {
     theme: Option<Theme>,
     cache: Cache,
     site_cache: SiteCache,
+    lang: Lang,
 }
 
 /// The result of one rebuild, for the terminal.
@@ -85,7 +88,10 @@ impl Builder {
         let Some(theme) = &self.theme else {
             return Outcome::Failed(Diagnostics::new());
         };
-        let options = site::Options { minify: false };
+        let options = site::Options {
+            minify: false,
+            lang: self.lang,
+        };
         // Serve previews the working copy; comparisons with releases are in `steg build`.
         let changes = HashMap::new();
         match site::render(
@@ -125,7 +131,7 @@ impl Builder {
 
     fn fail(&mut self, d: Diagnostics, served: &Shared) -> Outcome {
         if let Ok(mut s) = served.write() {
-            s.errors = Some(render_human(&d, Style::Plain));
+            s.errors = Some(render_human(&d, Style::Plain, self.lang));
         }
         Outcome::Failed(d)
     }
@@ -140,10 +146,11 @@ pub fn run(options: Options) -> Result<(), String> {
         theme: None,
         cache: Cache::default(),
         site_cache: SiteCache::default(),
+        lang: options.lang,
     };
     let started = Instant::now();
     let first = builder.rebuild(&[], &served);
-    report(&first, started.elapsed(), 0, options.style);
+    report(&first, started.elapsed(), 0, options.style, options.lang);
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -189,7 +196,7 @@ pub fn run(options: Options) -> Result<(), String> {
                 .watch(dir, RecursiveMode::Recursive)
                 .map_err(|e| format!("cannot watch {}: {e}", dir.display()))?;
         }
-        let style = options.style;
+        let (style, lang) = (options.style, options.lang);
         std::thread::spawn(move || {
             // Keep the watcher alive as long as this thread runs.
             let _debouncer = debouncer;
@@ -215,7 +222,7 @@ pub fn run(options: Options) -> Result<(), String> {
                     .collect();
                 let outcome = builder.rebuild(&spellings, &served);
                 reloader.reload();
-                report(&outcome, t0.elapsed(), count, style);
+                report(&outcome, t0.elapsed(), count, style, lang);
             }
         });
 
@@ -249,7 +256,7 @@ fn both_spellings(path: &Path, watched: &[PathBuf]) -> Vec<PathBuf> {
     out
 }
 
-fn report(outcome: &Outcome, took: Duration, changed: usize, style: Style) {
+fn report(outcome: &Outcome, took: Duration, changed: usize, style: Style, lang: Lang) {
     let ms = took.as_secs_f64() * 1000.0;
     match outcome {
         Outcome::Built {
@@ -271,7 +278,7 @@ fn report(outcome: &Outcome, took: Duration, changed: usize, style: Style) {
             );
         }
         Outcome::Failed(d) => {
-            eprint!("{}", render_human(d, style));
+            eprint!("{}", render_human(d, style, lang));
             eprintln!(
                 "error: the preview was not updated ({} errors, in {ms:.1} ms); the last good version is still served",
                 d.error_count()

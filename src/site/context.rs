@@ -5,7 +5,7 @@
 
 use super::Page;
 use crate::bundle::manifest::{AudienceGroup, Recipient, Trigger};
-use crate::diagnostic::Diagnostics;
+use crate::diagnostic::{Diagnostics, Lang};
 use crate::model::{MediaRef, MediaSource, Modul, Moment, Steg, StegKind, layout};
 use serde_json::{Value, json};
 
@@ -37,20 +37,24 @@ pub(crate) fn site_index(moments: &[Moment]) -> Page {
 }
 
 /// Findings by the file they concern, so that each page finds its own without scanning all.
-type ByFile<'a> =
-    std::collections::HashMap<&'a std::path::Path, Vec<&'a crate::diagnostic::Diagnostic>>;
+/// Each finding is its page context: severity, code, message, line and hint, in one language.
+type ByFile<'a> = std::collections::HashMap<&'a std::path::Path, Vec<Value>>;
 
 /// Every page of one moment.
 pub(crate) fn moment_pages(
     m: &Moment,
     findings: &Diagnostics,
     changes: Option<&crate::review::DiffReport>,
+    lang: Lang,
 ) -> Vec<Page> {
     use rayon::prelude::*;
     let mut by_file: ByFile<'_> = std::collections::HashMap::new();
     for d in findings.iter() {
         if let Some(f) = d.file.as_deref() {
-            by_file.entry(f).or_default().push(d);
+            by_file.entry(f).or_default().push(json!({
+                "severity": d.severity, "code": d.code, "message": d.message(lang),
+                "line": d.location.as_ref().map(|l| l.line), "hint": d.hint(lang),
+            }));
         }
     }
     let mut pages = vec![
@@ -332,12 +336,7 @@ fn review(m: &Moment, s: &Steg, findings: &ByFile<'_>) -> Value {
         .get(s.source.as_path())
         .into_iter()
         .flatten()
-        .map(|d| {
-            json!({
-                "severity": d.severity, "code": d.code, "message": d.message,
-                "line": d.location.as_ref().map(|l| l.line), "hint": d.hint,
-            })
-        })
+        .cloned()
         .collect();
     json!({
         "source": s.source.display().to_string(),
@@ -416,7 +415,7 @@ fn granskning_page(m: &Moment, findings: &ByFile<'_>) -> Page {
         .get(m.source.as_path())
         .into_iter()
         .flatten()
-        .map(|d| json!({ "severity": d.severity, "code": d.code, "message": d.message, "line": d.location.as_ref().map(|l| l.line) }))
+        .map(|d| json!({ "severity": d["severity"], "code": d["code"], "message": d["message"], "line": d["line"] }))
         .collect();
     ctx.insert("rows".into(), json!(rows));
     ctx.insert("moment_findings".into(), json!(moment_findings));

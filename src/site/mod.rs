@@ -24,11 +24,16 @@ use std::hash::{Hash, Hasher};
 pub struct Options {
     /// Minify HTML (needs the `minify` feature; ignored without it).
     pub minify: bool,
+    /// The language of the findings shown to reviewers.
+    pub lang: crate::diagnostic::Lang,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { minify: true }
+        Options {
+            minify: true,
+            lang: crate::diagnostic::Lang::default(),
+        }
     }
 }
 
@@ -63,7 +68,12 @@ pub fn render(
 ) -> Result<FileSet, Diagnostics> {
     let mut pages = vec![context::site_index(moments)];
     for m in moments {
-        pages.extend(context::moment_pages(m, findings, changes.get(&m.id)));
+        pages.extend(context::moment_pages(
+            m,
+            findings,
+            changes.get(&m.id),
+            options.lang,
+        ));
     }
     let options_key = u64::from(options.minify) ^ theme.fingerprint();
     // Pages are consumed, so that their contexts are freed on the workers, not one by one on
@@ -170,8 +180,8 @@ pub(crate) fn template_error(theme: &Theme, template: &str, e: &tera::Error) -> 
         message.push_str(&s.to_string());
         source = s.source();
     }
-    Diagnostic::new(E0901, message)
+    Diagnostic::new(E0901, "render")
+        .arg("detail", message)
         .in_file(file)
         .at_opt(location)
-        .hint("fix the template in the theme; the last good preview keeps being served meanwhile")
 }

@@ -15,10 +15,23 @@ pub fn fixture(kind: &str, name: &str) -> String {
     format!("tests/fixtures/{kind}/{name}")
 }
 
-/// `steg` with colour off, run from the crate root.
+/// `steg` with colour off and messages in English, run from the crate root. The snapshots
+/// are English; [`steg_sv`] runs it in Swedish.
 pub fn steg() -> assert_cmd::Command {
+    let mut cmd = steg_sv();
+    cmd.env("STEG_LANG", "en");
+    cmd
+}
+
+/// `steg` with colour off and no language chosen in the environment: Swedish, the default.
+pub fn steg_sv() -> assert_cmd::Command {
     let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("steg");
-    cmd.current_dir(root()).env("NO_COLOR", "1");
+    cmd.current_dir(root())
+        .env("NO_COLOR", "1")
+        .env_remove("STEG_LANG")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env_remove("LANG");
     cmd
 }
 
