@@ -80,7 +80,7 @@ pub fn run(
         match format {
             Format::Human => {
                 status(
-                    "Compiled",
+                    &ui(lang, "compiled-verb", &[]),
                     &format!(
                         "{} {}: {} moduler, {avsnitt} avsnitt, {steg} steg ({})",
                         m.id,
@@ -90,22 +90,24 @@ pub fn run(
                     ),
                 );
                 status(
-                    "Bundle",
-                    &format!(
-                        "{} ({} files, {})",
-                        b.bundle_dir.display(),
-                        b.files,
-                        human_size(b.bytes)
+                    &ui(lang, "bundle-verb", &[]),
+                    &ui(
+                        lang,
+                        "bundle",
+                        &[
+                            ("path", b.bundle_dir.display().to_string()),
+                            ("files", b.files.to_string()),
+                            ("size", human_size(b.bytes)),
+                        ],
                     ),
                 );
-                status(
-                    "Archive",
-                    &format!(
-                        "{}{}",
-                        b.archive.display(),
-                        if key.is_some() { " (signed)" } else { "" }
-                    ),
-                );
+                let archive = ("path", b.archive.display().to_string());
+                let archive = if key.is_some() {
+                    ui(lang, "archive-signed", &[archive])
+                } else {
+                    archive.1
+                };
+                status(&ui(lang, "archive-verb", &[]), &archive);
             }
             Format::Json => println!(
                 "{}",
@@ -118,10 +120,18 @@ pub fn run(
         }
     }
     if let (Some(index), Format::Human) = (&result.site_index, format) {
-        status("Preview", &index.display().to_string());
+        status(&ui(lang, "preview-verb", &[]), &index.display().to_string());
     }
     if format == Format::Human {
-        let time = format!("{:.2}", started.elapsed().as_secs_f64());
+        let time = ui(
+            lang,
+            "seconds",
+            &[(
+                "time",
+                format!("{:.2}", started.elapsed().as_secs_f64())
+                    .replace('.', &ui(lang, "decimal-mark", &[])),
+            )],
+        );
         let finished = if result.diagnostics.is_empty() {
             ui(lang, "finished", &[("time", time)])
         } else {

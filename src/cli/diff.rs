@@ -1,9 +1,9 @@
-use super::{Format, error_line, report, style};
+use super::{Format, error_line, report, style, ui};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::ExitCode;
 use steg::bundle::manifest::Manifest;
-use steg::diagnostic::{Lang, Style};
+use steg::diagnostic::{Diagnostic, Lang, Style, codes::E1204};
 use steg::review::{DiffReport, Side, Verdict, Word, diff_sources};
 
 /// One side of a diff: a bundle on disk, or a content folder compiled in memory.
@@ -93,7 +93,7 @@ pub fn run(old: &Path, new: &Path, format: Format, lang: Lang) -> ExitCode {
     );
     match format {
         Format::Json => println!("{}", serde_json::to_string(&report).unwrap_or_default()),
-        Format::Human => print_human(&report, style()),
+        Format::Human => print_human(&report, style(), lang),
     }
     if report.version_ok {
         ExitCode::SUCCESS
@@ -102,7 +102,7 @@ pub fn run(old: &Path, new: &Path, format: Format, lang: Lang) -> ExitCode {
     }
 }
 
-fn print_human(r: &DiffReport, style: Style) {
+fn print_human(r: &DiffReport, style: Style, lang: Lang) {
     let (red, green, bold, reset) = match style {
         Style::Color => ("\x1b[31m", "\x1b[32m", "\x1b[1m", "\x1b[0m"),
         Style::Plain => ("", "", "", ""),
@@ -149,14 +149,18 @@ fn print_human(r: &DiffReport, style: Style) {
             "{bold}verdict:{reset} {verdict}; the new version must be at least {}, but it is {}",
             r.required_version, r.new_version
         );
+        let key = if r.verdict == Verdict::Major {
+            "major"
+        } else {
+            "lower"
+        };
+        let d = Diagnostic::new(E1204, key).arg("version", &r.required_version);
         eprintln!(
-            "error[E1204]: the new version number is lower than the changes require\n  = help: set `version: {}` in moment.md{}",
-            r.required_version,
-            if r.verdict == Verdict::Major {
-                " (a major change: people mid-program keep their old version)"
-            } else {
-                ""
-            }
+            "{}[E1204]: {}\n  = {}: {}",
+            ui(lang, "error", &[]),
+            d.message(lang),
+            ui(lang, "help", &[]),
+            d.hint(lang).unwrap_or_default()
         );
     }
 }

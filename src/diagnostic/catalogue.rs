@@ -329,4 +329,58 @@ mod tests {
         }
         assert!(problems.is_empty(), "{}", problems.join("\n"));
     }
+
+    /// Every `Diagnostic::new(CODE, "key")` in the source names a message the catalogue has.
+    /// Keys chosen at run time are checked when made, by the `debug_assert` in `new`.
+    #[test]
+    fn every_key_written_in_the_source_is_in_the_catalogue() {
+        let mut missing = Vec::new();
+        let mut seen = 0;
+        let mut stack = vec![std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/src"))];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).expect("src is readable").flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    stack.push(path);
+                    continue;
+                }
+                if path.extension().is_none_or(|e| e != "rs") {
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).expect("source is text");
+                for (i, _) in text.match_indices("Diagnostic::new(") {
+                    let args = &text[i + "Diagnostic::new(".len()..];
+                    let Some((code, rest)) = args.split_once(',') else {
+                        continue;
+                    };
+                    let code = code.trim();
+                    if !CODES.iter().any(|c| c.id == code) {
+                        continue;
+                    }
+                    // The key expression runs to the call's closing parenthesis.
+                    let mut depth = 0;
+                    let end = rest
+                        .char_indices()
+                        .find(|&(_, c)| {
+                            match c {
+                                '(' | '{' => depth += 1,
+                                ')' | '}' if depth > 0 => depth -= 1,
+                                ')' => return true,
+                                _ => {}
+                            }
+                            false
+                        })
+                        .map_or(rest.len(), |(j, _)| j);
+                    for key in rest[..end].split('"').skip(1).step_by(2) {
+                        seen += 1;
+                        if raw(Lang::En, code, key).is_none() || raw(Lang::Sv, code, key).is_none() {
+                            missing.push(format!("{}: {code} {key:?}", path.display()));
+                        }
+                    }
+                }
+            }
+        }
+        assert!(seen > 100, "only {seen} keys found: the scan is broken");
+        assert!(missing.is_empty(), "{}", missing.join("\n"));
+    }
 }

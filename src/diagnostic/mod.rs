@@ -103,6 +103,11 @@ pub struct Diagnostic {
 impl Diagnostic {
     /// The message `key` of `code`; its words are in the catalogue under that code and key.
     pub fn new(code: Code, key: &'static str) -> Self {
+        debug_assert!(
+            catalogue::raw(Lang::En, code.id, key).is_some(),
+            "{} has no message `{key}` in the catalogue",
+            code.id
+        );
         Diagnostic {
             severity: code.severity(),
             code: code.id,
