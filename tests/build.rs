@@ -51,11 +51,12 @@ fn check_broken(name: &str, exit: i32, expected: &[&str]) {
     let out = tmp.path().join("out-sv");
     let sv = run(steg_sv().arg("build").arg(&fixture).arg("--out").arg(&out));
     assert_eq!(sv.code, exit, "exit code in Swedish for {name}");
-    assert_eq!(sv.human_codes(), r.human_codes(), "codes in Swedish for {name}");
-    insta::assert_snapshot!(
-        format!("{name}-sv"),
-        normalize(&sv.stderr, &fixture, &out)
+    assert_eq!(
+        sv.human_codes(),
+        r.human_codes(),
+        "codes in Swedish for {name}"
     );
+    insta::assert_snapshot!(format!("{name}-sv"), normalize(&sv.stderr, &fixture, &out));
 
     // JSON output: exactly the expected codes, each with its fields.
     let out = tmp.path().join("out-json");
@@ -1019,7 +1020,9 @@ mod any_text {
 
     /// The inside of every real tag in `html` (escaped `&lt;` text is not a tag).
     fn tags(html: &str) -> impl Iterator<Item = &str> {
-        html.split('<').skip(1).map(|t| t.split('>').next().unwrap_or(t))
+        html.split('<')
+            .skip(1)
+            .map(|t| t.split('>').next().unwrap_or(t))
     }
 
     proptest! {
@@ -1171,5 +1174,8 @@ fn html_inside_a_code_span_is_shown_as_text() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     let html =
         std::fs::read_to_string(single_bundle(&out).join("steg/somn/intro/test.html")).unwrap();
-    assert!(html.contains("<code>&lt;b onclick=\"x()\"&gt;</code>"), "{html}");
+    assert!(
+        html.contains("<code>&lt;b onclick=\"x()\"&gt;</code>"),
+        "{html}"
+    );
 }

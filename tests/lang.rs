@@ -32,7 +32,11 @@ fn messages_are_swedish_by_default() {
         "{}",
         r.stderr
     );
-    assert!(r.stderr.contains("= gör så här: behåll `src:`"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("= gör så här: behåll `src:`"),
+        "{}",
+        r.stderr
+    );
     assert!(
         r.stderr.contains("fel: kunde inte bygga") && r.stderr.contains("(1 fel, 0 varningar)"),
         "{}",
@@ -100,13 +104,7 @@ fn json_keeps_its_fields_and_codes_with_the_message_in_the_chosen_language() {
     let (sv, en) = (sv.json_diagnostics(), en.json_diagnostics());
     assert_eq!(sv.len(), 1);
     assert_eq!(en.len(), 1);
-    let keys = |v: &serde_json::Value| {
-        v.as_object()
-            .unwrap()
-            .keys()
-            .cloned()
-            .collect::<Vec<_>>()
-    };
+    let keys = |v: &serde_json::Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
     assert_eq!(keys(&sv[0]), keys(&en[0]));
     for field in ["code", "severity", "file", "line", "column"] {
         assert_eq!(sv[0][field], en[0][field], "{field}");
@@ -136,8 +134,9 @@ fn check_summarises_in_the_chosen_language() {
     );
     let r = run(steg_sv().args(["check", FIXTURE, "--lang", "en"]));
     assert!(
-        r.stderr
-            .ends_with(&format!("error: {FIXTURE} has problems (1 error, 0 warnings)\n")),
+        r.stderr.ends_with(&format!(
+            "error: {FIXTURE} has problems (1 error, 0 warnings)\n"
+        )),
         "{}",
         r.stderr
     );

@@ -33,9 +33,8 @@ pub fn render(bundle: &BundleOutput, mtime: u64) -> Result<(String, Vec<u8>), Di
         loaded.push((path.as_str(), bytes));
     }
     // `files` is a BTreeMap, so the entries are already sorted by path.
-    let tar = archive::write(loaded.iter().map(|(p, b)| (*p, b.as_ref())), mtime).map_err(|e| {
-        Diagnostic::new(E0801, "archive").arg("error", e)
-    })?;
+    let tar = archive::write(loaded.iter().map(|(p, b)| (*p, b.as_ref())), mtime)
+        .map_err(|e| Diagnostic::new(E0801, "archive").arg("error", e))?;
     Ok((
         archive::archive_name(&bundle.moment_id, &bundle.version),
         tar,

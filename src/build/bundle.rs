@@ -25,9 +25,8 @@ impl Content {
         match self {
             Content::Bytes(b) => Ok(std::borrow::Cow::Borrowed(b.as_slice())),
             Content::Copy { from, sha256, .. } => {
-                let bytes = std::fs::read(from).map_err(|e| {
-                    Diagnostic::new(E0801, "read").arg("error", e).in_file(from)
-                })?;
+                let bytes = std::fs::read(from)
+                    .map_err(|e| Diagnostic::new(E0801, "read").arg("error", e).in_file(from))?;
                 if &crate::sha256_hex(&bytes) != sha256 {
                     return Err(Diagnostic::new(E0801, "changed").in_file(from));
                 }

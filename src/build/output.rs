@@ -81,9 +81,7 @@ pub fn write_single(out: &Path, name: &str, bytes: &[u8]) -> Result<(), Diagnost
 fn prepare(out: &Path) -> Result<(), Diagnostic> {
     if out.exists() {
         if !out.is_dir() {
-            return Err(
-                Diagnostic::new(E0801, "not-folder").in_file(out),
-            );
+            return Err(Diagnostic::new(E0801, "not-folder").in_file(out));
         }
         let marked = out.join(MARKER).is_file();
         let empty = std::fs::read_dir(out)
@@ -123,5 +121,7 @@ fn absolute(p: &Path) -> PathBuf {
 }
 
 fn io_error(path: &Path, e: &std::io::Error) -> Diagnostic {
-    Diagnostic::new(E0801, "write").arg("error", e).in_file(path)
+    Diagnostic::new(E0801, "write")
+        .arg("error", e)
+        .in_file(path)
 }

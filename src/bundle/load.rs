@@ -414,11 +414,7 @@ fn inventory_folder(root: &Path, limits: &Limits, p: &mut Problems) -> Inventory
                 continue;
             }
             if !kind.is_file() {
-                let key = if kind.is_symlink() {
-                    "link"
-                } else {
-                    "special"
-                };
+                let key = if kind.is_symlink() { "link" } else { "special" };
                 p.file(&rel, Diagnostic::new(B0008, key).arg("path", &rel));
                 inv.files.insert(rel, Found::Refused);
                 continue;
@@ -741,7 +737,12 @@ fn check_hierarchy(m: &Manifest, p: &mut Problems) {
     if moment.moduler.is_empty() {
         p.manifest(Diagnostic::new(B0004, "no-modul"));
     }
-    unique_ids(p, "moment", "", moment.moduler.iter().map(|x| x.id.as_str()));
+    unique_ids(
+        p,
+        "moment",
+        "",
+        moment.moduler.iter().map(|x| x.id.as_str()),
+    );
     for modul in &moment.moduler {
         check_id(p, "modul-id", &modul.id);
         if modul.avsnitt.is_empty() {

@@ -112,11 +112,7 @@ fn headings(s: &StegText<'_>, body: &str, out: &mut Vec<Diagnostic>) {
             s.body_offset + range.start..s.body_offset + range.end,
         );
         if n == 1 {
-            out.push(
-                Diagnostic::new(W1101, "level-1")
-                    .in_file(s.file)
-                    .at(at),
-            );
+            out.push(Diagnostic::new(W1101, "level-1").in_file(s.file).at(at));
         } else if n > previous + 1 {
             out.push(
                 Diagnostic::new(W1101, "skip")
@@ -163,7 +159,11 @@ fn personal_data(s: &StegText<'_>, settings: &Settings, out: &mut Vec<Diagnostic
                     .at(Location::of_range(s.text, r))
             }
             personal::Found::Email(r, address) => {
-                if settings.allowed_contacts.iter().any(|c| c.eq_ignore_ascii_case(&address)) {
+                if settings
+                    .allowed_contacts
+                    .iter()
+                    .any(|c| c.eq_ignore_ascii_case(&address))
+                {
                     continue;
                 }
                 Diagnostic::new(E1105, "found")

@@ -29,7 +29,11 @@ pub fn run(args: &Args, lang: Lang) -> ExitCode {
             ExitCode::SUCCESS
         }
         None => {
-            let message = ui(lang, "explain-unknown", &[("code", asked.trim().to_string())]);
+            let message = ui(
+                lang,
+                "explain-unknown",
+                &[("code", asked.trim().to_string())],
+            );
             eprintln!("{}", ui(lang, "error-line", &[("message", message)]));
             eprintln!("{}", ui(lang, "explain-unknown-hint", &[]));
             ExitCode::from(2)

@@ -33,9 +33,8 @@ fn write_pair(out: &Path) -> Result<PublicKey, Diagnostic> {
     };
     std::fs::create_dir_all(out).map_err(|e| fail(out, e))?;
     let mut seed = [0u8; 32];
-    getrandom::getrandom(&mut seed).map_err(|e| {
-        Diagnostic::new(E0801, "random").arg("error", e)
-    })?;
+    getrandom::getrandom(&mut seed)
+        .map_err(|e| Diagnostic::new(E0801, "random").arg("error", e))?;
     let key = SecretKey::from_bytes(&seed);
     let secret_path = out.join(SECRET_FILE);
     let public_path = out.join(PUBLIC_FILE);
@@ -67,9 +66,7 @@ fn read_key_file(path: &Path, what: &'static str) -> Result<String, Diagnostic> 
     let mut text = String::new();
     let read = std::fs::File::open(path)
         .and_then(|f| std::io::Read::read_to_string(&mut std::io::Read::take(f, 4096), &mut text));
-    read.map_err(|e| {
-        Diagnostic::new(E0803, what).arg("error", e).in_file(path)
-    })?;
+    read.map_err(|e| Diagnostic::new(E0803, what).arg("error", e).in_file(path))?;
     Ok(text)
 }
 

@@ -30,7 +30,11 @@ pub fn ui(lang: Lang, key: &str, args: &[(&str, String)]) -> String {
 /// `3 errors, 1 warning` / `3 fel, 1 varning`.
 pub fn counts(diagnostics: &Diagnostics, lang: Lang) -> String {
     let plural = |n: usize, one: &str, many: &str| {
-        ui(lang, if n == 1 { one } else { many }, &[("n", n.to_string())])
+        ui(
+            lang,
+            if n == 1 { one } else { many },
+            &[("n", n.to_string())],
+        )
     };
     ui(
         lang,

@@ -126,7 +126,9 @@ enum Command {
     /// Print the JSON Schema of bundle.json
     Schema,
     /// Explain a diagnostic code at length, with an example of the problem and its fix
-    #[command(after_help = "Examples:\n  steg explain E0302\n  steg explain e0302 --lang en\n  steg explain --list")]
+    #[command(
+        after_help = "Examples:\n  steg explain E0302\n  steg explain e0302 --lang en\n  steg explain --list"
+    )]
     Explain(explain::Args),
 }
 
@@ -238,7 +240,15 @@ pub fn run() -> ExitCode {
             release,
             sign,
             format,
-        } => build::run(&content, &out, &site, release, sign.as_deref(), format, lang),
+        } => build::run(
+            &content,
+            &out,
+            &site,
+            release,
+            sign.as_deref(),
+            format,
+            lang,
+        ),
         Command::Check { content, format } => check::run(&content, format, lang),
         Command::Review(ReviewCommand::Status { content, format }) => {
             review::status_cmd(&content, format, lang)

@@ -1,7 +1,7 @@
 use super::{Format, counts, error_line, report, status};
-use steg::diagnostic::Lang;
 use std::path::Path;
 use std::process::ExitCode;
+use steg::diagnostic::Lang;
 use steg::model::Moment;
 use steg::review::{self, Approval, Node, Status};
 

@@ -134,8 +134,7 @@ pub fn placeholders(template: &str) -> Vec<&str> {
 
 fn is_name(s: &str) -> bool {
     !s.is_empty()
-        && s
-            .chars()
+        && s.chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
@@ -151,7 +150,9 @@ pub fn parse(text: &str) -> Catalogue {
     let mut cat = Catalogue::default();
     let mut section: Option<String> = None;
     let mut block: Option<(String, Vec<String>)> = None;
-    let finish = |cat: &mut Catalogue, section: &Option<String>, block: &mut Option<(String, Vec<String>)>| {
+    let finish = |cat: &mut Catalogue,
+                  section: &Option<String>,
+                  block: &mut Option<(String, Vec<String>)>| {
         if let (Some(s), Some((field, mut lines))) = (section, block.take()) {
             while lines.last().is_some_and(|l| l.is_empty()) {
                 lines.pop();
@@ -182,7 +183,8 @@ pub fn parse(text: &str) -> Catalogue {
         if let Some(name) = line.strip_prefix("== ") {
             let name = name.trim().to_string();
             if cat.sections.contains_key(&name) {
-                cat.problems.push(format!("line {n}: `{name}` appears twice"));
+                cat.problems
+                    .push(format!("line {n}: `{name}` appears twice"));
             }
             cat.sections.entry(name.clone()).or_default();
             section = Some(name);
@@ -214,8 +216,9 @@ pub fn parse(text: &str) -> Catalogue {
 
 fn is_field(s: &str) -> bool {
     !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.' || c == '_')
+        && s.chars().all(|c| {
+            c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.' || c == '_'
+        })
 }
 
 fn insert(cat: &mut Catalogue, section: &str, field: &str, value: String) {
@@ -240,7 +243,10 @@ mod tests {
         let a = args(&[("field", "title"), ("n", "3")]);
         assert_eq!(fill("`{field}:` ({n})", &a), "`title:` (3)");
         assert_eq!(fill("write {{{{name}}}}", &a), "write {{name}}");
-        assert_eq!(fill("{missing} and { x } and {", &a), "{missing} and { x } and {");
+        assert_eq!(
+            fill("{missing} and { x } and {", &a),
+            "{missing} and { x } and {"
+        );
         assert_eq!(placeholders("{a} {{b}} {c} {a}"), ["a", "c"]);
     }
 
@@ -320,9 +326,7 @@ mod tests {
                     a.sort_unstable();
                     b.sort_unstable();
                     if a != b {
-                        problems.push(format!(
-                            "{name} `{field}`: sv uses {a:?}, en uses {b:?}"
-                        ));
+                        problems.push(format!("{name} `{field}`: sv uses {a:?}, en uses {b:?}"));
                     }
                 }
             }
@@ -336,7 +340,10 @@ mod tests {
     fn every_key_written_in_the_source_is_in_the_catalogue() {
         let mut missing = Vec::new();
         let mut seen = 0;
-        let mut stack = vec![std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/src"))];
+        let mut stack = vec![std::path::PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/src"
+        ))];
         while let Some(dir) = stack.pop() {
             for entry in std::fs::read_dir(&dir).expect("src is readable").flatten() {
                 let path = entry.path();
@@ -373,7 +380,8 @@ mod tests {
                         .map_or(rest.len(), |(j, _)| j);
                     for key in rest[..end].split('"').skip(1).step_by(2) {
                         seen += 1;
-                        if raw(Lang::En, code, key).is_none() || raw(Lang::Sv, code, key).is_none() {
+                        if raw(Lang::En, code, key).is_none() || raw(Lang::Sv, code, key).is_none()
+                        {
                             missing.push(format!("{}: {code} {key:?}", path.display()));
                         }
                     }

@@ -23,7 +23,10 @@ impl Code {
 
     /// The code named `id`, in any case (`e0302` finds `E0302`).
     pub fn find(id: &str) -> Option<Code> {
-        CODES.iter().copied().find(|c| c.id.eq_ignore_ascii_case(id.trim()))
+        CODES
+            .iter()
+            .copied()
+            .find(|c| c.id.eq_ignore_ascii_case(id.trim()))
     }
 
     pub fn severity(self) -> Severity {

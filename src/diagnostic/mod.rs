@@ -134,8 +134,7 @@ impl Diagnostic {
         phrase: &'static str,
         args: &[(&'static str, String)],
     ) -> Self {
-        self.args
-            .push((name, Arg::Phrase(phrase, args.to_vec())));
+        self.args.push((name, Arg::Phrase(phrase, args.to_vec())));
         self
     }
 
@@ -185,12 +184,22 @@ impl Diagnostic {
 
     /// A short label shown under the underlined text, if the message has one.
     pub fn label(&self, lang: Lang) -> Option<String> {
-        catalogue::text(lang, self.code, &format!("{}.label", self.key), &self.args_in(lang))
+        catalogue::text(
+            lang,
+            self.code,
+            &format!("{}.label", self.key),
+            &self.args_in(lang),
+        )
     }
 
     /// What to do about it, if the message says.
     pub fn hint(&self, lang: Lang) -> Option<String> {
-        catalogue::text(lang, self.code, &format!("{}.hint", self.key), &self.args_in(lang))
+        catalogue::text(
+            lang,
+            self.code,
+            &format!("{}.hint", self.key),
+            &self.args_in(lang),
+        )
     }
 
     pub fn is_error(&self) -> bool {

@@ -284,10 +284,7 @@ impl<'a> Check<'a, '_> {
                     .as_ref()
                     .and_then(|o| self.at(o))
                     .or_else(|| self.at(&q.kind));
-                self.push(
-                    at,
-                    Diagnostic::new(E0503, "none").arg("id", &q.id.value),
-                );
+                self.push(at, Diagnostic::new(E0503, "none").arg("id", &q.id.value));
                 return None;
             }
         };
@@ -929,9 +926,7 @@ impl<'a> Check<'a, '_> {
                         .arg("start", show(*min))
                         .arg("lowest", show(lo_u))
                 } else {
-                    band("overlap")
-                        .arg("label", label)
-                        .arg("value", show(*min))
+                    band("overlap").arg("label", label).arg("value", show(*min))
                 };
                 self.push(self.at(&b.value.min), d);
                 ok = false;

@@ -343,9 +343,7 @@ impl StegCheck<'_> {
         let (document, problems) = markdown::render(&parsed, &src, self.ctx.links);
         d.extend(problems);
         if document.is_empty() {
-            d.push(
-                Diagnostic::new(E0404, "transcript").in_file(&media.path),
-            );
+            d.push(Diagnostic::new(E0404, "transcript").in_file(&media.path));
         }
         Some(Transcript { file, document })
     }
@@ -418,7 +416,12 @@ impl StegCheck<'_> {
             d.push(
                 Diagnostic::new(E0405, "no-alt")
                     .in_file(&self.p.file)
-                    .at_opt(f.alt.as_ref().and_then(|a| self.p.at(a)).or(Some(self.p.top()))),
+                    .at_opt(
+                        f.alt
+                            .as_ref()
+                            .and_then(|a| self.p.at(a))
+                            .or(Some(self.p.top())),
+                    ),
             );
         }
         Some(StegKind::Image {

@@ -51,7 +51,9 @@ impl Theme {
                 match std::fs::read(&path) {
                     Ok(b) => statics.push((name, b)),
                     Err(e) => d.push(
-                        Diagnostic::new(E0902, "file").arg("error", e).in_file(&path),
+                        Diagnostic::new(E0902, "file")
+                            .arg("error", e)
+                            .in_file(&path),
                     ),
                 }
             }

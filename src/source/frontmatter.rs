@@ -23,7 +23,10 @@ pub fn split<'a>(text: &'a str, file: &Path) -> Result<Split<'a>, Diagnostic> {
     if rest[..first_line_end].trim_end() != "---" {
         return Err(Diagnostic::new(E0201, "none")
             .in_file(file)
-            .at(Location::of_range(text, start..start + first_line_end.min(3))));
+            .at(Location::of_range(
+                text,
+                start..start + first_line_end.min(3),
+            )));
     }
     let yaml_offset = start + first_line_end;
     let mut pos = yaml_offset;
@@ -186,7 +189,11 @@ fn yaml_error(e: &serde_saphyr::Error, pos: YamlPos<'_>, file: &Path) -> Diagnos
             (_, false) => "text-here",
         };
         let d = Diagnostic::new(E0205, key).arg("detail", &message);
-        let d = if allowed.is_empty() { d } else { d.arg("allowed", allowed) };
+        let d = if allowed.is_empty() {
+            d
+        } else {
+            d.arg("allowed", allowed)
+        };
         match field {
             Some(f) => d.arg("field", f),
             None => d,

@@ -200,7 +200,10 @@ fn discover_avsnitt(
                     None => diags.push(
                         Diagnostic::new(E0106, "steg")
                             .arg("name", &entry.name)
-                            .arg("suggestion", format!("{:02}-{}", numbers.next(), entry.name))
+                            .arg(
+                                "suggestion",
+                                format!("{:02}-{}", numbers.next(), entry.name),
+                            )
                             .in_file(&entry.path),
                     ),
                 }
