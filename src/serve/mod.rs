@@ -7,7 +7,7 @@
 //! ([`crate::site::SiteCache`]). A build with errors keeps the last good site and shows the
 //! errors at the top of every page and in the terminal; the next good save clears them.
 
-use crate::diagnostic::{Diagnostics, Lang, Style, render_human};
+use crate::diagnostic::{Diagnostics, Lang, Style, catalogue, render_human};
 use crate::model::{self, Cache};
 use crate::site::{self, SiteCache, Theme};
 use axum::body::Body;
@@ -279,9 +279,17 @@ fn report(outcome: &Outcome, took: Duration, changed: usize, style: Style, lang:
         }
         Outcome::Failed(d) => {
             eprint!("{}", render_human(d, style, lang));
+            let message = catalogue::ui(
+                lang,
+                "serve-failed",
+                &[
+                    ("errors", d.error_count().to_string()),
+                    ("ms", format!("{ms:.1}")),
+                ],
+            );
             eprintln!(
-                "error: the preview was not updated ({} errors, in {ms:.1} ms); the last good version is still served",
-                d.error_count()
+                "{}",
+                catalogue::ui(lang, "error-line", &[("message", message)])
             );
         }
     }
