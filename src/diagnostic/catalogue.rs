@@ -14,20 +14,21 @@ const EN: &str = include_str!("messages/en.txt");
 
 /// One section of a catalogue: a code (`E0406`) or the words around diagnostics (`ui`).
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct Entry {
+pub(crate) struct Entry {
     /// `summary`, `explain`, `broken`, `fixed`, each variant's `KEY`, `KEY.label`, `KEY.hint`,
     /// and `_phrase`s that messages put into their placeholders.
     pub fields: BTreeMap<String, String>,
 }
 
 impl Entry {
-    pub fn get(&self, field: &str) -> Option<&str> {
+    pub(crate) fn get(&self, field: &str) -> Option<&str> {
         self.fields.get(field).map(String::as_str)
     }
 
     /// The variant keys: every field that is a message (not a label, hint or the code's own
     /// texts).
-    pub fn variants(&self) -> impl Iterator<Item = &str> {
+    #[cfg(test)]
+    fn variants(&self) -> impl Iterator<Item = &str> {
         self.fields
             .keys()
             .map(String::as_str)
@@ -36,11 +37,12 @@ impl Entry {
 }
 
 /// Fields every code has besides its variants.
-pub const CODE_FIELDS: [&str; 4] = ["summary", "explain", "broken", "fixed"];
+#[cfg(test)]
+const CODE_FIELDS: [&str; 4] = ["summary", "explain", "broken", "fixed"];
 
 /// Every section of one language, by name.
 #[derive(Debug, Default)]
-pub struct Catalogue {
+pub(crate) struct Catalogue {
     pub sections: BTreeMap<String, Entry>,
     /// Lines the parser could not place; a test requires none.
     pub problems: Vec<String>,
@@ -49,15 +51,15 @@ pub struct Catalogue {
 static CATALOGUES: LazyLock<[Catalogue; 2]> = LazyLock::new(|| [parse(SV), parse(EN)]);
 
 /// The catalogue of one language.
-pub fn catalogue(lang: Lang) -> &'static Catalogue {
+fn catalogue(lang: Lang) -> &'static Catalogue {
     match lang {
         Lang::Sv => &CATALOGUES[0],
         Lang::En => &CATALOGUES[1],
     }
 }
 
-/// The raw text of `section`'s `field` in `lang`, falling back to English, then Swedish, so a
-/// missing translation shows the other language rather than nothing.
+/// The raw text of `section`'s `field` in `lang`, falling back to the other language, so a
+/// missing translation shows words rather than nothing (the tests allow none to be missing).
 pub fn raw(lang: Lang, section: &str, field: &str) -> Option<&'static str> {
     let other = if lang == Lang::En { Lang::Sv } else { Lang::En };
     [lang, other]
@@ -77,7 +79,7 @@ pub fn ui(lang: Lang, field: &str, args: &[(&str, String)]) -> String {
 
 /// Replaces each `{name}` in `template` with its argument; `{{` and `}}` stand for braces.
 /// A placeholder with no argument is left as written, so a mistake shows instead of vanishing.
-pub fn fill(template: &str, args: &[(&str, String)]) -> String {
+fn fill(template: &str, args: &[(&str, String)]) -> String {
     let mut out = String::with_capacity(template.len() + 32);
     let mut rest = template;
     while let Some(i) = rest.find(['{', '}']) {
@@ -108,7 +110,8 @@ pub fn fill(template: &str, args: &[(&str, String)]) -> String {
 }
 
 /// The placeholder names a template uses, in order of first use.
-pub fn placeholders(template: &str) -> Vec<&str> {
+#[cfg(test)]
+fn placeholders(template: &str) -> Vec<&str> {
     let mut names: Vec<&str> = Vec::new();
     let mut rest = template;
     while let Some(i) = rest.find(['{', '}']) {
@@ -146,7 +149,7 @@ fn is_name(s: &str) -> bool {
 /// explain:                       a field over several lines: each indented two spaces
 ///   A longer text ...
 /// ```
-pub fn parse(text: &str) -> Catalogue {
+fn parse(text: &str) -> Catalogue {
     let mut cat = Catalogue::default();
     let mut section: Option<String> = None;
     let mut block: Option<(String, Vec<String>)> = None;
