@@ -59,6 +59,8 @@ fn preview_site_in_a_browser() {
         .expect("the steg binary")
         .current_dir(root)
         .env("NO_COLOR", "1")
+        // Messages in English, whatever the machine's locale: the expectations are English.
+        .env("STEG_LANG", "en")
         .arg("build")
         .arg(root.join("content"))
         .arg("--out")

@@ -2,8 +2,9 @@
 //!
 //! Every folder in `tests/fixtures/broken/` is a small program with one problem. Its test checks
 //! the exit code, that exactly the expected codes are reported (as JSON), and compares the
-//! human-readable report with a snapshot in `tests/snapshots/`. After a deliberate change to a
-//! message, review the new output and accept it with `INSTA_UPDATE=always cargo test`.
+//! human-readable report, in English and in Swedish (`<name>-sv`), with a snapshot in
+//! `tests/snapshots/`. After a deliberate change to a message, review the new output and accept
+//! it with `INSTA_UPDATE=always cargo test`.
 
 #[macro_use]
 mod common;
@@ -45,6 +46,17 @@ fn check_broken(name: &str, exit: i32, expected: &[&str]) {
         );
     }
     insta::assert_snapshot!(name, normalize(&r.stderr, &fixture, &out));
+
+    // The same report in Swedish, the default language: same codes, same exit, own snapshot.
+    let out = tmp.path().join("out-sv");
+    let sv = run(steg_sv().arg("build").arg(&fixture).arg("--out").arg(&out));
+    assert_eq!(sv.code, exit, "exit code in Swedish for {name}");
+    assert_eq!(
+        sv.human_codes(),
+        r.human_codes(),
+        "codes in Swedish for {name}"
+    );
+    insta::assert_snapshot!(format!("{name}-sv"), normalize(&sv.stderr, &fixture, &out));
 
     // JSON output: exactly the expected codes, each with its fields.
     let out = tmp.path().join("out-json");

@@ -15,6 +15,8 @@ fn steg(args: &[&str], cwd: &Path) -> Run {
         .args(args)
         .current_dir(cwd)
         .env("NO_COLOR", "1")
+        // Messages in English, whatever the machine's locale: the expectations are English.
+        .env("STEG_LANG", "en")
         .output()
         .expect("steg runs");
     Run {

@@ -113,8 +113,13 @@ fn markdown_files(dir: &Path, out: &mut Vec<PathBuf>) {
 /// the schema validator, which is python-jsonschema, not steg's code.
 fn front_matter(path: &Path) -> Value {
     let text = std::fs::read_to_string(path).unwrap();
-    let split = steg::source::frontmatter::split(&text, path)
-        .unwrap_or_else(|d| panic!("{}: {}", path.display(), d.message));
+    let split = steg::source::frontmatter::split(&text, path).unwrap_or_else(|d| {
+        panic!(
+            "{}: {}",
+            path.display(),
+            d.message(steg::diagnostic::Lang::En)
+        )
+    });
     serde_saphyr::from_str(split.yaml)
         .unwrap_or_else(|e| panic!("{}: not YAML: {e}", path.display()))
 }

@@ -41,6 +41,8 @@ fn start(content: &Path, cwd: &Path) -> Server {
         .args(["serve", content.to_str().unwrap(), "--port", "0"])
         .current_dir(cwd)
         .env("NO_COLOR", "1")
+        // Messages in English, whatever the machine's locale: the expectations are English.
+        .env("STEG_LANG", "en")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()

@@ -437,7 +437,9 @@ fn bundle_open_returns_every_problem() {
         "{found:?}"
     );
     for d in &err {
-        assert!(d.file.is_some() && d.hint.is_some(), "{d:?}");
+        for lang in steg::diagnostic::Lang::ALL {
+            assert!(d.file.is_some() && d.hint(lang).is_some(), "{d:?}");
+        }
     }
 }
 

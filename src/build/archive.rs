@@ -34,9 +34,9 @@ pub fn write(
     mtime: u64,
 ) -> Result<(), Diagnostic> {
     let failed = |e: std::io::Error| {
-        Diagnostic::new(E0801, format!("cannot write the bundle archive: {e}"))
+        Diagnostic::new(E0801, "archive")
+            .arg("error", e)
             .in_file(target)
-            .hint("check that the disk has room")
     };
     let mut paths = bundle.paths();
     if signed {

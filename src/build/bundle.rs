@@ -26,17 +26,12 @@ impl Content<'_> {
             Content::Bytes(b) => Ok(std::borrow::Cow::Borrowed(b.as_slice())),
             Content::Media(f) => {
                 let bytes = std::fs::read(&f.path).map_err(|e| {
-                    Diagnostic::new(E0801, format!("cannot read the file: {e}"))
+                    Diagnostic::new(E0801, "read")
+                        .arg("error", e)
                         .in_file(&f.path)
-                        .hint("check that the file exists and can be read, then build again")
                 })?;
                 if crate::sha256_hex(&bytes) != f.sha256 {
-                    return Err(Diagnostic::new(
-                        E0801,
-                        "the file changed while the program was being built",
-                    )
-                    .in_file(&f.path)
-                    .hint("run the build again"));
+                    return Err(Diagnostic::new(E0801, "changed").in_file(&f.path));
                 }
                 Ok(std::borrow::Cow::Owned(bytes))
             }

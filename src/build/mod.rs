@@ -192,22 +192,14 @@ pub fn release_blockers(moments: &[Arc<Moment>]) -> Diagnostics {
     let mut out = Diagnostics::new();
     for m in moments {
         for (_, _, s) in m.steg() {
-            let message = match status(&m.approvals, &s.address, &s.content_hash) {
+            let d = match status(&m.approvals, &s.address, &s.content_hash) {
                 Status::Approved(_) => continue,
-                Status::Changed(a) => format!(
-                    "`{}` changed after {} approved it on {}",
-                    s.address, a.by, a.date
-                ),
-                Status::Never => format!("`{}` has never been approved", s.address),
+                Status::Changed(a) => Diagnostic::new(E1201, "changed")
+                    .arg("by", &a.by)
+                    .arg("date", &a.date),
+                Status::Never => Diagnostic::new(E1201, "never"),
             };
-            out.push(
-                Diagnostic::new(E1201, message)
-                    .in_file(&s.source)
-                    .hint(format!(
-                        "review it, then: steg review approve {} --by \"Your Name\"",
-                        s.address
-                    )),
-            );
+            out.push(d.arg("address", &s.address).in_file(&s.source));
         }
     }
     out

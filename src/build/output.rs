@@ -116,11 +116,7 @@ impl crate::site::Sink for FolderSink {
 fn prepare(out: &Path) -> Result<(), Diagnostic> {
     if out.exists() {
         if !out.is_dir() {
-            return Err(
-                Diagnostic::new(E0801, "the output path exists and is not a folder")
-                    .in_file(out)
-                    .hint("choose another folder with --out"),
-            );
+            return Err(Diagnostic::new(E0801, "not-folder").in_file(out));
         }
         let marked = out.join(MARKER).is_file();
         let empty = std::fs::read_dir(out)
@@ -128,14 +124,9 @@ fn prepare(out: &Path) -> Result<(), Diagnostic> {
             .next()
             .is_none();
         if !marked && !empty {
-            return Err(Diagnostic::new(
-                E0801,
-                "the output folder holds files that steg did not write, so steg will not write into it",
-            )
-            .in_file(out)
-            .hint(format!(
-                "choose an empty or new folder with --out; steg marks its own output folders with a {MARKER} file"
-            )));
+            return Err(Diagnostic::new(E0801, "foreign")
+                .arg("marker", MARKER)
+                .in_file(out));
         }
     } else {
         std::fs::create_dir_all(out).map_err(|e| io_error(out, &e))?;
@@ -150,16 +141,10 @@ pub fn check_placement(content: &Path, out: &Path) -> Result<(), Diagnostic> {
     let content = absolute(content);
     let out = absolute(out);
     if out.starts_with(&content) || content.starts_with(&out) {
-        return Err(Diagnostic::new(
-            E0802,
-            format!(
-                "the output folder {} and the content folder {} overlap",
-                out.display(),
-                content.display()
-            ),
-        )
-        .in_file(&out)
-        .hint("write the output somewhere else, e.g. --out dist"));
+        return Err(Diagnostic::new(E0802, "overlap")
+            .arg("out", out.display())
+            .arg("content", content.display())
+            .in_file(&out));
     }
     Ok(())
 }
@@ -171,7 +156,7 @@ fn absolute(p: &Path) -> PathBuf {
 }
 
 fn io_error(path: &Path, e: &std::io::Error) -> Diagnostic {
-    Diagnostic::new(E0801, format!("cannot write the output: {e}"))
+    Diagnostic::new(E0801, "write")
+        .arg("error", e)
         .in_file(path)
-        .hint("check that the disk has room and that you may write to the output folder")
 }

@@ -14,7 +14,7 @@
 use super::archive::{self, ArchiveEntry, ArchiveStop};
 use super::manifest::*;
 use super::signature::{self, MAX_SIGNATURE_BYTES, PublicKey, SIGNATURE_FILE, SignatureProblem};
-use crate::diagnostic::{Code, Diagnostic, Diagnostics, Location, codes::*};
+use crate::diagnostic::{Diagnostic, Diagnostics, Location, codes::*};
 use crate::hash::{sha256_hex, sha256_hex_reader};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::io::Read;
@@ -97,9 +97,9 @@ impl Bundle {
         let mut problems = Problems::new(path);
         if !path.is_dir() {
             problems.list.push(
-                Diagnostic::new(B0001, format!("{} is not a folder or a bundle archive", path.display()))
-                    .in_file(path)
-                    .hint("give the path of a bundle folder (e.g. dist/plus-ung/1.0.0) or archive (e.g. dist/plus-ung-1.0.0.tar)"),
+                Diagnostic::new(B0001, "not-bundle")
+                    .arg("path", path.display())
+                    .in_file(path),
             );
             return Err(problems.list);
         }
@@ -137,7 +137,7 @@ impl Bundle {
             inv.add_bytes(path, bytes, &options.limits, &mut problems);
         }
         if inv.entries > options.limits.max_entries {
-            problems.bundle(B0016, too_many_entries(&options.limits));
+            problems.bundle(too_many_entries(&options.limits));
             return Err(problems.list);
         }
         finish(
@@ -237,18 +237,14 @@ impl Inventory {
                 (&mut self.signature, MAX_SIGNATURE_BYTES)
             };
             if slot.is_some() {
-                p.file(
-                    B0015,
-                    &path,
-                    format!("the bundle holds `{path}` twice"),
-                    DUPLICATE_HINT,
-                );
+                p.file(&path, Diagnostic::new(B0015, "twice").arg("path", &path));
             } else if size > max {
                 p.file(
-                    B0016,
                     &path,
-                    format!("`{path}` has {size} bytes; the limit is {max}"),
-                    LIMIT_HINT,
+                    Diagnostic::new(B0016, "meta")
+                        .arg("path", &path)
+                        .arg("size", size)
+                        .arg("max", max),
                 );
             } else {
                 *slot = Some(bytes);
@@ -256,22 +252,17 @@ impl Inventory {
             return;
         }
         if !is_safe_bundle_path(&path) {
-            p.bundle(B0013, unsafe_entry(&path));
+            p.bundle(unsafe_entry(&path));
             return;
         }
         if let Some(first) = self.files.get_mut(&path) {
-            p.file(
-                B0015,
-                &path,
-                format!("the bundle holds `{path}` twice"),
-                DUPLICATE_HINT,
-            );
+            p.file(&path, Diagnostic::new(B0015, "twice").arg("path", &path));
             // Neither copy is trusted: which one a platform would take is unknowable.
             *first = Found::Refused;
             return;
         }
         if size > limits.max_file_bytes {
-            p.file(B0016, &path, too_large(&path, size, limits), LIMIT_HINT);
+            p.file(&path, too_large(&path, size, limits));
             self.files.insert(path, Found::Refused);
             return;
         }
@@ -288,36 +279,23 @@ impl Inventory {
     }
 }
 
-const DUPLICATE_HINT: &str = "a bundle holds each file once; rebuild the archive with `steg build`";
-const LIMIT_HINT: &str = "if the bundle is genuine, raise the limit in `LoadOptions::limits`; otherwise do not import it";
-const UNSAFE_HINT: &str = "entries are relative, `/`-separated paths inside the bundle with no `..`, `.`, `\\`, `:` or leading `/`; rebuild the archive with `steg build`";
-
-fn unsafe_entry(path: &str) -> String {
-    format!(
-        "the bundle holds an entry named `{}`, which would land outside the bundle or is not in normal form",
-        path.escape_debug()
-    )
+fn unsafe_entry(path: &str) -> Diagnostic {
+    Diagnostic::new(B0013, "unsafe").arg("path", path.escape_debug())
 }
 
-fn too_large(path: &str, size: u64, limits: &Limits) -> String {
-    format!(
-        "`{path}` has {size} bytes; the limit for one file is {}",
-        limits.max_file_bytes
-    )
+fn too_large(path: &str, size: u64, limits: &Limits) -> Diagnostic {
+    Diagnostic::new(B0016, "file")
+        .arg("path", path)
+        .arg("size", size)
+        .arg("max", limits.max_file_bytes)
 }
 
-fn too_many_entries(limits: &Limits) -> String {
-    format!(
-        "the bundle has more than {} entries, the limit",
-        limits.max_entries
-    )
+fn too_many_entries(limits: &Limits) -> Diagnostic {
+    Diagnostic::new(B0016, "entries").arg("max", limits.max_entries)
 }
 
-fn too_large_total(limits: &Limits) -> String {
-    format!(
-        "the bundle is larger than {} bytes, the limit for a whole bundle",
-        limits.max_total_bytes
-    )
+fn too_large_total(limits: &Limits) -> Diagnostic {
+    Diagnostic::new(B0016, "total").arg("max", limits.max_total_bytes)
 }
 
 fn open_archive_file(path: &Path, options: &LoadOptions) -> Result<Bundle, Diagnostics> {
@@ -325,12 +303,12 @@ fn open_archive_file(path: &Path, options: &LoadOptions) -> Result<Bundle, Diagn
     let opened = std::fs::File::open(path).and_then(|f| Ok((f.metadata()?.len(), f)));
     match opened {
         Ok((len, _)) if len > options.limits.max_total_bytes => {
-            problems.bundle(B0016, too_large_total(&options.limits));
+            problems.bundle(too_large_total(&options.limits));
             Err(problems.list)
         }
         Ok((_, file)) => Bundle::from_archive(std::io::BufReader::new(file), path, options),
         Err(e) => {
-            problems.bundle(B0001, format!("cannot read the archive: {e}"));
+            problems.bundle(Diagnostic::new(B0001, "open").arg("error", e));
             Err(problems.list)
         }
     }
@@ -349,16 +327,16 @@ fn inventory_archive(reader: impl Read, limits: &Limits, p: &mut Problems) -> Op
                 inv.entries += 1;
                 let trimmed = path.strip_suffix('/').unwrap_or(&path);
                 if !is_safe_bundle_path(trimmed) {
-                    p.bundle(B0013, unsafe_entry(&path));
+                    p.bundle(unsafe_entry(&path));
                 }
             }
             ArchiveEntry::Other { path, kind } => {
                 inv.entries += 1;
                 p.file(
-                    B0014,
                     &path,
-                    format!("the archive entry `{}` is {kind}, not a plain file", path.escape_debug()),
-                    "a bundle holds plain files only; a link could point anywhere on the importing machine",
+                    Diagnostic::new(B0014, "kind")
+                        .arg("path", path.escape_debug())
+                        .arg("kind", kind),
                 );
                 if is_safe_bundle_path(&path) {
                     inv.files.insert(path, Found::Refused);
@@ -366,17 +344,14 @@ fn inventory_archive(reader: impl Read, limits: &Limits, p: &mut Problems) -> Op
             }
             ArchiveEntry::TooLarge { path, declared } => {
                 inv.entries += 1;
-                p.file(B0016, &path, too_large(&path, declared, limits), LIMIT_HINT);
+                p.file(&path, too_large(&path, declared, limits));
                 if is_safe_bundle_path(&path) {
                     inv.files.insert(path, Found::Refused);
                 }
             }
             ArchiveEntry::BadName { lossy } => {
                 inv.entries += 1;
-                p.bundle(
-                    B0013,
-                    format!("the archive has an entry whose name `{lossy}` is not UTF-8"),
-                );
+                p.bundle(Diagnostic::new(B0013, "name-archive").arg("name", lossy));
             }
         },
     );
@@ -384,18 +359,18 @@ fn inventory_archive(reader: impl Read, limits: &Limits, p: &mut Problems) -> Op
         Ok(()) => Some(inv),
         Err(ArchiveStop::Damaged(e)) => {
             p.list.push(
-                Diagnostic::new(B0001, format!("the archive cannot be read: {e}"))
-                    .in_file(&p.root)
-                    .hint("the archive is damaged or not a tar file written by `steg build`; copy it again"),
+                Diagnostic::new(B0001, "archive")
+                    .arg("error", e)
+                    .in_file(&p.root),
             );
             None
         }
         Err(ArchiveStop::TooLarge) => {
-            p.bundle(B0016, too_large_total(limits));
+            p.bundle(too_large_total(limits));
             None
         }
         Err(ArchiveStop::TooManyEntries) => {
-            p.bundle(B0016, too_many_entries(limits));
+            p.bundle(too_many_entries(limits));
             None
         }
     }
@@ -409,12 +384,7 @@ fn inventory_folder(root: &Path, limits: &Limits, p: &mut Problems) -> Inventory
     while let Some(dir) = stack.pop() {
         let Ok(entries) = std::fs::read_dir(&dir) else {
             let rel = rel_path(root, &dir);
-            p.file(
-                B0001,
-                &rel,
-                format!("the folder `{rel}` cannot be read"),
-                "check its permissions",
-            );
+            p.file(&rel, Diagnostic::new(B0001, "folder").arg("path", &rel));
             continue;
         };
         let mut entries: Vec<_> = entries.flatten().collect();
@@ -422,7 +392,7 @@ fn inventory_folder(root: &Path, limits: &Limits, p: &mut Problems) -> Inventory
         for entry in entries {
             inv.entries += 1;
             if inv.entries > limits.max_entries {
-                p.bundle(B0016, too_many_entries(limits));
+                p.bundle(too_many_entries(limits));
                 return inv;
             }
             let path = entry.path();
@@ -432,13 +402,7 @@ fn inventory_folder(root: &Path, limits: &Limits, p: &mut Problems) -> Inventory
                 .and_then(Path::to_str)
                 .map(|r| r.replace('\\', "/"))
             else {
-                p.bundle(
-                    B0013,
-                    format!(
-                        "the bundle holds `{}`, whose name is not UTF-8",
-                        path.display()
-                    ),
-                );
+                p.bundle(Diagnostic::new(B0013, "name-folder").arg("name", path.display()));
                 continue;
             };
             // `DirEntry::file_type` does not follow links: a link is seen as a link.
@@ -450,17 +414,8 @@ fn inventory_folder(root: &Path, limits: &Limits, p: &mut Problems) -> Inventory
                 continue;
             }
             if !kind.is_file() {
-                let what = if kind.is_symlink() {
-                    "a link"
-                } else {
-                    "not a plain file"
-                };
-                p.file(
-                    B0008,
-                    &rel,
-                    format!("`{rel}` is {what}, not a plain file (a link or a folder)"),
-                    "a bundle holds plain files only",
-                );
+                let key = if kind.is_symlink() { "link" } else { "special" };
+                p.file(&rel, Diagnostic::new(B0008, key).arg("path", &rel));
                 inv.files.insert(rel, Found::Refused);
                 continue;
             }
@@ -475,28 +430,28 @@ fn inventory_folder(root: &Path, limits: &Limits, p: &mut Problems) -> Inventory
                     Ok(Some(bytes)) if rel == MANIFEST_FILE => inv.manifest = Some(bytes),
                     Ok(Some(bytes)) => inv.signature = Some(bytes),
                     Ok(None) => p.file(
-                        B0016,
                         &rel,
-                        format!("`{rel}` is larger than {max} bytes, the limit"),
-                        LIMIT_HINT,
+                        Diagnostic::new(B0016, "larger")
+                            .arg("path", &rel)
+                            .arg("max", max),
                     ),
                     Err(e) => p.file(
-                        B0001,
                         &rel,
-                        format!("cannot read {rel}: {e}"),
-                        "check the file's permissions",
+                        Diagnostic::new(B0001, "read")
+                            .arg("path", &rel)
+                            .arg("error", e),
                     ),
                 }
                 continue;
             }
             if size > limits.max_file_bytes {
-                p.file(B0016, &rel, too_large(&rel, size, limits), LIMIT_HINT);
+                p.file(&rel, too_large(&rel, size, limits));
                 inv.files.insert(rel, Found::Refused);
                 continue;
             }
             inv.total = inv.total.saturating_add(size);
             if inv.total > limits.max_total_bytes {
-                p.bundle(B0016, too_large_total(limits));
+                p.bundle(too_large_total(limits));
                 return inv;
             }
             // The file may have grown since its size was read: cap the read at the limit.
@@ -504,7 +459,7 @@ fn inventory_folder(root: &Path, limits: &Limits, p: &mut Problems) -> Inventory
                 .and_then(|f| sha256_hex_reader(f.take(limits.max_file_bytes + 1)));
             match hashed {
                 Ok((size, _)) if size > limits.max_file_bytes => {
-                    p.file(B0016, &rel, too_large(&rel, size, limits), LIMIT_HINT);
+                    p.file(&rel, too_large(&rel, size, limits));
                     inv.files.insert(rel, Found::Refused);
                 }
                 Ok((size, sha256)) => {
@@ -519,10 +474,10 @@ fn inventory_folder(root: &Path, limits: &Limits, p: &mut Problems) -> Inventory
                 }
                 Err(e) => {
                     p.file(
-                        B0001,
                         &rel,
-                        format!("`{rel}` cannot be read: {e}"),
-                        "check the file's permissions",
+                        Diagnostic::new(B0001, "file")
+                            .arg("path", &rel)
+                            .arg("error", e),
                     );
                     inv.files.insert(rel, Found::Refused);
                 }
@@ -557,11 +512,7 @@ fn finish(
     storage: Storage,
 ) -> Result<Bundle, Diagnostics> {
     let Some(manifest_bytes) = inv.manifest.take() else {
-        problems.manifest(
-            B0001,
-            format!("cannot read {MANIFEST_FILE}: the bundle has none"),
-            "a bundle holds a bundle.json written by `steg build`",
-        );
+        problems.manifest(Diagnostic::new(B0001, "no-manifest").arg("manifest", MANIFEST_FILE));
         return Err(problems.list);
     };
     let manifest = match parse_manifest(&manifest_bytes, &problems.manifest_path) {
@@ -612,33 +563,25 @@ fn check_signature(key: &PublicKey, manifest: &[u8], sig: Option<&[u8]>, p: &mut
     let path = p.root.join(SIGNATURE_FILE);
     let Some(sig) = sig else {
         p.list.push(
-            Diagnostic::new(
-                B0017,
-                format!("the bundle has no {SIGNATURE_FILE}, but a trusted key was given"),
-            )
-            .in_file(&path)
-            .hint("build the bundle with `steg build --sign KEYFILE`, or do not import it"),
+            Diagnostic::new(B0017, "unsigned")
+                .arg("signature", SIGNATURE_FILE)
+                .in_file(&path),
         );
         return;
     };
-    let message = match signature::verify(key, manifest, sig) {
+    let d = match signature::verify(key, manifest, sig) {
         Ok(()) => return,
-        Err(SignatureProblem::Malformed(why)) => {
-            format!("{SIGNATURE_FILE} is not a steg signature: {why}")
+        Err(SignatureProblem::Malformed(why)) => Diagnostic::new(B0018, "malformed")
+            .arg("signature", SIGNATURE_FILE)
+            .arg("detail", why),
+        Err(SignatureProblem::OtherKey { signed_by }) => Diagnostic::new(B0018, "other-key")
+            .arg("signed_by", signed_by)
+            .arg("trusted", signature::hex(key.as_bytes())),
+        Err(SignatureProblem::Invalid) => {
+            Diagnostic::new(B0018, "invalid").arg("manifest", MANIFEST_FILE)
         }
-        Err(SignatureProblem::OtherKey { signed_by }) => format!(
-            "the bundle is signed by key {signed_by}, not by the trusted key {}",
-            signature::hex(key.as_bytes())
-        ),
-        Err(SignatureProblem::Invalid) => format!(
-            "the signature does not match {MANIFEST_FILE}: the manifest was changed after signing, or the signature is forged"
-        ),
     };
-    p.list.push(
-        Diagnostic::new(B0018, message)
-            .in_file(&path)
-            .hint("do not import this bundle; get it again from whoever signed it"),
-    );
+    p.list.push(d.in_file(&path));
 }
 
 struct Problems {
@@ -656,32 +599,18 @@ impl Problems {
         }
     }
 
-    fn manifest(&mut self, code: Code, message: String, hint: &str) {
-        let d = Diagnostic::new(code, message)
-            .in_file(&self.manifest_path)
-            .hint(hint);
-        self.list.push(d);
+    fn manifest(&mut self, d: Diagnostic) {
+        self.list.push(d.in_file(&self.manifest_path));
     }
 
-    fn file(&mut self, code: Code, path: &str, message: String, hint: &str) {
-        let d = Diagnostic::new(code, message)
-            .in_file(self.root.join(path))
-            .hint(hint);
-        self.list.push(d);
+    fn file(&mut self, path: &str, d: Diagnostic) {
+        self.list.push(d.in_file(self.root.join(path)));
     }
 
     /// A problem with the bundle as a whole, or with an entry whose name cannot be trusted in
     /// a file path.
-    fn bundle(&mut self, code: Code, message: String) {
-        let hint = match code.id {
-            "B0013" => UNSAFE_HINT,
-            "B0016" => LIMIT_HINT,
-            _ => "rebuild the bundle with `steg build`",
-        };
-        let d = Diagnostic::new(code, message)
-            .in_file(&self.root)
-            .hint(hint);
-        self.list.push(d);
+    fn bundle(&mut self, d: Diagnostic) {
+        self.list.push(d.in_file(&self.root));
     }
 }
 
@@ -691,9 +620,10 @@ fn parse_manifest(bytes: &[u8], path: &Path) -> Result<Manifest, Diagnostics> {
         Ok(t) => t,
         Err(e) => {
             return fail(
-                Diagnostic::new(B0002, format!("{MANIFEST_FILE} is not UTF-8 text: {e}"))
-                    .in_file(path)
-                    .hint("rebuild the bundle with `steg build`; do not edit bundle.json by hand"),
+                Diagnostic::new(B0002, "utf8")
+                    .arg("manifest", MANIFEST_FILE)
+                    .arg("error", e)
+                    .in_file(path),
             );
         }
     };
@@ -701,10 +631,11 @@ fn parse_manifest(bytes: &[u8], path: &Path) -> Result<Manifest, Diagnostics> {
         Ok(v) => v,
         Err(e) => {
             return fail(
-                Diagnostic::new(B0002, format!("{MANIFEST_FILE} is not valid JSON: {e}"))
+                Diagnostic::new(B0002, "json")
+                    .arg("manifest", MANIFEST_FILE)
+                    .arg("error", &e)
                     .in_file(path)
-                    .at(Location::line_column(e.line(), e.column()))
-                    .hint("rebuild the bundle with `steg build`; do not edit bundle.json by hand"),
+                    .at(Location::line_column(e.line(), e.column())),
             );
         }
     };
@@ -718,14 +649,11 @@ fn parse_manifest(bytes: &[u8], path: &Path) -> Result<Manifest, Diagnostics> {
             _ => "no `format` and `format_version`".to_string(),
         };
         return fail(
-            Diagnostic::new(
-                B0003,
-                format!(
-                    "this loader reads `{FORMAT_NAME}` format version {FORMAT_VERSION}; the bundle has {found}"
-                ),
-            )
-            .in_file(path)
-            .hint("rebuild the bundle with this version of steg, or use the steg version that wrote it"),
+            Diagnostic::new(B0003, "version")
+                .arg("format", FORMAT_NAME)
+                .arg("version", FORMAT_VERSION)
+                .arg("found", found)
+                .in_file(path),
         );
     }
 
@@ -734,15 +662,12 @@ fn parse_manifest(bytes: &[u8], path: &Path) -> Result<Manifest, Diagnostics> {
         return Err(unknown_types
             .into_iter()
             .map(|(at, ty)| {
-                Diagnostic::new(
-                    B0011,
-                    format!(
-                        "{at} has type `{ty}`, which format version {FORMAT_VERSION} does not know (it knows {})",
-                        STEG_TYPES.join(", ")
-                    ),
-                )
-                .in_file(path)
-                .hint("the bundle was written by a newer or a modified tool; rebuild it with `steg build`")
+                Diagnostic::new(B0011, "unknown-type")
+                    .arg("place", at)
+                    .arg("type", ty)
+                    .arg("version", FORMAT_VERSION)
+                    .arg("known", STEG_TYPES.join(", "))
+                    .in_file(path)
             })
             .collect());
     }
@@ -751,13 +676,12 @@ fn parse_manifest(bytes: &[u8], path: &Path) -> Result<Manifest, Diagnostics> {
     serde_path_to_error::deserialize::<_, Manifest>(&mut de).map_err(|e| {
         let at = e.path().to_string();
         let inner = e.into_inner();
-        Diagnostics::from_iter([Diagnostic::new(
-            B0002,
-            format!("{MANIFEST_FILE} does not match the format at `{at}`: {inner}"),
-        )
-        .in_file(path)
-        .at(Location::line_column(inner.line(), inner.column()))
-        .hint("compare with schema/bundle.schema.json; rebuild the bundle with `steg build`")])
+        Diagnostics::from_iter([Diagnostic::new(B0002, "format")
+            .arg("manifest", MANIFEST_FILE)
+            .arg("at", at)
+            .arg("error", &inner)
+            .in_file(path)
+            .at(Location::line_column(inner.line(), inner.column()))])
     })
 }
 
@@ -801,76 +725,56 @@ fn unknown_steg_types(value: &serde_json::Value) -> Vec<(String, String)> {
     found
 }
 
-const HIERARCHY_HINT: &str =
-    "rebuild the bundle with `steg build`; the content must have been changed after the build";
-
 fn check_hierarchy(m: &Manifest, p: &mut Problems) {
     let moment = &m.moment;
     if semver::Version::parse(&moment.version).is_err() {
-        p.manifest(
-            B0002,
-            format!(
-                "the moment's version `{}` is not a semantic version",
-                moment.version
-            ),
-            HIERARCHY_HINT,
-        );
+        p.manifest(Diagnostic::new(B0002, "version").arg("version", &moment.version));
     }
-    check_id(p, "moment", &moment.id);
+    check_id(p, "moment-id", &moment.id);
     if moment.welcome.is_empty() {
-        p.manifest(
-            B0004,
-            "the moment has no welcome text".into(),
-            HIERARCHY_HINT,
-        );
+        p.manifest(Diagnostic::new(B0004, "no-welcome"));
     }
     if moment.moduler.is_empty() {
-        p.manifest(
-            B0004,
-            "the moment has no modul; a moment needs at least one".into(),
-            HIERARCHY_HINT,
-        );
+        p.manifest(Diagnostic::new(B0004, "no-modul"));
     }
-    unique_ids(p, "moment", moment.moduler.iter().map(|x| x.id.as_str()));
+    unique_ids(
+        p,
+        "moment",
+        "",
+        moment.moduler.iter().map(|x| x.id.as_str()),
+    );
     for modul in &moment.moduler {
-        check_id(p, "modul", &modul.id);
+        check_id(p, "modul-id", &modul.id);
         if modul.avsnitt.is_empty() {
-            p.manifest(
-                B0004,
-                format!("modul `{}` has no avsnitt", modul.id),
-                HIERARCHY_HINT,
-            );
+            p.manifest(Diagnostic::new(B0004, "no-avsnitt").arg("modul", &modul.id));
         }
         unique_ids(
             p,
-            &format!("modul `{}`", modul.id),
+            "modul",
+            &modul.id,
             modul.avsnitt.iter().map(|x| x.id.as_str()),
         );
         for avsnitt in &modul.avsnitt {
-            check_id(p, "avsnitt", &avsnitt.id);
+            check_id(p, "avsnitt-id", &avsnitt.id);
+            let address = format!("{}/{}", modul.id, avsnitt.id);
             if avsnitt.steg.is_empty() {
-                p.manifest(
-                    B0004,
-                    format!("avsnitt `{}/{}` has no steg", modul.id, avsnitt.id),
-                    HIERARCHY_HINT,
-                );
+                p.manifest(Diagnostic::new(B0004, "no-steg").arg("avsnitt", &address));
             }
             unique_ids(
                 p,
-                &format!("avsnitt `{}/{}`", modul.id, avsnitt.id),
+                "avsnitt",
+                &address,
                 avsnitt.steg.iter().map(|x| x.id.as_str()),
             );
             for steg in &avsnitt.steg {
-                check_id(p, "steg", &steg.id);
+                check_id(p, "steg-id", &steg.id);
                 let expected = format!("{}/{}/{}", modul.id, avsnitt.id, steg.id);
                 if steg.address != expected {
                     p.manifest(
-                        B0004,
-                        format!(
-                            "steg `{}` has address `{}`, but its place in the tree gives `{expected}`",
-                            steg.id, steg.address
-                        ),
-                        HIERARCHY_HINT,
+                        Diagnostic::new(B0004, "address")
+                            .arg("id", &steg.id)
+                            .arg("address", &steg.address)
+                            .arg("expected", expected),
                     );
                 }
                 check_steg_parts(p, steg);
@@ -879,22 +783,15 @@ fn check_hierarchy(m: &Manifest, p: &mut Problems) {
     }
 
     let moduler: HashSet<&str> = moment.moduler.iter().map(|x| x.id.as_str()).collect();
-    unique_ids(
-        p,
-        "the flag list",
-        moment.flags.iter().map(|f| f.id.as_str()),
-    );
+    unique_ids(p, "flags", "", moment.flags.iter().map(|f| f.id.as_str()));
     for flag in &moment.flags {
         if let Trigger::ModulEnds { moduler: refs, .. } = &flag.trigger {
             for r in refs {
                 if !moduler.contains(r.as_str()) {
                     p.manifest(
-                        B0009,
-                        format!(
-                            "flag `{}` refers to modul `{r}`, which is not in the bundle",
-                            flag.id
-                        ),
-                        HIERARCHY_HINT,
+                        Diagnostic::new(B0009, "modul")
+                            .arg("flag", &flag.id)
+                            .arg("modul", r),
                     );
                 }
             }
@@ -903,12 +800,11 @@ fn check_hierarchy(m: &Manifest, p: &mut Problems) {
 }
 
 fn check_steg_parts(p: &mut Problems, steg: &StegEntry) {
-    let lacks = |what: &str| {
-        format!(
-            "steg `{}` ({}) lacks {what}",
-            steg.address,
-            steg.content.type_name()
-        )
+    // `key` names what is lacking, in the catalogue.
+    let lacks = |key: &'static str| {
+        Diagnostic::new(B0011, key)
+            .arg("address", &steg.address)
+            .arg("type", steg.content.type_name())
     };
     match &steg.content {
         StegContent::Form { form, .. } => check_form(p, steg, form),
@@ -916,7 +812,7 @@ fn check_steg_parts(p: &mut Problems, steg: &StegEntry) {
             alt, decorative, ..
         } => {
             if alt.as_deref().is_none_or(str::is_empty) && !decorative {
-                p.manifest(B0011, lacks("alt text"), HIERARCHY_HINT);
+                p.manifest(lacks("alt"));
             }
         }
         StegContent::Video {
@@ -926,7 +822,7 @@ fn check_steg_parts(p: &mut Problems, steg: &StegEntry) {
             ..
         } => {
             if captions.is_empty() || transcript.is_empty() {
-                p.manifest(B0011, lacks("captions and a transcript"), HIERARCHY_HINT);
+                p.manifest(lacks("captions"));
             }
             check_source(p, steg, source);
         }
@@ -934,7 +830,7 @@ fn check_steg_parts(p: &mut Problems, steg: &StegEntry) {
             source, transcript, ..
         } => {
             if transcript.is_empty() {
-                p.manifest(B0011, lacks("a transcript"), HIERARCHY_HINT);
+                p.manifest(lacks("transcript"));
             }
             check_source(p, steg, source);
         }
@@ -946,14 +842,15 @@ fn check_steg_parts(p: &mut Problems, steg: &StegEntry) {
 /// questions present, ids unique across groups and scores, conditions and scores pointing at
 /// questions before them.
 fn check_form(p: &mut Problems, steg: &StegEntry, form: &Form) {
-    let lacks = |what: &str| format!("steg `{}` (form) lacks {what}", steg.address);
+    let lacks = |key: &'static str| Diagnostic::new(B0011, key).arg("address", &steg.address);
     if form.questions.is_empty() {
-        p.manifest(B0011, lacks("questions"), HIERARCHY_HINT);
+        p.manifest(lacks("questions"));
     }
     let all = crate::forms::questions_in_order(&form.questions);
     unique_ids(
         p,
-        &format!("form `{}`", steg.address),
+        "form",
+        &steg.address,
         all.iter()
             .map(|q| q.id.as_str())
             .chain(form.scores.iter().map(|s| s.id.as_str())),
@@ -964,30 +861,20 @@ fn check_form(p: &mut Problems, steg: &StegEntry, form: &Form) {
             QuestionKind::SingleChoice { options } | QuestionKind::MultipleChoice { options }
                 if options.is_empty() =>
             {
-                p.manifest(
-                    B0011,
-                    lacks(&format!("options for question `{}`", q.id)),
-                    HIERARCHY_HINT,
-                );
+                p.manifest(lacks("options").arg("question", &q.id));
             }
             QuestionKind::Group { questions } if questions.is_empty() => {
-                p.manifest(
-                    B0011,
-                    lacks(&format!("questions in group `{}`", q.id)),
-                    HIERARCHY_HINT,
-                );
+                p.manifest(lacks("group").arg("question", &q.id));
             }
             _ => {}
         }
         for c in q.show_if.iter().flat_map(|s| &s.conditions) {
             if !earlier.contains(c.question.as_str()) {
                 p.manifest(
-                    B0012,
-                    format!(
-                        "in form `{}`, question `{}` is shown depending on `{}`, which is not an answered question before it",
-                        steg.address, q.id, c.question
-                    ),
-                    HIERARCHY_HINT,
+                    Diagnostic::new(B0012, "condition")
+                        .arg("address", &steg.address)
+                        .arg("question", &q.id)
+                        .arg("target", &c.question),
                 );
             }
         }
@@ -999,12 +886,10 @@ fn check_form(p: &mut Problems, steg: &StegEntry, form: &Form) {
         for id in &s.questions {
             if !earlier.contains(id.as_str()) {
                 p.manifest(
-                    B0012,
-                    format!(
-                        "in form `{}`, score `{}` counts `{id}`, which is not an answered question of the form",
-                        steg.address, s.id
-                    ),
-                    HIERARCHY_HINT,
+                    Diagnostic::new(B0012, "score")
+                        .arg("address", &steg.address)
+                        .arg("score", &s.id)
+                        .arg("target", id),
                 );
             }
         }
@@ -1016,34 +901,35 @@ fn check_source(p: &mut Problems, steg: &StegEntry, source: &MediaSource) {
         && !(url.starts_with("https://") || url.starts_with("http://"))
     {
         p.manifest(
-            B0008,
-            format!(
-                "steg `{}` plays from `{url}`, which is not an http(s) address",
-                steg.address
-            ),
-            HIERARCHY_HINT,
+            Diagnostic::new(B0008, "url")
+                .arg("address", &steg.address)
+                .arg("url", url),
         );
     }
 }
 
-fn check_id(p: &mut Problems, what: &str, id: &str) {
+/// `key` is the catalogue key for the kind of id: `moment-id`, `modul-id`, ...
+fn check_id(p: &mut Problems, key: &'static str, id: &str) {
     if !crate::ids::is_valid_id(id) {
-        p.manifest(
-            B0004,
-            format!("{what} id `{id}` is not valid (lower-case a-z, digits and -, at most 64)"),
-            HIERARCHY_HINT,
-        );
+        p.manifest(Diagnostic::new(B0004, key).arg("id", id));
     }
 }
 
-fn unique_ids<'a>(p: &mut Problems, parent: &str, ids: impl Iterator<Item = &'a str>) {
+/// `key` is the catalogue key for the kind of parent (`moment`, `modul`, `avsnitt`, `flags`,
+/// `form`), `parent` its id or address.
+fn unique_ids<'a>(
+    p: &mut Problems,
+    key: &'static str,
+    parent: &str,
+    ids: impl Iterator<Item = &'a str>,
+) {
     let mut seen = BTreeSet::new();
     for id in ids {
         if !seen.insert(id) {
             p.manifest(
-                B0005,
-                format!("{parent} has two children with id `{id}`"),
-                HIERARCHY_HINT,
+                Diagnostic::new(B0005, key)
+                    .arg("parent", parent)
+                    .arg("id", id),
             );
         }
     }
@@ -1053,55 +939,35 @@ fn check_files(m: &Manifest, inv: &Inventory, p: &mut Problems) {
     let mut listed: BTreeMap<&str, &FileEntry> = BTreeMap::new();
     for f in &m.files {
         if !is_safe_bundle_path(&f.path) {
-            p.manifest(
-                B0008,
-                format!(
-                    "the manifest lists `{}`, a path outside the bundle or not in normal form",
-                    f.path
-                ),
-                "bundle paths are relative, use `/`, and never contain `..`",
-            );
+            p.manifest(Diagnostic::new(B0008, "listed-unsafe").arg("path", &f.path));
             continue;
         }
         if listed.insert(f.path.as_str(), f).is_some() {
-            p.manifest(
-                B0008,
-                format!("the manifest lists `{}` twice", f.path),
-                HIERARCHY_HINT,
-            );
+            p.manifest(Diagnostic::new(B0008, "listed-twice").arg("path", &f.path));
         }
     }
 
     // Everything the tree points at must be a listed file.
     for path in referenced_paths(m) {
         if !listed.contains_key(path) {
-            p.manifest(
-                B0006,
-                format!("the manifest refers to `{path}` but does not list it among its files"),
-                HIERARCHY_HINT,
-            );
+            p.manifest(Diagnostic::new(B0006, "unlisted").arg("path", path));
         }
     }
 
     for (path, entry) in &listed {
         match inv.files.get(*path) {
-            None => p.file(
-                B0006,
-                path,
-                format!("`{path}` is listed in the manifest but missing"),
-                "copy the whole bundle again, or rebuild it",
-            ),
+            None => p.file(path, Diagnostic::new(B0006, "missing").arg("path", path)),
             Some(Found::Refused) => {}
             Some(Found::File { size, sha256, .. }) => {
                 if *size != entry.size || *sha256 != entry.sha256 {
                     p.file(
-                        B0007,
                         path,
-                        format!(
-                            "`{path}` has {size} bytes and SHA-256 {sha256}; the manifest says {} bytes and {}",
-                            entry.size, entry.sha256
-                        ),
-                        "the file was changed or damaged after the build; rebuild or copy the bundle again",
+                        Diagnostic::new(B0007, "differs")
+                            .arg("path", path)
+                            .arg("size", size)
+                            .arg("sha256", sha256)
+                            .arg("listed_size", entry.size)
+                            .arg("listed_sha256", &entry.sha256),
                     );
                 }
             }
@@ -1111,12 +977,7 @@ fn check_files(m: &Manifest, inv: &Inventory, p: &mut Problems) {
     // And nothing may ride along unlisted: it would reach the platform unreviewed.
     for (rel, found) in &inv.files {
         if matches!(found, Found::File { .. }) && !listed.contains_key(rel.as_str()) {
-            p.file(
-                B0010,
-                rel,
-                format!("`{rel}` is in the bundle but not in the manifest"),
-                "remove the file, or rebuild the bundle so the manifest lists it",
-            );
+            p.file(rel, Diagnostic::new(B0010, "extra").arg("path", rel));
         }
     }
 }

@@ -75,35 +75,25 @@ pub fn steg(s: &StegText<'_>, settings: &Settings) -> Vec<Diagnostic> {
         let score = counts.score();
         if limit.is_finite() && score > limit {
             out.push(
-                Diagnostic::new(
-                    W1102,
-                    format!("the text has a LIX of {score:.0}; the limit for its readers is {limit:.0}"),
-                )
-                .in_file(s.file)
-                .at(Location::at_byte(s.text, s.body_offset))
-                .hint(format!(
-                    "shorter sentences and shorter words lower it ({} words, {} sentences, {} long words)",
-                    counts.words, counts.sentences, counts.long_words
-                )),
+                Diagnostic::new(W1102, "lix")
+                    .arg("score", format!("{score:.0}"))
+                    .arg("limit", format!("{limit:.0}"))
+                    .arg("words", counts.words)
+                    .arg("sentences", counts.sentences)
+                    .arg("long", counts.long_words)
+                    .in_file(s.file)
+                    .at(Location::at_byte(s.text, s.body_offset)),
             );
         }
     }
     if counts.words > settings.max_words {
         out.push(
-            Diagnostic::new(
-                W1107,
-                format!(
-                    "the steg has {} words, about {} minutes of reading",
-                    counts.words,
-                    counts.words.div_ceil(150)
-                ),
-            )
-            .in_file(s.file)
-            .at(Location::at_byte(s.text, s.body_offset))
-            .hint(format!(
-                "split it into two steg; a steg is meant to be read in a few minutes (limit {} words)",
-                settings.max_words
-            )),
+            Diagnostic::new(W1107, "long")
+                .arg("words", counts.words)
+                .arg("minutes", counts.words.div_ceil(150))
+                .arg("limit", settings.max_words)
+                .in_file(s.file)
+                .at(Location::at_byte(s.text, s.body_offset)),
         );
     }
     out
@@ -122,24 +112,15 @@ fn headings(s: &StegText<'_>, body: &str, out: &mut Vec<Diagnostic>) {
             s.body_offset + range.start..s.body_offset + range.end,
         );
         if n == 1 {
-            out.push(
-                Diagnostic::new(W1101, "the text has a level-1 heading (`#`)")
-                    .in_file(s.file)
-                    .at(at)
-                    .hint("the steg's title is the page's only level-1 heading; use `##` for headings in the text"),
-            );
+            out.push(Diagnostic::new(W1101, "level-1").in_file(s.file).at(at));
         } else if n > previous + 1 {
             out.push(
-                Diagnostic::new(
-                    W1101,
-                    format!("the heading skips from level {previous} to level {n}"),
-                )
-                .in_file(s.file)
-                .at(at)
-                .hint(format!(
-                    "use {} here; screen readers navigate by heading levels",
-                    "#".repeat(previous + 1)
-                )),
+                Diagnostic::new(W1101, "skip")
+                    .arg("from", previous)
+                    .arg("to", n)
+                    .arg("hashes", "#".repeat(previous + 1))
+                    .in_file(s.file)
+                    .at(at),
             );
         }
         previous = n;
@@ -166,30 +147,29 @@ fn personal_data(s: &StegText<'_>, settings: &Settings, out: &mut Vec<Diagnostic
         .collect();
     for found in personal::scan(s.text) {
         let d = match found {
-            personal::Found::IdentityNumber(r) => Diagnostic::new(
-                E1103,
-                "the text contains a Swedish personal identity number",
-            )
-            .in_file(s.file)
-            .at(Location::of_range(s.text, r))
-            .hint("remove it: a program must hold no personal data; write an example without a real number, e.g. ÅÅMMDD-XXXX"),
+            personal::Found::IdentityNumber(r) => Diagnostic::new(E1103, "found")
+                .in_file(s.file)
+                .at(Location::of_range(s.text, r)),
             personal::Found::Phone(r, digits) => {
                 if allowed_digits.contains(&digits) {
                     continue;
                 }
-                Diagnostic::new(E1104, "the text contains a phone number that is not on the allow-list")
+                Diagnostic::new(E1104, "found")
                     .in_file(s.file)
                     .at(Location::of_range(s.text, r))
-                    .hint("remove it, or if it is a public number (e.g. a clinic's switchboard) add it to `checks: allowed_contacts:` in moment.md")
             }
             personal::Found::Email(r, address) => {
-                if settings.allowed_contacts.iter().any(|c| c.eq_ignore_ascii_case(&address)) {
+                if settings
+                    .allowed_contacts
+                    .iter()
+                    .any(|c| c.eq_ignore_ascii_case(&address))
+                {
                     continue;
                 }
-                Diagnostic::new(E1105, format!("the text contains the e-mail address `{address}`"))
+                Diagnostic::new(E1105, "found")
+                    .arg("address", &address)
                     .in_file(s.file)
                     .at(Location::of_range(s.text, r))
-                    .hint("remove it, or if it is a public address add it to `checks: allowed_contacts:` in moment.md")
             }
         };
         out.push(d);
@@ -219,7 +199,7 @@ pub fn apply_allows(file: &Path, allows: &[Allow], findings: Vec<Diagnostic>) ->
             {
                 used[i] = true;
                 d.severity = Severity::Note;
-                d.message = format!("{} (silenced: {})", d.message, allows[i].reason);
+                d.silenced = Some(allows[i].reason.clone());
             }
             d
         })
@@ -229,26 +209,19 @@ pub fn apply_allows(file: &Path, allows: &[Allow], findings: Vec<Diagnostic>) ->
             continue;
         }
         let silenceable = SILENCEABLE.iter().any(|c| c.id == a.code);
-        let message = if silenceable {
-            format!(
-                "`allow: {}` silences nothing: the steg has no such finding",
-                a.code
-            )
-        } else {
-            format!("`{}` cannot be silenced", a.code)
-        };
         out.push(
-            Diagnostic::new(W1109, message)
-                .in_file(file)
-                .at_opt(a.location.clone())
-                .hint(format!(
-                    "remove the entry; codes that can be silenced: {}",
+            Diagnostic::new(W1109, if silenceable { "nothing" } else { "cannot" })
+                .arg("code", &a.code)
+                .arg(
+                    "codes",
                     SILENCEABLE
                         .iter()
                         .map(|c| c.id)
                         .collect::<Vec<_>>()
-                        .join(", ")
-                )),
+                        .join(", "),
+                )
+                .in_file(file)
+                .at_opt(a.location.clone()),
         );
     }
     out
@@ -263,12 +236,11 @@ pub fn moment(m: &Moment, assets: &[(String, std::path::PathBuf)], complete: boo
             let mut seen: HashMap<&str, &Path> = HashMap::new();
             for s in &a.steg {
                 if let Some(first) = seen.insert(s.title.as_str(), &s.source) {
-                    let d = Diagnostic::new(W1106, format!("two steg in `{}/{}` are titled `{}`", modul.id, a.id, s.title))
-                        .in_file(&s.source)
-                        .hint(format!(
-                            "{} has the same title; give each steg its own so readers can tell them apart",
-                            first.display()
-                        ));
+                    let d = Diagnostic::new(W1106, "same")
+                        .arg("avsnitt", format!("{}/{}", modul.id, a.id))
+                        .arg("title", &s.title)
+                        .arg("other", first.display())
+                        .in_file(&s.source);
                     out.extend(
                         apply_allows(&s.source, &s.allow, vec![d])
                             .into_iter()
@@ -288,9 +260,9 @@ pub fn moment(m: &Moment, assets: &[(String, std::path::PathBuf)], complete: boo
     for (rel, path) in assets.iter().filter(|_| complete) {
         if !used.contains(rel.as_str()) && !transcripts.contains(rel.as_str()) {
             out.push(
-                Diagnostic::new(W1108, format!("`{rel}` is not used by any steg"))
-                    .in_file(path)
-                    .hint("remove the file, or link to it from a steg; unused files are left out of the bundle"),
+                Diagnostic::new(W1108, "unused")
+                    .arg("path", rel)
+                    .in_file(path),
             );
         }
     }

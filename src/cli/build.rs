@@ -1,4 +1,4 @@
-use super::{Format, SiteArgs, Verbosity, counts, human_size, report, status};
+use super::{Format, SiteArgs, Verbosity, counts, error_line, human_size, report, status, ui};
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
@@ -6,6 +6,7 @@ use std::sync::Mutex;
 use std::time::Instant;
 use steg::build::Phase;
 
+#[allow(clippy::too_many_arguments)] // one per command-line option; a struct would only rename them
 pub fn run(
     content: &Path,
     out: &Path,
@@ -14,14 +15,20 @@ pub fn run(
     sign: Option<&Path>,
     format: Format,
     v: Verbosity,
+    lang: steg::diagnostic::Lang,
 ) -> ExitCode {
     let started = Instant::now();
     let key = match sign.map(super::keys::secret_key).transpose() {
         Ok(k) => k,
         Err(d) => {
-            report(&steg::diagnostic::Diagnostics::from_iter([d]), format, v);
+            report(
+                &steg::diagnostic::Diagnostics::from_iter([d]),
+                format,
+                v,
+                lang,
+            );
             if format == Format::Human {
-                eprintln!("error: the signing key cannot be used; nothing was built");
+                error_line(lang, "build-key-failed", &[]);
             }
             return ExitCode::from(1);
         }
@@ -29,11 +36,12 @@ pub fn run(
     let theme = match site.theme() {
         Ok(t) => t,
         Err(problems) => {
-            report(&problems, format, v);
+            report(&problems, format, v, lang);
             if format == Format::Human {
-                eprintln!(
-                    "error: the theme has errors ({}); nothing was built",
-                    counts(&problems)
+                error_line(
+                    lang,
+                    "build-theme-failed",
+                    &[("counts", counts(&problems, lang))],
                 );
             }
             return ExitCode::from(1);
@@ -48,7 +56,7 @@ pub fn run(
     };
     let options = steg::build::Options {
         theme: Some(&theme),
-        site: site.options(release),
+        site: site.options(release, lang),
         release,
         sign: key.as_ref(),
         progress: Some(&progress),
@@ -58,21 +66,25 @@ pub fn run(
     if progress.live {
         progress.clear();
     }
-    report(&result.diagnostics, format, v);
+    report(&result.diagnostics, format, v, lang);
     if !result.ok() {
         let output_failed = result.diagnostics.iter().any(|d| d.code.starts_with("E08"));
         if format == Format::Human {
             if output_failed {
-                eprintln!(
-                    "error: the output could not be written to {}; it was left as it was",
-                    out.display()
+                error_line(
+                    lang,
+                    "build-output-failed",
+                    &[("out", out.display().to_string())],
                 );
             } else {
-                eprintln!(
-                    "error: could not build {} ({}); {} was left as it was",
-                    content.display(),
-                    counts(&result.diagnostics),
-                    out.display()
+                error_line(
+                    lang,
+                    "build-failed",
+                    &[
+                        ("content", content.display().to_string()),
+                        ("counts", counts(&result.diagnostics, lang)),
+                        ("out", out.display().to_string()),
+                    ],
                 );
             }
         }
@@ -91,7 +103,7 @@ pub fn run(
             Format::Human => {
                 status(
                     v,
-                    "Compiled",
+                    &ui(lang, "compiled-verb", &[]),
                     &format!(
                         "{} {}: {} moduler, {avsnitt} avsnitt, {steg} steg ({})",
                         m.id,
@@ -102,23 +114,24 @@ pub fn run(
                 );
                 status(
                     v,
-                    "Bundle",
-                    &format!(
-                        "{} ({} files, {})",
-                        b.bundle_dir.display(),
-                        b.files,
-                        human_size(b.bytes)
+                    &ui(lang, "bundle-verb", &[]),
+                    &ui(
+                        lang,
+                        "bundle",
+                        &[
+                            ("path", b.bundle_dir.display().to_string()),
+                            ("files", b.files.to_string()),
+                            ("size", human_size(b.bytes)),
+                        ],
                     ),
                 );
-                status(
-                    v,
-                    "Archive",
-                    &format!(
-                        "{}{}",
-                        b.archive.display(),
-                        if key.is_some() { " (signed)" } else { "" }
-                    ),
-                );
+                let archive = ("path", b.archive.display().to_string());
+                let archive = if key.is_some() {
+                    ui(lang, "archive-signed", &[archive])
+                } else {
+                    archive.1
+                };
+                status(v, &ui(lang, "archive-verb", &[]), &archive);
             }
             Format::Json => println!(
                 "{}",
@@ -131,19 +144,29 @@ pub fn run(
         }
     }
     if let (Some(index), Format::Human) = (&result.site_index, format) {
-        status(v, "Preview", &index.display().to_string());
-    }
-    if format == Format::Human {
-        let warnings = if result.diagnostics.is_empty() {
-            String::new()
-        } else {
-            format!(" with {}", counts(&result.diagnostics))
-        };
         status(
             v,
-            "Finished",
-            &format!("in {:.2}s{warnings}", started.elapsed().as_secs_f64()),
+            &ui(lang, "preview-verb", &[]),
+            &index.display().to_string(),
         );
+    }
+    if format == Format::Human {
+        let time = ui(
+            lang,
+            "seconds",
+            &[(
+                "time",
+                format!("{:.2}", started.elapsed().as_secs_f64())
+                    .replace('.', &ui(lang, "decimal-mark", &[])),
+            )],
+        );
+        let finished = if result.diagnostics.is_empty() {
+            ui(lang, "finished", &[("time", time)])
+        } else {
+            let counts = counts(&result.diagnostics, lang);
+            ui(lang, "finished-with", &[("time", time), ("counts", counts)])
+        };
+        status(v, &ui(lang, "finished-verb", &[]), &finished);
     }
     ExitCode::SUCCESS
 }

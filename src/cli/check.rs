@@ -1,9 +1,9 @@
-use super::{Format, Verbosity, counts, report, status};
+use super::{Format, Verbosity, counts, error_line, report, status, ui};
 use std::path::Path;
 use std::process::ExitCode;
 
 /// `steg check`: everything `build` checks, and nothing written.
-pub fn run(content: &Path, format: Format, v: Verbosity) -> ExitCode {
+pub fn run(content: &Path, format: Format, v: Verbosity, lang: steg::diagnostic::Lang) -> ExitCode {
     let started = std::time::Instant::now();
     let loaded = steg::model::load(content);
     if v == Verbosity::Verbose {
@@ -17,7 +17,7 @@ pub fn run(content: &Path, format: Format, v: Verbosity) -> ExitCode {
             ),
         );
     }
-    report(&loaded.diagnostics, format, v);
+    report(&loaded.diagnostics, format, v, lang);
     let steg: usize = loaded.moments.iter().map(|m| m.steg().count()).sum();
     let notes = loaded.diagnostics.note_count();
     match format {
@@ -31,26 +31,24 @@ pub fn run(content: &Path, format: Format, v: Verbosity) -> ExitCode {
         ),
         Format::Human => {
             let silenced = if notes > 0 {
-                format!(", {notes} silenced")
+                ui(lang, "silenced-count", &[("n", notes.to_string())])
             } else {
                 String::new()
             };
+            let args = [
+                ("content", content.display().to_string()),
+                ("counts", counts(&loaded.diagnostics, lang)),
+                ("silenced", silenced),
+                ("moments", loaded.moments.len().to_string()),
+                ("steg", steg.to_string()),
+            ];
             if loaded.diagnostics.has_errors() {
-                eprintln!(
-                    "error: {} has problems ({}{silenced})",
-                    content.display(),
-                    counts(&loaded.diagnostics)
-                );
+                error_line(lang, "check-failed", &args);
             } else {
                 status(
                     v,
-                    "Checked",
-                    &format!(
-                        "{}: {} moment(s), {steg} steg; {}{silenced}",
-                        content.display(),
-                        loaded.moments.len(),
-                        counts(&loaded.diagnostics)
-                    ),
+                    &ui(lang, "checked-verb", &[]),
+                    &ui(lang, "checked", &args),
                 );
             }
         }

@@ -1,9 +1,9 @@
-use super::{Format, Verbosity, report, style};
+use super::{Format, Verbosity, error_line, report, style, ui};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::ExitCode;
 use steg::bundle::manifest::Manifest;
-use steg::diagnostic::Style;
+use steg::diagnostic::{Diagnostic, Lang, Style, codes::E1204};
 use steg::review::{DiffReport, Side, Verdict, Word, diff_sources};
 
 /// One side of a diff: a bundle on disk, or a content folder compiled in memory.
@@ -12,22 +12,27 @@ enum Loaded {
     Content(Box<Manifest>, BTreeMap<String, Vec<u8>>),
 }
 
-fn open(path: &Path, v: Verbosity) -> Result<Loaded, ExitCode> {
+fn open(path: &Path, v: Verbosity, lang: Lang) -> Result<Loaded, ExitCode> {
     if path.join(steg::bundle::manifest::MANIFEST_FILE).is_file() {
         return steg::bundle::Bundle::open(path)
             .map(|b| Loaded::Bundle(Box::new(b)))
             .map_err(|d| {
-                report(&d, Format::Human, v);
-                eprintln!("error: {} is not a sound bundle", path.display());
+                report(&d, Format::Human, v, lang);
+                error_line(
+                    lang,
+                    "diff-bundle-failed",
+                    &[("path", path.display().to_string())],
+                );
                 ExitCode::from(1)
             });
     }
     let loaded = steg::model::load(path);
     if loaded.diagnostics.has_errors() {
-        report(&loaded.diagnostics, Format::Human, v);
-        eprintln!(
-            "error: {} has errors; fix them before comparing",
-            path.display()
+        report(&loaded.diagnostics, Format::Human, v, lang);
+        error_line(
+            lang,
+            "diff-content-failed",
+            &[("path", path.display().to_string())],
         );
         return Err(ExitCode::from(1));
     }
@@ -43,7 +48,7 @@ fn open(path: &Path, v: Verbosity) -> Result<Loaded, ExitCode> {
     let out = match steg::build::bundle::render(moment, false, &sink) {
         Ok(out) => out,
         Err(d) => {
-            report(&[d].into_iter().collect(), Format::Human, v);
+            report(&[d].into_iter().collect(), Format::Human, v, lang);
             return Err(ExitCode::from(1));
         }
     };
@@ -69,8 +74,8 @@ impl Loaded {
     }
 }
 
-pub fn run(old: &Path, new: &Path, format: Format, v: Verbosity) -> ExitCode {
-    let (a, b) = match (open(old, v), open(new, v)) {
+pub fn run(old: &Path, new: &Path, format: Format, v: Verbosity, lang: Lang) -> ExitCode {
+    let (a, b) = match (open(old, v, lang), open(new, v, lang)) {
         (Ok(a), Ok(b)) => (a, b),
         (Err(code), _) | (_, Err(code)) => return code,
     };
@@ -87,7 +92,7 @@ pub fn run(old: &Path, new: &Path, format: Format, v: Verbosity) -> ExitCode {
     );
     match format {
         Format::Json => println!("{}", serde_json::to_string(&report).unwrap_or_default()),
-        Format::Human => print_human(&report, style()),
+        Format::Human => print_human(&report, style(), lang),
     }
     if report.version_ok {
         ExitCode::SUCCESS
@@ -96,7 +101,7 @@ pub fn run(old: &Path, new: &Path, format: Format, v: Verbosity) -> ExitCode {
     }
 }
 
-fn print_human(r: &DiffReport, style: Style) {
+fn print_human(r: &DiffReport, style: Style, lang: Lang) {
     let (red, green, bold, reset) = match style {
         Style::Color => ("\x1b[31m", "\x1b[32m", "\x1b[1m", "\x1b[0m"),
         Style::Plain => ("", "", "", ""),
@@ -143,14 +148,18 @@ fn print_human(r: &DiffReport, style: Style) {
             "{bold}verdict:{reset} {verdict}; the new version must be at least {}, but it is {}",
             r.required_version, r.new_version
         );
+        let key = if r.verdict == Verdict::Major {
+            "major"
+        } else {
+            "lower"
+        };
+        let d = Diagnostic::new(E1204, key).arg("version", &r.required_version);
         eprintln!(
-            "error[E1204]: the new version number is lower than the changes require\n  = help: set `version: {}` in moment.md{}",
-            r.required_version,
-            if r.verdict == Verdict::Major {
-                " (a major change: people mid-program keep their old version)"
-            } else {
-                ""
-            }
+            "{}[E1204]: {}\n  = {}: {}",
+            ui(lang, "error", &[]),
+            d.message(lang),
+            ui(lang, "help", &[]),
+            d.hint(lang).unwrap_or_default()
         );
     }
 }

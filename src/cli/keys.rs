@@ -12,7 +12,7 @@ use steg::diagnostic::{Diagnostic, Diagnostics, codes::*};
 pub const SECRET_FILE: &str = "steg.key";
 pub const PUBLIC_FILE: &str = "steg.pub";
 
-pub fn keygen(out: &Path, v: Verbosity) -> ExitCode {
+pub fn keygen(out: &Path, v: Verbosity, lang: steg::diagnostic::Lang) -> ExitCode {
     match write_pair(out) {
         Ok(public) => {
             status(
@@ -29,7 +29,7 @@ pub fn keygen(out: &Path, v: Verbosity) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(d) => {
-            report(&Diagnostics::from_iter([d]), Format::Human, v);
+            report(&Diagnostics::from_iter([d]), Format::Human, v, lang);
             ExitCode::from(3)
         }
     }
@@ -37,16 +37,12 @@ pub fn keygen(out: &Path, v: Verbosity) -> ExitCode {
 
 fn write_pair(out: &Path) -> Result<PublicKey, Diagnostic> {
     let fail = |path: &Path, e: std::io::Error| {
-        Diagnostic::new(E0801, format!("cannot write the key: {e}"))
-            .in_file(path)
-            .hint("choose a folder you may write to; steg never overwrites an existing key")
+        Diagnostic::new(E0801, "key").arg("error", e).in_file(path)
     };
     std::fs::create_dir_all(out).map_err(|e| fail(out, e))?;
     let mut seed = [0u8; 32];
-    getrandom::getrandom(&mut seed).map_err(|e| {
-        Diagnostic::new(E0801, format!("the system's random source failed: {e}"))
-            .hint("try again; on Linux, check that /dev/urandom is available")
-    })?;
+    getrandom::getrandom(&mut seed)
+        .map_err(|e| Diagnostic::new(E0801, "random").arg("error", e))?;
     let key = SecretKey::from_bytes(&seed);
     let secret_path = out.join(SECRET_FILE);
     let public_path = out.join(PUBLIC_FILE);
@@ -72,33 +68,30 @@ fn write_pair(out: &Path) -> Result<PublicKey, Diagnostic> {
     Ok(public)
 }
 
-fn read_key_file(path: &Path, what: &str) -> Result<String, Diagnostic> {
+/// `what` is the catalogue key: `secret` or `public`.
+fn read_key_file(path: &Path, what: &'static str) -> Result<String, Diagnostic> {
     // Key files are a few dozen bytes; refuse to read anything large.
     let mut text = String::new();
     let read = std::fs::File::open(path)
         .and_then(|f| std::io::Read::read_to_string(&mut std::io::Read::take(f, 4096), &mut text));
-    read.map_err(|e| {
-        Diagnostic::new(E0803, format!("cannot read the {what} key file: {e}"))
-            .in_file(path)
-            .hint("make a key pair with `steg keygen --out DIR`")
-    })?;
+    read.map_err(|e| Diagnostic::new(E0803, what).arg("error", e).in_file(path))?;
     Ok(text)
 }
 
 pub fn secret_key(path: &Path) -> Result<SecretKey, Diagnostic> {
     let text = read_key_file(path, "secret")?;
     signature::parse_secret_key(&text).map_err(|why| {
-        Diagnostic::new(E0803, format!("this is not a steg secret key: {why}"))
+        Diagnostic::new(E0803, "not-secret")
+            .arg("detail", why)
             .in_file(path)
-            .hint("give the steg.key file written by `steg keygen` (not steg.pub)")
     })
 }
 
 pub fn public_key(path: &Path) -> Result<PublicKey, Diagnostic> {
     let text = read_key_file(path, "public")?;
     signature::parse_public_key(&text).map_err(|why| {
-        Diagnostic::new(E0803, format!("this is not a steg public key: {why}"))
+        Diagnostic::new(E0803, "not-public")
+            .arg("detail", why)
             .in_file(path)
-            .hint("give the steg.pub file written by `steg keygen`")
     })
 }

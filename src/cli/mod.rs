@@ -6,7 +6,9 @@
 mod build;
 mod check;
 mod diff;
+mod explain;
 mod keys;
+mod lang;
 mod new;
 mod review;
 mod schema;
@@ -16,7 +18,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use steg::diagnostic::{Diagnostics, Style, render_human, render_json};
+use steg::diagnostic::{Diagnostics, Lang, Style, render_human, render_json};
 
 #[derive(Parser)]
 #[command(
@@ -28,6 +30,9 @@ with YAML front matter, checks it, and compiles it into a versioned bundle a pla
     after_help = "Examples:\n  steg build                     build every program in ./content into ./dist\n  steg build content/plus-ung    build one program\n  steg verify dist/plus-ung/1.0.0\n\nExit codes: 0 ok, 1 problems found, 2 wrong command line, 3 output not written."
 )]
 struct Cli {
+    /// The language of messages: sv (Swedish) or en [default: STEG_LANG, else the locale, else sv]
+    #[arg(long, global = true, value_enum)]
+    lang: Option<lang::LangArg>,
     #[command(subcommand)]
     command: Command,
     /// Print only errors: no warnings, notes or progress (`steg serve` still prints its
@@ -150,6 +155,11 @@ enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+    /// Explain a diagnostic code at length, with an example of the problem and its fix
+    #[command(
+        after_help = "Examples:\n  steg explain E0302\n  steg explain e0302 --lang en\n  steg explain --list"
+    )]
+    Explain(explain::Args),
 }
 
 #[derive(Subcommand)]
@@ -233,9 +243,10 @@ impl SiteArgs {
     }
 
     /// Minifying costs about a third of a build's time, so only release builds do it.
-    fn options(&self, release: bool) -> steg::site::Options {
+    fn options(&self, release: bool, lang: Lang) -> steg::site::Options {
         steg::site::Options {
             minify: release && !self.no_minify,
+            lang,
         }
     }
 }
@@ -251,6 +262,7 @@ enum Format {
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
     let v = Verbosity::of(cli.quiet, cli.verbose);
+    let lang = lang::choose(cli.lang);
     match cli.command {
         Command::Build {
             content,
@@ -259,11 +271,20 @@ pub fn run() -> ExitCode {
             release,
             sign,
             format,
-        } => build::run(&content, &out, &site, release, sign.as_deref(), format, v),
-        Command::Check { content, format } => check::run(&content, format, v),
+        } => build::run(
+            &content,
+            &out,
+            &site,
+            release,
+            sign.as_deref(),
+            format,
+            v,
+            lang,
+        ),
+        Command::Check { content, format } => check::run(&content, format, v, lang),
         Command::New(args) => new::run(args),
         Command::Review(ReviewCommand::Status { content, format }) => {
-            review::status_cmd(&content, format, v)
+            review::status_cmd(&content, format, v, lang)
         }
         Command::Review(ReviewCommand::Approve {
             addresses,
@@ -284,16 +305,18 @@ pub fn run() -> ExitCode {
                 date: date.as_deref(),
                 recursive,
                 moment: moment.as_deref(),
+                lang,
             },
             v,
         ),
-        Command::Diff { old, new, format } => diff::run(&old, &new, format, v),
+        Command::Diff { old, new, format } => diff::run(&old, &new, format, v, lang),
         Command::Verify {
             bundle,
             trust,
             format,
-        } => verify::run(&bundle, trust.as_deref(), format, v),
-        Command::Keygen { out } => keys::keygen(&out, v),
+        } => verify::run(&bundle, trust.as_deref(), format, v, lang),
+        Command::Keygen { out } => keys::keygen(&out, v, lang),
+        Command::Explain(args) => explain::run(&args, lang),
         Command::Serve {
             content,
             port,
@@ -310,6 +333,7 @@ pub fn run() -> ExitCode {
                 port,
                 open,
                 style: style(),
+                lang,
             };
             match steg::serve::run(options) {
                 Ok(()) => ExitCode::SUCCESS,
@@ -365,7 +389,7 @@ impl Verbosity {
 /// Prints diagnostics: rendered to stderr, or as JSON lines to stdout. `--quiet` leaves out
 /// warnings and notes from the rendered text; JSON lines always hold everything, since a
 /// program reading them filters for itself.
-fn report(diagnostics: &Diagnostics, format: Format, v: Verbosity) {
+fn report(diagnostics: &Diagnostics, format: Format, v: Verbosity, lang: Lang) {
     match format {
         Format::Human if v == Verbosity::Quiet => {
             let errors: Diagnostics = diagnostics
@@ -373,21 +397,19 @@ fn report(diagnostics: &Diagnostics, format: Format, v: Verbosity) {
                 .filter(|d| d.severity == steg::diagnostic::Severity::Error)
                 .cloned()
                 .collect();
-            eprint!("{}", render_human(&errors, style()));
+            eprint!("{}", render_human(&errors, style(), lang));
         }
-        Format::Human => eprint!("{}", render_human(diagnostics, style())),
-        Format::Json => print!("{}", render_json(diagnostics)),
+        Format::Human => eprint!("{}", render_human(diagnostics, style(), lang)),
+        Format::Json => print!("{}", render_json(diagnostics, lang)),
     }
 }
 
-/// `3 errors, 1 warning`
-fn counts(diagnostics: &Diagnostics) -> String {
-    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-    format!(
-        "{}, {}",
-        plural(diagnostics.error_count(), "error"),
-        plural(diagnostics.warning_count(), "warning")
-    )
+use lang::{counts, ui};
+
+/// `error: MESSAGE` / `fel: MESSAGE` on stderr, for the line after the diagnostics.
+fn error_line(lang: Lang, key: &str, args: &[(&str, String)]) {
+    let message = ui(lang, key, args);
+    eprintln!("{}", ui(lang, "error-line", &[("message", message)]));
 }
 
 /// A status line in cargo's style: a right-aligned verb, then the message. Not with `--quiet`.

@@ -1,19 +1,28 @@
-use super::{Format, Verbosity, counts, report, status};
+use super::{Format, Verbosity, counts, error_line, report, status};
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
+use steg::diagnostic::Lang;
 use steg::model::Moment;
 use steg::review::{self, Approval, Node, Status};
 
 /// Loads the content; on errors prints them and returns the exit code to use.
-fn load(content: &Path, format: Format, v: Verbosity) -> Result<Vec<Arc<Moment>>, ExitCode> {
+fn load(
+    content: &Path,
+    format: Format,
+    v: Verbosity,
+    lang: Lang,
+) -> Result<Vec<Arc<Moment>>, ExitCode> {
     let loaded = steg::model::load(content);
     if loaded.diagnostics.has_errors() {
-        report(&loaded.diagnostics, format, v);
-        eprintln!(
-            "error: {} has errors ({}); fix them before reviewing",
-            content.display(),
-            counts(&loaded.diagnostics)
+        report(&loaded.diagnostics, format, v, lang);
+        error_line(
+            lang,
+            "review-failed",
+            &[
+                ("content", content.display().to_string()),
+                ("counts", counts(&loaded.diagnostics, lang)),
+            ],
         );
         return Err(ExitCode::from(1));
     }
@@ -32,8 +41,8 @@ fn modified(path: &Path) -> Option<String> {
     ))
 }
 
-pub fn status_cmd(content: &Path, format: Format, v: Verbosity) -> ExitCode {
-    let moments = match load(content, format, v) {
+pub fn status_cmd(content: &Path, format: Format, v: Verbosity, lang: Lang) -> ExitCode {
+    let moments = match load(content, format, v, lang) {
         Ok(m) => m,
         Err(code) => return code,
     };
@@ -127,6 +136,7 @@ pub struct ApproveArgs<'a> {
     pub date: Option<&'a str>,
     pub recursive: bool,
     pub moment: Option<&'a str>,
+    pub lang: Lang,
 }
 
 pub fn approve(args: ApproveArgs<'_>, v: Verbosity) -> ExitCode {
@@ -142,7 +152,7 @@ pub fn approve(args: ApproveArgs<'_>, v: Verbosity) -> ExitCode {
         Some(d) => return usage(format!("--date {d} is not a date like 2026-11-25")),
         None => review::today(),
     };
-    let moments = match load(args.content, Format::Human, v) {
+    let moments = match load(args.content, Format::Human, v, args.lang) {
         Ok(m) => m,
         Err(code) => return code,
     };

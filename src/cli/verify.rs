@@ -1,16 +1,27 @@
-use super::{Format, Verbosity, counts, report, status};
+use super::{Format, Verbosity, counts, error_line, report, status};
 use std::path::Path;
 use std::process::ExitCode;
 use steg::bundle::manifest::StegContent;
 use steg::bundle::{Bundle, LoadOptions};
 
-pub fn run(path: &Path, trust: Option<&Path>, format: Format, v: Verbosity) -> ExitCode {
+pub fn run(
+    path: &Path,
+    trust: Option<&Path>,
+    format: Format,
+    v: Verbosity,
+    lang: steg::diagnostic::Lang,
+) -> ExitCode {
     let mut options = LoadOptions::default();
     if let Some(trust) = trust {
         match super::keys::public_key(trust) {
             Ok(k) => options.trusted_key = Some(k),
             Err(d) => {
-                report(&steg::diagnostic::Diagnostics::from_iter([d]), format, v);
+                report(
+                    &steg::diagnostic::Diagnostics::from_iter([d]),
+                    format,
+                    v,
+                    lang,
+                );
                 return ExitCode::from(1);
             }
         }
@@ -18,12 +29,15 @@ pub fn run(path: &Path, trust: Option<&Path>, format: Format, v: Verbosity) -> E
     let bundle = match Bundle::open_with(path, &options) {
         Ok(b) => b,
         Err(problems) => {
-            report(&problems, format, v);
+            report(&problems, format, v, lang);
             if format == Format::Human {
-                eprintln!(
-                    "error: {} is not a sound bundle ({})",
-                    path.display(),
-                    counts(&problems)
+                error_line(
+                    lang,
+                    "verify-failed",
+                    &[
+                        ("path", path.display().to_string()),
+                        ("counts", counts(&problems, lang)),
+                    ],
                 );
             }
             return ExitCode::from(1);

@@ -5,11 +5,14 @@
 //! [`Diagnostics`] list and rendered once, at the edge (the CLI), as human-readable text or JSON.
 //! That is what lets a build report every problem at once.
 
+pub mod catalogue;
 pub mod codes;
+mod lang;
 #[cfg(feature = "compiler")]
 mod render;
 
 pub use codes::{CODES, Code};
+pub use lang::Lang;
 #[cfg(feature = "compiler")]
 pub use render::{Style, render_human};
 
@@ -77,37 +80,77 @@ impl Location {
 }
 
 /// One finding: what is wrong, where, and what to do about it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+///
+/// It holds no words, only the code, which of the code's messages it is, and the values to put
+/// into that message: the text is taken from the catalogue, in the reader's language, when it
+/// is shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
     pub severity: Severity,
-    /// Stable code, e.g. `E0302`. Documented in `docs/diagnostics.md`; never reused.
+    /// Stable code, e.g. `E0302`. Explained by `steg explain E0302`; never reused.
     pub code: &'static str,
-    /// What is wrong, in plain words.
-    pub message: String,
+    /// Which of the code's messages: a key in the catalogue, e.g. `both` for E0406.
+    pub key: &'static str,
+    /// The values for the message's `{name}` placeholders.
+    pub args: Vec<(&'static str, Arg)>,
     /// The file the problem is in, as the user named it (relative to where steg was run).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub file: Option<PathBuf>,
-    #[serde(skip_serializing_if = "Option::is_none", flatten)]
     pub location: Option<Location>,
-    /// A short label shown under the underlined text.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub label: Option<String>,
-    /// What to do about it.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub hint: Option<String>,
+    /// Why an editor silenced this finding, for a [`Severity::Note`].
+    pub silenced: Option<String>,
 }
 
 impl Diagnostic {
-    pub fn new(code: Code, message: impl Into<String>) -> Self {
+    /// The message `key` of `code`; its words are in the catalogue under that code and key.
+    pub fn new(code: Code, key: &'static str) -> Self {
+        debug_assert!(
+            catalogue::raw(Lang::En, code.id, key).is_some(),
+            "{} has no message `{key}` in the catalogue",
+            code.id
+        );
         Diagnostic {
             severity: code.severity(),
             code: code.id,
-            message: message.into(),
+            key,
+            args: Vec::new(),
             file: None,
             location: None,
-            label: None,
-            hint: None,
+            silenced: None,
         }
+    }
+
+    /// Gives the placeholder `{name}` its value.
+    pub fn arg(mut self, name: &'static str, value: impl std::fmt::Display) -> Self {
+        self.args.push((name, Arg::Plain(value.to_string())));
+        self
+    }
+
+    /// Gives the placeholder `{name}` a phrase of the code's own section of the catalogue
+    /// (a field whose name starts with `_`), itself filled with `args`: for words that differ
+    /// between languages, such as "question `x`" or "score `x`".
+    pub fn arg_phrase(
+        mut self,
+        name: &'static str,
+        phrase: &'static str,
+        args: &[(&'static str, String)],
+    ) -> Self {
+        self.args.push((name, Arg::Phrase(phrase, args.to_vec())));
+        self
+    }
+
+    /// The arguments as text in `lang`.
+    fn args_in(&self, lang: Lang) -> Vec<(&'static str, String)> {
+        self.args
+            .iter()
+            .map(|(name, arg)| {
+                let text = match arg {
+                    Arg::Plain(s) => s.clone(),
+                    Arg::Phrase(field, args) => catalogue::text(lang, self.code, field, args)
+                        .unwrap_or_else(|| field.to_string()),
+                };
+                (*name, text)
+            })
+            .collect()
     }
 
     pub fn in_file(mut self, file: impl AsRef<Path>) -> Self {
@@ -125,14 +168,38 @@ impl Diagnostic {
         self
     }
 
-    pub fn label(mut self, label: impl Into<String>) -> Self {
-        self.label = Some(label.into());
-        self
+    /// What is wrong, in plain words, in `lang`.
+    pub fn message(&self, lang: Lang) -> String {
+        let message = catalogue::text(lang, self.code, self.key, &self.args_in(lang))
+            .unwrap_or_else(|| format!("{} {}", self.code, self.key));
+        match &self.silenced {
+            Some(reason) => catalogue::ui(
+                lang,
+                "silenced",
+                &[("message", message), ("reason", reason.clone())],
+            ),
+            None => message,
+        }
     }
 
-    pub fn hint(mut self, hint: impl Into<String>) -> Self {
-        self.hint = Some(hint.into());
-        self
+    /// A short label shown under the underlined text, if the message has one.
+    pub fn label(&self, lang: Lang) -> Option<String> {
+        catalogue::text(
+            lang,
+            self.code,
+            &format!("{}.label", self.key),
+            &self.args_in(lang),
+        )
+    }
+
+    /// What to do about it, if the message says.
+    pub fn hint(&self, lang: Lang) -> Option<String> {
+        catalogue::text(
+            lang,
+            self.code,
+            &format!("{}.hint", self.key),
+            &self.args_in(lang),
+        )
     }
 
     pub fn is_error(&self) -> bool {
@@ -151,6 +218,15 @@ impl Diagnostic {
         }
         s
     }
+}
+
+/// The value of one placeholder.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Arg {
+    /// A name, number or path, the same in every language.
+    Plain(String),
+    /// A phrase from the catalogue (a `_field` of the diagnostic's code) with its own values.
+    Phrase(&'static str, Vec<(&'static str, String)>),
 }
 
 /// The findings of one run, in a stable order.
@@ -214,7 +290,8 @@ impl Diagnostics {
                     d.file.clone(),
                     d.location.as_ref().map(|l| (l.line, l.column)),
                     d.code,
-                    d.message.clone(),
+                    d.key,
+                    d.args.clone(),
                 )
             };
             key(a).cmp(&key(b))
@@ -251,12 +328,38 @@ impl FromIterator<Diagnostic> for Diagnostics {
     }
 }
 
-/// Findings as JSON lines for CI: one object per diagnostic, stable field names.
-pub fn render_json(diagnostics: &Diagnostics) -> String {
+/// One diagnostic as CI reads it, with its words in one language.
+#[derive(Serialize)]
+struct Json<'a> {
+    severity: Severity,
+    code: &'static str,
+    message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    file: Option<&'a Path>,
+    #[serde(skip_serializing_if = "Option::is_none", flatten)]
+    location: Option<&'a Location>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    label: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hint: Option<String>,
+}
+
+/// Findings as JSON lines for CI: one object per diagnostic, stable field names; the message,
+/// label and hint in `lang`.
+pub fn render_json(diagnostics: &Diagnostics, lang: Lang) -> String {
     let mut out = String::new();
     for d in diagnostics {
+        let json = Json {
+            severity: d.severity,
+            code: d.code,
+            message: d.message(lang),
+            file: d.file.as_deref(),
+            location: d.location.as_ref(),
+            label: d.label(lang),
+            hint: d.hint(lang),
+        };
         // Serializing a plain struct of strings and numbers cannot fail.
-        out.push_str(&serde_json::to_string(d).unwrap_or_default());
+        out.push_str(&serde_json::to_string(&json).unwrap_or_default());
         out.push('\n');
     }
     out

@@ -1,6 +1,6 @@
 //! Human-readable rendering, rustc style, with the offending line shown and underlined.
 
-use super::{Diagnostic, Diagnostics, Severity};
+use super::{Diagnostic, Diagnostics, Lang, Severity, catalogue};
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -14,8 +14,8 @@ pub enum Style {
 }
 
 /// Renders all diagnostics, each with a snippet of its source when the file can be read,
-/// followed by a one-line summary.
-pub fn render_human(diagnostics: &Diagnostics, style: Style) -> String {
+/// with its words in `lang`.
+pub fn render_human(diagnostics: &Diagnostics, style: Style, lang: Lang) -> String {
     let renderer = match style {
         Style::Color => Renderer::styled(),
         Style::Plain => Renderer::plain(),
@@ -29,20 +29,24 @@ pub fn render_human(diagnostics: &Diagnostics, style: Style) -> String {
                 .or_insert_with(|| std::fs::read_to_string(f).ok())
                 .as_deref()
         });
-        out.push_str(&render_one(&renderer, d, source));
+        out.push_str(&render_one(&renderer, d, source, lang));
         out.push_str("\n\n");
     }
     out
 }
 
-fn render_one(renderer: &Renderer, d: &Diagnostic, source: Option<&str>) -> String {
-    let level = match d.severity {
-        Severity::Error => Level::ERROR,
-        Severity::Warning => Level::WARNING,
-        Severity::Note => Level::NOTE,
+fn render_one(renderer: &Renderer, d: &Diagnostic, source: Option<&str>, lang: Lang) -> String {
+    let (level, word) = match d.severity {
+        Severity::Error => (Level::ERROR, "error"),
+        Severity::Warning => (Level::WARNING, "warning"),
+        Severity::Note => (Level::NOTE, "note"),
     };
+    let level = level.with_name(catalogue::ui(lang, word, &[]));
     let path = d.file.as_ref().map(|p| p.display().to_string());
-    let title = level.primary_title(d.message.as_str()).id(d.code);
+    let message = d.message(lang);
+    let label = d.label(lang);
+    let hint = d.hint(lang);
+    let title = level.primary_title(message.as_str()).id(d.code);
 
     let snippet_range = match (&d.location, source) {
         (Some(loc), Some(text)) => loc
@@ -58,7 +62,7 @@ fn render_one(renderer: &Renderer, d: &Diagnostic, source: Option<&str>) -> Stri
             // Underline at least one character so the caret is visible.
             let range = widen(text, range);
             let mut annotation = AnnotationKind::Primary.span(range);
-            if let Some(label) = &d.label {
+            if let Some(label) = &label {
                 annotation = annotation.label(label.as_str());
             }
             title.element(
@@ -70,8 +74,9 @@ fn render_one(renderer: &Renderer, d: &Diagnostic, source: Option<&str>) -> Stri
         (_, _, Some(_)) => title.element(annotate_snippets::Origin::path(d.position())),
         _ => Group::with_title(title),
     };
-    if let Some(hint) = &d.hint {
-        group = group.element(Level::HELP.message(hint.as_str()));
+    if let Some(hint) = &hint {
+        let help = Level::HELP.with_name(catalogue::ui(lang, "help", &[]));
+        group = group.element(help.message(hint.as_str()));
     }
     renderer.render(&[group])
 }

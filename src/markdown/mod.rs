@@ -116,18 +116,16 @@ pub fn render(body: &str, src: &Source<'_>, links: &Links<'_>) -> (Document, Vec
             problems.push(
                 Diagnostic::new(
                     E0606,
-                    format!("the iframe `{src_url}` is not from a host on the allow-list"),
+                    if links.iframe_hosts.is_empty() {
+                        "iframe-off"
+                    } else {
+                        "iframe"
+                    },
                 )
+                .arg("url", &src_url)
+                .arg("hosts", links.iframe_hosts.join(", "))
                 .in_file(src.file)
-                .at(Location::at_byte(src.text, src.body_offset))
-                .hint(if links.iframe_hosts.is_empty() {
-                    "embedding other sites is off; to allow one, list its host in moment.md under `checks: allowed_iframe_hosts: [...]` (https only)".to_string()
-                } else {
-                    format!(
-                        "the allowed hosts are: {}; add the host to `checks: allowed_iframe_hosts:` in moment.md if it is trusted (https only)",
-                        links.iframe_hosts.join(", ")
-                    )
-                }),
+                .at(Location::at_byte(src.text, src.body_offset)),
             );
         }
     }
@@ -338,20 +336,12 @@ fn rewrite<'e>(
             );
             let shown: String = url.chars().take(60).collect();
             problems.push(
-                Diagnostic::new(
-                    E0605,
-                    format!(
-                        "the {} `{shown}` uses the scheme `{}:`, which is not allowed",
-                        if image { "image" } else { "link" },
-                        scheme.unwrap_or_default()
-                    ),
-                )
-                .in_file(src.file)
-                .at(at)
-                .hint(format!(
-                    "links may use {}: addresses, or point to files in the program; `javascript:` and `data:` could run code in the reader's browser",
-                    URL_SCHEMES.join(":, ")
-                )),
+                Diagnostic::new(E0605, if image { "image" } else { "link" })
+                    .arg("url", shown)
+                    .arg("scheme", scheme.unwrap_or_default())
+                    .arg("schemes", URL_SCHEMES.join(":, "))
+                    .in_file(src.file)
+                    .at(at),
             );
             return CowStr::from("#");
         }
@@ -372,13 +362,10 @@ fn rewrite<'e>(
         Ok(rel) => rel,
         Err(PathProblem::LeavesMoment) => {
             problems.push(
-                Diagnostic::new(
-                    E0602,
-                    format!("the link `{url}` leads out of the program's folder"),
-                )
-                .in_file(src.file)
-                .at(at())
-                .hint("link only to steg and files inside the program's folder"),
+                Diagnostic::new(E0602, "link")
+                    .arg("url", &url)
+                    .in_file(src.file)
+                    .at(at()),
             );
             return url;
         }
@@ -399,27 +386,17 @@ fn rewrite<'e>(
             layout::relative(src.output, target)
         )),
         None => {
-            let (code, what, hint) = if !image && rel.to_ascii_lowercase().ends_with(".md") {
-                (
-                    E0603,
-                    "steg",
-                    "check the file name and its folder; a link to another steg is the path of its .md file, e.g. `../02-vanor/01-intro.md`",
-                )
+            let code = if !image && rel.to_ascii_lowercase().ends_with(".md") {
+                E0603
             } else {
-                (
-                    E0601,
-                    "file",
-                    "check the spelling and the folder; paths are relative to this file, or start with `/` for the program's folder",
-                )
+                E0601
             };
             problems.push(
-                Diagnostic::new(
-                    code,
-                    format!("the link `{url}` points to a {what} that does not exist (`{rel}`)"),
-                )
-                .in_file(src.file)
-                .at(at())
-                .hint(hint),
+                Diagnostic::new(code, "link")
+                    .arg("url", &url)
+                    .arg("path", &rel)
+                    .in_file(src.file)
+                    .at(at()),
             );
             url
         }

@@ -13,7 +13,7 @@ use crate::bundle::manifest::{
     Alert, AnswerValue, Band, Behavior, ChoiceOption, Comparison, Condition, Form, Instrument,
     Operator, QUESTION_TYPES, Question, QuestionKind, Score, ShowIf,
 };
-use crate::diagnostic::{Code, Diagnostic, Diagnostics, Location, codes::*};
+use crate::diagnostic::{Diagnostic, Diagnostics, Location, codes::*};
 use crate::forms;
 use crate::ids::is_valid_id;
 use serde_saphyr::Spanned;
@@ -48,10 +48,9 @@ pub(super) fn build(
 ) -> Option<Form> {
     if questions.value.is_empty() {
         d.push(
-            Diagnostic::new(E0501, "the form has no questions")
+            Diagnostic::new(E0501, "form")
                 .in_file(&p.file)
-                .at_opt(p.at(questions))
-                .hint("add at least one question under `questions:`"),
+                .at_opt(p.at(questions)),
         );
         return None;
     }
@@ -124,16 +123,11 @@ fn is_whole(x: f64) -> bool {
 }
 
 impl<'a> Check<'a, '_> {
-    fn push(&mut self, code: Code, at: Option<Location>, message: String, hint: String) {
-        if code.severity() == crate::diagnostic::Severity::Error {
+    fn push(&mut self, at: Option<Location>, d: Diagnostic) {
+        if d.is_error() {
             self.ok = false;
         }
-        self.d.push(
-            Diagnostic::new(code, message)
-                .in_file(&self.p.file)
-                .at_opt(at)
-                .hint(hint),
-        );
+        self.d.push(d.in_file(&self.p.file).at_opt(at));
     }
 
     fn at<V>(&self, v: &Spanned<V>) -> Option<Location> {
@@ -148,20 +142,15 @@ impl<'a> Check<'a, '_> {
             let id = q.id.value.as_str();
             if !is_valid_id(id) {
                 self.push(
-                    E0301,
                     self.at(&q.id),
-                    format!("the question id `{id}` is not valid"),
-                    format!(
-                        "use lower-case a-z, digits and -, e.g. `{}`",
-                        nonempty_slug(id)
-                    ),
+                    Diagnostic::new(E0301, "question")
+                        .arg("id", id)
+                        .arg("suggestion", nonempty_slug(id)),
                 );
             } else if self.index.contains_key(id) {
                 self.push(
-                    E0502,
                     self.at(&q.id),
-                    format!("two questions have the id `{id}`"),
-                    "give each question its own id; answers are stored under it".into(),
+                    Diagnostic::new(E0502, "question").arg("id", id),
                 );
             } else {
                 self.index.insert(id, (self.order.len(), q));
@@ -217,13 +206,11 @@ impl<'a> Check<'a, '_> {
         at: Option<Location>,
     ) {
         self.push(
-            W0507,
             at.or_else(|| self.at(&q.kind)),
-            format!("a question of type `{type_name}` does not use `{name}`"),
-            format!(
-                "remove `{name}:` from question `{}`, or change its `type:`",
-                q.id.value
-            ),
+            Diagnostic::new(W0507, "unused")
+                .arg("type", type_name)
+                .arg("field", name)
+                .arg("id", &q.id.value),
         );
     }
 
@@ -231,10 +218,10 @@ impl<'a> Check<'a, '_> {
         let type_name = q.kind.value.as_str();
         let Some((_, uses)) = TYPE_FIELDS.iter().find(|(t, _)| *t == type_name) else {
             self.push(
-                E0506,
                 self.at(&q.kind),
-                format!("`{type_name}` is not a question type"),
-                format!("the types are: {}", QUESTION_TYPES.join(", ")),
+                Diagnostic::new(E0506, "unknown")
+                    .arg("value", type_name)
+                    .arg("known", QUESTION_TYPES.join(", ")),
             );
             return None;
         };
@@ -274,14 +261,11 @@ impl<'a> Check<'a, '_> {
             _ => {
                 let Some(qs) = children(q).filter(|c| !c.is_empty()) else {
                     self.push(
-                        E0501,
                         q.questions
                             .as_ref()
                             .and_then(|v| self.at(v))
                             .or_else(|| self.at(&q.kind)),
-                        format!("the group `{}` has no questions", q.id.value),
-                        "add the group's questions under its `questions:`, indented below it"
-                            .into(),
+                        Diagnostic::new(E0501, "group").arg("id", &q.id.value),
                     );
                     return None;
                 };
@@ -300,13 +284,7 @@ impl<'a> Check<'a, '_> {
                     .as_ref()
                     .and_then(|o| self.at(o))
                     .or_else(|| self.at(&q.kind));
-                self.push(
-                    E0503,
-                    at,
-                    format!("the choice question `{}` has no options", q.id.value),
-                    "add `options:` with at least two items, each `- value: ...` and `label: ...`"
-                        .into(),
-                );
+                self.push(at, Diagnostic::new(E0503, "none").arg("id", &q.id.value));
                 return None;
             }
         };
@@ -315,13 +293,10 @@ impl<'a> Check<'a, '_> {
         for o in &opts.value {
             if !seen.insert(o.value.value.0.as_str()) {
                 self.push(
-                    E0505,
                     self.at(&o.value),
-                    format!(
-                        "two options of question `{}` have the value `{}`",
-                        q.id.value, o.value.value.0
-                    ),
-                    "give each option its own value; the answer is stored as the value".into(),
+                    Diagnostic::new(E0505, "same")
+                        .arg("id", &q.id.value)
+                        .arg("value", &o.value.value.0),
                 );
                 ok = false;
             }
@@ -331,15 +306,11 @@ impl<'a> Check<'a, '_> {
         if scored > 0 && scored < opts.value.len() {
             let first_unscored = opts.value.iter().find(|o| o.score.is_none());
             self.push(
-                E0513,
                 first_unscored.and_then(|o| self.at(&o.value)),
-                format!(
-                    "{scored} of the {} options of question `{}` have a `score`, the others do not",
-                    opts.value.len(),
-                    q.id.value
-                ),
-                "give every option a `score:` (0 is a score), or remove `score:` from all of them"
-                    .into(),
+                Diagnostic::new(E0513, "partly")
+                    .arg("scored", scored)
+                    .arg("total", opts.value.len())
+                    .arg("id", &q.id.value),
             );
             ok = false;
         }
@@ -359,10 +330,8 @@ impl<'a> Check<'a, '_> {
         let id = &q.id.value;
         let (Some(min), Some(max)) = (&q.min, &q.max) else {
             self.push(
-                E0504,
                 self.at(&q.kind),
-                format!("the scale question `{id}` needs `min:` and `max:`"),
-                "add e.g. `min: 0` and `max: 10`".into(),
+                Diagnostic::new(E0504, "scale-bounds").arg("id", id),
             );
             return None;
         };
@@ -372,13 +341,11 @@ impl<'a> Check<'a, '_> {
         {
             if !is_whole(v.value) {
                 self.push(
-                    E0504,
                     self.at(v),
-                    format!(
-                        "the scale of question `{id}` counts in whole numbers; `{name}: {}` is not one",
-                        num(v.value)
-                    ),
-                    "write a whole number, e.g. `min: 0`, `max: 10`, `step: 1`; for decimals use `type: number`".into(),
+                    Diagnostic::new(E0504, "scale-whole")
+                        .arg("id", id)
+                        .arg("field", name)
+                        .arg("value", num(v.value)),
                 );
                 return None;
             }
@@ -387,40 +354,37 @@ impl<'a> Check<'a, '_> {
         let step = q.step.as_ref().map_or(1, |s| s.value as i64);
         if lo >= hi || (q.step.is_none() && hi - lo > MAX_SCALE_POINTS) {
             self.push(
-                E0504,
                 self.at(max),
-                format!(
-                    "the scale of question `{id}` must have `max` greater than `min`, at most 100 steps apart"
-                ),
-                "e.g. `min: 0` and `max: 10`".into(),
+                Diagnostic::new(E0504, "scale-order")
+                    .arg("id", id)
+                    .arg("max", MAX_SCALE_POINTS),
             );
             return None;
         }
         if let Some(s) = &q.step {
             if step <= 0 || (hi - lo) % step != 0 {
+                let key = if (hi - lo) % 2 == 0 {
+                    "scale-step-even"
+                } else {
+                    "scale-step"
+                };
                 self.push(
-                    E0504,
                     self.at(s),
-                    format!(
-                        "the step of the scale `{id}` must be greater than 0 and divide `max - min` ({})",
-                        hi - lo
-                    ),
-                    format!(
-                        "choose a step that goes evenly from {lo} to {hi}, e.g. `step: 1`{}",
-                        if (hi - lo) % 2 == 0 { " or `step: 2`" } else { "" }
-                    ),
+                    Diagnostic::new(E0504, key)
+                        .arg("id", id)
+                        .arg("span", hi - lo)
+                        .arg("min", lo)
+                        .arg("max", hi),
                 );
                 return None;
             }
             if (hi - lo) / step > MAX_SCALE_POINTS {
                 self.push(
-                    E0504,
                     self.at(s),
-                    format!(
-                        "the scale of question `{id}` has {} points; at most {MAX_SCALE_POINTS} can be shown",
-                        (hi - lo) / step + 1
-                    ),
-                    "use a larger `step:`, or a `type: number` question".into(),
+                    Diagnostic::new(E0504, "scale-points")
+                        .arg("id", id)
+                        .arg("points", (hi - lo) / step + 1)
+                        .arg("max", MAX_SCALE_POINTS),
                 );
                 return None;
             }
@@ -439,13 +403,11 @@ impl<'a> Check<'a, '_> {
         let decimals = q.decimals.as_ref().map_or(0, |d| d.value);
         if let Some(d) = q.decimals.as_ref().filter(|d| d.value > MAX_DECIMALS) {
             self.push(
-                E0504,
                 self.at(d),
-                format!(
-                    "question `{id}` asks for {} decimals; at most {MAX_DECIMALS} are allowed",
-                    d.value
-                ),
-                "write the number of digits after the decimal point, e.g. `decimals: 1`".into(),
+                Diagnostic::new(E0504, "decimals")
+                    .arg("id", id)
+                    .arg("decimals", d.value)
+                    .arg("max", MAX_DECIMALS),
             );
             return None;
         }
@@ -454,13 +416,12 @@ impl<'a> Check<'a, '_> {
                 && forms::decimals_of(v.value) > u32::from(decimals)
             {
                 self.push(
-                    E0504,
                     self.at(v),
-                    format!(
-                        "`{name}: {}` of question `{id}` has more decimals than the answer may have ({decimals})",
-                        num(v.value)
-                    ),
-                    "round the bound, or allow more digits with `decimals:`".into(),
+                    Diagnostic::new(E0504, "bound-decimals")
+                        .arg("field", name)
+                        .arg("value", num(v.value))
+                        .arg("id", id)
+                        .arg("decimals", decimals),
                 );
                 return None;
             }
@@ -469,11 +430,8 @@ impl<'a> Check<'a, '_> {
             && min.value >= max.value
         {
             self.push(
-                E0504,
                 self.at(max),
-                format!("question `{id}` must have `max` greater than `min`"),
-                "e.g. `min: 0` and `max: 24`; leave out a bound that the answer does not have"
-                    .into(),
+                Diagnostic::new(E0504, "number-order").arg("id", id),
             );
             return None;
         }
@@ -496,7 +454,6 @@ impl<'a> Check<'a, '_> {
     ) -> Option<ShowIf> {
         let c = &s.value;
         let simple = c.question.is_some() || !operators(c).is_empty();
-        let shape_hint = "write `question:` with one of equals, not_equals, greater, less, answered; or `all:` or `any:` with a list of such conditions";
         let (behavior, list) = match (simple, &c.all, &c.any) {
             (true, None, None) => {
                 return Some(ShowIf {
@@ -508,35 +465,23 @@ impl<'a> Check<'a, '_> {
             (false, None, Some(l)) => (Behavior::Any, l),
             (false, None, None) => {
                 self.push(
-                    E0511,
                     self.at(s),
-                    format!("the `show_if:` of question `{}` is empty", q.id.value),
-                    shape_hint.into(),
+                    Diagnostic::new(E0511, "empty").arg("id", &q.id.value),
                 );
                 return None;
             }
             _ => {
                 self.push(
-                    E0511,
                     self.at(s),
-                    format!(
-                        "the `show_if:` of question `{}` mixes `all:`, `any:` and `question:`",
-                        q.id.value
-                    ),
-                    shape_hint.into(),
+                    Diagnostic::new(E0511, "mixed").arg("id", &q.id.value),
                 );
                 return None;
             }
         };
         if list.value.is_empty() {
             self.push(
-                E0511,
                 self.at(list),
-                format!(
-                    "the `show_if:` of question `{}` lists no conditions",
-                    q.id.value
-                ),
-                shape_hint.into(),
+                Diagnostic::new(E0511, "no-conditions").arg("id", &q.id.value),
             );
             return None;
         }
@@ -544,13 +489,8 @@ impl<'a> Check<'a, '_> {
         for item in &list.value {
             if item.value.all.is_some() || item.value.any.is_some() {
                 self.push(
-                    E0511,
                     self.at(item),
-                    format!(
-                        "a condition of question `{}` holds another `all:` or `any:`",
-                        q.id.value
-                    ),
-                    "list plain conditions under one `all:` or `any:`; a FHIR questionnaire cannot nest them".into(),
+                    Diagnostic::new(E0511, "nested").arg("id", &q.id.value),
                 );
                 continue;
             }
@@ -572,13 +512,8 @@ impl<'a> Check<'a, '_> {
         let c = &s.value;
         let Some(target) = &c.question else {
             self.push(
-                E0511,
                 self.at(s),
-                format!(
-                    "a condition of question `{}` has no `question:`",
-                    q.id.value
-                ),
-                "add `question:` with the id of an earlier question, e.g. `question: somn`".into(),
+                Diagnostic::new(E0511, "no-question").arg("id", &q.id.value),
             );
             return None;
         };
@@ -586,32 +521,27 @@ impl<'a> Check<'a, '_> {
         let id = target.value.as_str();
         let Some(&(there, front)) = self.index.get(id) else {
             let earlier: Vec<&str> = self.order[..here.min(self.order.len())].to_vec();
+            let key = if earlier.is_empty() {
+                "condition-first"
+            } else {
+                "condition"
+            };
             self.push(
-                E0508,
                 self.at(target),
-                format!("the condition of question `{}` tests `{id}`, which is not a question of this form", q.id.value),
-                if earlier.is_empty() {
-                    "a condition tests an earlier question, and this is the first one; remove `show_if:`".into()
-                } else {
-                    format!("use the id of an earlier question: {}", earlier.join(", "))
-                },
+                Diagnostic::new(E0508, key)
+                    .arg("id", &q.id.value)
+                    .arg("target", id)
+                    .arg("earlier", earlier.join(", ")),
             );
             return None;
         };
         if there >= here {
-            let what = if there == here {
-                "itself".to_string()
-            } else {
-                format!("`{id}`, which comes after it")
-            };
+            let key = if there == here { "itself" } else { "later" };
             self.push(
-                E0509,
                 self.at(target),
-                format!("the condition of question `{}` tests {what}", q.id.value),
-                format!(
-                    "a question can only depend on questions asked before it; move `{}` below `{id}`, or test an earlier question",
-                    q.id.value
-                ),
+                Diagnostic::new(E0509, key)
+                    .arg("id", &q.id.value)
+                    .arg("target", id),
             );
             return None;
         }
@@ -632,21 +562,18 @@ impl<'a> Check<'a, '_> {
         if let [one] = ops {
             return Some(*one);
         }
-        let message = if ops.is_empty() {
-            format!("a condition of `{owner}` says what to test but not how")
+        let names: Vec<&str> = ops.iter().map(|(o, _)| o.as_str()).collect();
+        let key = if ops.is_empty() {
+            "no-operator"
         } else {
-            let names: Vec<&str> = ops.iter().map(|(o, _)| o.as_str()).collect();
-            format!(
-                "a condition of `{owner}` has {} operators ({}); it takes one",
-                ops.len(),
-                names.join(", ")
-            )
+            "operators"
         };
         self.push(
-            E0511,
             self.at(at),
-            message,
-            "use exactly one of `equals:`, `not_equals:`, `greater:`, `less:`, `answered:`; combine several conditions with `all:` or `any:`".into(),
+            Diagnostic::new(E0511, key)
+                .arg("owner", owner)
+                .arg("count", ops.len())
+                .arg("operators", names.join(", ")),
         );
         None
     }
@@ -658,10 +585,8 @@ impl<'a> Check<'a, '_> {
         };
         if a.value.message.value.trim().is_empty() {
             self.push(
-                E0511,
                 self.at(&a.value.message),
-                format!("the alert of `{owner}` has no message"),
-                "write in `message:` what the clinician should know or do".into(),
+                Diagnostic::new(E0511, "alert-message").arg("owner", owner),
             );
             return None;
         }
@@ -684,12 +609,22 @@ impl<'a> Check<'a, '_> {
     ) -> Option<AnswerValue> {
         let at = self.at(v);
         let shown = value_text(&v.value);
-        let (name, kind) = match subject {
-            Subject::Question(q) => (format!("question `{}`", q.id.value), q.kind.value.as_str()),
-            Subject::Score(id) => (format!("score `{id}`"), "score"),
+        let (phrase, id, kind) = match subject {
+            Subject::Question(q) => ("_question", q.id.value.as_str(), q.kind.value.as_str()),
+            Subject::Score(id) => ("_score", id, "score"),
         };
-        let wrong = |this: &mut Self, message: String, hint: String| {
-            this.push(E0510, at.clone(), message, hint);
+        let op = operator.as_str();
+        // Every E0510 message names what it tests ("question `x`" or "score `x`") as `{name}`.
+        let wrong = |this: &mut Self, key: &'static str, args: &[(&'static str, String)]| {
+            let mut d = Diagnostic::new(E0510, key)
+                .arg_phrase("name", phrase, &[("id", id.to_string())])
+                .arg("kind", kind)
+                .arg("op", op)
+                .arg("value", &shown);
+            for (k, v) in args {
+                d = d.arg(k, v);
+            }
+            this.push(at.clone(), d);
             None
         };
         if kind != "score" && !QUESTION_TYPES.contains(&kind) {
@@ -698,30 +633,17 @@ impl<'a> Check<'a, '_> {
             return None;
         }
         if matches!(kind, "display" | "group") {
-            return wrong(
-                self,
-                format!("{name} is a `{kind}`, which has no answer to test"),
-                "test a question that people answer".into(),
-            );
+            return wrong(self, "no-answer", &[]);
         }
         if operator == Operator::Answered {
             if kind == "score" {
-                return wrong(
-                    self,
-                    format!("{name} always has a value; `answered:` cannot test it"),
-                    "compare the score with a number, e.g. `greater: 9`".into(),
-                );
+                return wrong(self, "score-answered", &[]);
             }
             return match v.value {
                 ValueFront::Bool(b) => Some(AnswerValue::Bool(b)),
-                _ => wrong(
-                    self,
-                    format!("`answered:` takes true or false, not `{shown}`"),
-                    "write `answered: true` (has an answer) or `answered: false` (has none)".into(),
-                ),
+                _ => wrong(self, "answered-bool", &[]),
             };
         }
-        let op = operator.as_str();
         match kind {
             "single_choice" | "multiple_choice" => {
                 let Subject::Question(q) = subject else {
@@ -734,21 +656,10 @@ impl<'a> Check<'a, '_> {
                     .map(|o| o.value.value.0.as_str())
                     .collect();
                 if matches!(operator, Operator::Greater | Operator::Less) {
-                    return wrong(
-                        self,
-                        format!("`{op}:` compares numbers, but {name} is a choice"),
-                        format!(
-                            "use `equals:` or `not_equals:` with one of its values: {}",
-                            values.join(", ")
-                        ),
-                    );
+                    return wrong(self, "choice-compare", &[("values", values.join(", "))]);
                 }
                 if matches!(v.value, ValueFront::Bool(_)) || !values.contains(&shown.as_str()) {
-                    return wrong(
-                        self,
-                        format!("{name} has no option with the value `{shown}`"),
-                        format!("use one of its option values: {}", values.join(", ")),
-                    );
+                    return wrong(self, "choice-value", &[("values", values.join(", "))]);
                 }
                 Some(AnswerValue::Text(shown))
             }
@@ -756,19 +667,11 @@ impl<'a> Check<'a, '_> {
                 (Operator::Equals | Operator::NotEquals, ValueFront::Bool(b)) => {
                     Some(AnswerValue::Bool(*b))
                 }
-                _ => wrong(
-                    self,
-                    format!("{name} is answered yes or no; `{op}: {shown}` cannot test it"),
-                    "write `equals: true` (yes) or `equals: false` (no)".into(),
-                ),
+                _ => wrong(self, "yes-no", &[]),
             },
             "scale" | "number" | "score" => {
                 let ValueFront::Number(n, _) = v.value else {
-                    return wrong(
-                        self,
-                        format!("{name} is a number; compare it with a number, not `{shown}`"),
-                        format!("write a number, e.g. `{op}: 5`"),
-                    );
+                    return wrong(self, "number", &[]);
                 };
                 let whole_only = match subject {
                     Subject::Question(q) => {
@@ -777,24 +680,12 @@ impl<'a> Check<'a, '_> {
                     Subject::Score(_) => false,
                 };
                 if whole_only && !is_whole(n) {
-                    return wrong(
-                        self,
-                        format!(
-                            "{name} is answered with whole numbers; `{op}: {shown}` is not one"
-                        ),
-                        format!("compare with a whole number, e.g. `{op}: {}`", n.floor()),
-                    );
+                    return wrong(self, "whole", &[("whole", n.floor().to_string())]);
                 }
                 Some(AnswerValue::Number(n))
             }
             // text, long_text, date, time
-            _ => wrong(
-                self,
-                format!(
-                    "`{op}:` cannot test {name} ({kind}); free text, dates and times can only be tested with `answered:`"
-                ),
-                "write `answered: true` or `answered: false`".into(),
-            ),
+            _ => wrong(self, "free-text", &[]),
         }
     }
 
@@ -817,23 +708,18 @@ impl<'a> Check<'a, '_> {
             let id = s.id.value.as_str();
             if !is_valid_id(id) {
                 self.push(
-                    E0301,
                     self.at(&s.id),
-                    format!("the score id `{id}` is not valid"),
-                    format!(
-                        "use lower-case a-z, digits and -, e.g. `{}`",
-                        nonempty_slug(id)
-                    ),
+                    Diagnostic::new(E0301, "score")
+                        .arg("id", id)
+                        .arg("suggestion", nonempty_slug(id)),
                 );
                 continue;
             }
             // Scores share FHIR's linkIds with the questions, so one namespace.
             if self.index.contains_key(id) || !ids.insert(id) {
                 self.push(
-                    E0502,
                     self.at(&s.id),
-                    format!("the score id `{id}` is already used by a question or another score"),
-                    "give the score an id of its own".into(),
+                    Diagnostic::new(E0502, "score").arg("id", id),
                 );
                 continue;
             }
@@ -853,10 +739,8 @@ impl<'a> Check<'a, '_> {
         let id = s.id.value.as_str();
         if s.questions.value.is_empty() {
             self.push(
-                E0512,
                 self.at(&s.questions),
-                format!("the score `{id}` adds up no questions"),
-                "list the ids of the scored questions, e.g. `questions: [fraga-1, fraga-2]`".into(),
+                Diagnostic::new(E0512, "empty").arg("id", id),
             );
             return None;
         }
@@ -867,10 +751,10 @@ impl<'a> Check<'a, '_> {
             let name = qid.value.as_str();
             if !seen.insert(name) {
                 self.push(
-                    E0512,
                     self.at(qid),
-                    format!("the score `{id}` counts `{name}` twice"),
-                    "list each question once".into(),
+                    Diagnostic::new(E0512, "twice")
+                        .arg("id", id)
+                        .arg("question", name),
                 );
                 ok = false;
                 continue;
@@ -878,14 +762,11 @@ impl<'a> Check<'a, '_> {
             let Some(q) = by_id.get(name) else {
                 // A question that exists but failed its own checks was reported already.
                 if !self.index.contains_key(name) {
-                    self.push(
-                        E0508,
-                        self.at(qid),
-                        format!(
-                            "the score `{id}` counts `{name}`, which is not a question of this form"
-                        ),
-                        format!("use the ids of scored questions: {}", self.scorable(by_id)),
-                    );
+                    let d = Diagnostic::new(E0508, "score")
+                        .arg("id", id)
+                        .arg("question", name);
+                    let d = self.scorable(d, by_id);
+                    self.push(self.at(qid), d);
                 }
                 ok = false;
                 continue;
@@ -896,24 +777,19 @@ impl<'a> Check<'a, '_> {
                     hi += b;
                 }
                 None => {
-                    let why = match &q.kind {
+                    let key = match &q.kind {
                         QuestionKind::SingleChoice { .. } | QuestionKind::MultipleChoice { .. } => {
-                            "its options have no `score:`".to_string()
+                            "unscored-options"
                         }
-                        QuestionKind::Number { .. } => {
-                            "a number question needs `min:` and `max:` to be counted".to_string()
-                        }
-                        k => format!("a `{}` question has no score", k.type_name()),
+                        QuestionKind::Number { .. } => "unbounded-number",
+                        _ => "unscorable",
                     };
-                    self.push(
-                        E0512,
-                        self.at(qid),
-                        format!("the score `{id}` counts `{name}`, but {why}"),
-                        format!(
-                            "count choice questions whose options have `score:`, scales, and numbers with bounds: {}",
-                            self.scorable(by_id)
-                        ),
-                    );
+                    let d = Diagnostic::new(E0512, key)
+                        .arg("id", id)
+                        .arg("question", name)
+                        .arg("type", q.kind.type_name());
+                    let d = self.scorable(d, by_id);
+                    self.push(self.at(qid), d);
                     ok = false;
                 }
             }
@@ -943,8 +819,8 @@ impl<'a> Check<'a, '_> {
         })
     }
 
-    /// The ids a score may count, for hints.
-    fn scorable(&self, by_id: &HashMap<&str, &Question>) -> String {
+    /// The ids a score may count, as `{scorable}` for hints.
+    fn scorable(&self, d: Diagnostic, by_id: &HashMap<&str, &Question>) -> Diagnostic {
         let ids: Vec<&str> = self
             .order
             .iter()
@@ -956,9 +832,9 @@ impl<'a> Check<'a, '_> {
             })
             .collect();
         if ids.is_empty() {
-            "none in this form yet".into()
+            d.arg_phrase("scorable", "_none-yet", &[])
         } else {
-            ids.join(", ")
+            d.arg("scorable", ids.join(", "))
         }
     }
 
@@ -973,25 +849,20 @@ impl<'a> Check<'a, '_> {
         decimals: u32,
     ) -> Option<Vec<Band>> {
         let unit = 10f64.powi(decimals as i32);
-        let step = if decimals == 0 {
-            "whole numbers".to_string()
-        } else {
-            format!("steps of {}", num(1.0 / unit))
+        // Every E0514 hint gives the score's range and precision (`{step}`, e.g. "whole numbers").
+        let band = |key: &'static str| {
+            let d = Diagnostic::new(E0514, key)
+                .arg("id", id)
+                .arg("lo", num(lo))
+                .arg("hi", num(hi));
+            if decimals == 0 {
+                d.arg_phrase("step", "_whole", &[])
+            } else {
+                d.arg_phrase("step", "_steps", &[("unit", num(1.0 / unit))])
+            }
         };
-        let range_hint = format!(
-            "the score `{id}` goes from {} to {} in {step}; give bands that start at {}, each starting just after the one before, and end at {}",
-            num(lo),
-            num(hi),
-            num(lo),
-            num(hi)
-        );
         if bands.value.is_empty() {
-            self.push(
-                E0514,
-                self.at(bands),
-                format!("the score `{id}` has `bands:` but no band"),
-                range_hint,
-            );
+            self.push(self.at(bands), band("no-band"));
             return None;
         }
         let mut ok = true;
@@ -1000,15 +871,7 @@ impl<'a> Check<'a, '_> {
             let to_units = |this: &mut Self, v: &Spanned<f64>| {
                 let scaled = v.value * unit;
                 if (scaled - scaled.round()).abs() > 1e-6 {
-                    this.push(
-                        E0514,
-                        this.at(v),
-                        format!(
-                            "the score `{id}` counts in {step}; {} is not a value it can have",
-                            num(v.value)
-                        ),
-                        range_hint.clone(),
-                    );
+                    this.push(this.at(v), band("not-value").arg("value", num(v.value)));
                     None
                 } else {
                     Some(scaled.round() as i64)
@@ -1022,15 +885,11 @@ impl<'a> Check<'a, '_> {
             };
             if min > max {
                 self.push(
-                    E0514,
                     self.at(&b.value.max),
-                    format!(
-                        "the band `{}` of score `{id}` ends ({}) before it starts ({})",
-                        b.value.label,
-                        num(b.value.max.value),
-                        num(b.value.min.value)
-                    ),
-                    "write the lower end as `min:` and the higher as `max:`".into(),
+                    band("reversed")
+                        .arg("label", &b.value.label)
+                        .arg("max", num(b.value.max.value))
+                        .arg("min", num(b.value.min.value)),
                 );
                 ok = false;
                 continue;
@@ -1047,39 +906,29 @@ impl<'a> Check<'a, '_> {
         for (i, (min, max, b)) in units.iter().enumerate() {
             let label = &b.value.label;
             if *min > next {
-                let message = if i == 0 {
-                    format!(
-                        "the bands of score `{id}` start at {}, but the score can be as low as {}",
-                        show(*min),
-                        show(lo_u)
-                    )
+                let d = if i == 0 {
+                    band("starts-high")
+                        .arg("start", show(*min))
+                        .arg("lowest", show(lo_u))
+                } else if *min - next > 1 {
+                    band("gap-range")
+                        .arg("from", show(next))
+                        .arg("to", show(*min - 1))
                 } else {
-                    format!(
-                        "the bands of score `{id}` leave a gap: no band holds {}{}",
-                        show(next),
-                        if *min - next > 1 {
-                            format!(" to {}", show(*min - 1))
-                        } else {
-                            String::new()
-                        }
-                    )
+                    band("gap").arg("from", show(next))
                 };
-                self.push(E0514, self.at(&b.value.min), message, range_hint.clone());
+                self.push(self.at(&b.value.min), d);
                 ok = false;
             } else if *min < next {
-                let message = if i == 0 {
-                    format!(
-                        "the band `{label}` of score `{id}` starts at {}, below the lowest possible score, {}",
-                        show(*min),
-                        show(lo_u)
-                    )
+                let d = if i == 0 {
+                    band("starts-low")
+                        .arg("label", label)
+                        .arg("start", show(*min))
+                        .arg("lowest", show(lo_u))
                 } else {
-                    format!(
-                        "the band `{label}` of score `{id}` overlaps the band before it: both hold {}",
-                        show(*min)
-                    )
+                    band("overlap").arg("label", label).arg("value", show(*min))
                 };
-                self.push(E0514, self.at(&b.value.min), message, range_hint.clone());
+                self.push(self.at(&b.value.min), d);
                 ok = false;
             }
             next = next.max(max + 1);
@@ -1087,27 +936,19 @@ impl<'a> Check<'a, '_> {
         if let Some((_, max, b)) = units.last() {
             if *max < hi_u {
                 self.push(
-                    E0514,
                     self.at(&b.value.max),
-                    format!(
-                        "the bands of score `{id}` end at {}, but the score can reach {}",
-                        show(*max),
-                        show(hi_u)
-                    ),
-                    range_hint.clone(),
+                    band("ends-low")
+                        .arg("end", show(*max))
+                        .arg("highest", show(hi_u)),
                 );
                 ok = false;
             } else if *max > hi_u {
                 self.push(
-                    E0514,
                     self.at(&b.value.max),
-                    format!(
-                        "the band `{}` of score `{id}` goes up to {}, above the highest possible score, {}",
-                        b.value.label,
-                        show(*max),
-                        show(hi_u)
-                    ),
-                    range_hint.clone(),
+                    band("ends-high")
+                        .arg("label", &b.value.label)
+                        .arg("end", show(*max))
+                        .arg("highest", show(hi_u)),
                 );
                 ok = false;
             }
@@ -1142,10 +983,8 @@ impl<'a> Check<'a, '_> {
                 .and_then(|l| self.at(l))
                 .or_else(|| f.licensed.as_ref().and_then(|l| self.at(l)));
             self.push(
-                E0515,
                 at,
-                format!("`{}` is marked `licensed: true` but has no licence text", f.name),
-                "add `licence:` with the licence or the permission you have to use it (who granted it, for what); without one the form cannot be published".into(),
+                Diagnostic::new(E0515, "no-licence").arg("name", &f.name),
             );
             return None;
         }

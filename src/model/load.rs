@@ -199,25 +199,17 @@ pub fn load_with(root: &Path, cache: &mut Cache) -> LoadResult {
     for m in &moments {
         if m.id == crate::build::SITE_DIR {
             diagnostics.push(
-                Diagnostic::new(
-                    E0301,
-                    format!(
-                        "`{}` cannot be a program's id: the preview site uses that name",
-                        m.id
-                    ),
-                )
-                .in_file(&m.source)
-                .hint("set another `id:` in moment.md, or rename the folder"),
+                Diagnostic::new(E0301, "site-name")
+                    .arg("id", &m.id)
+                    .in_file(&m.source),
             );
         }
         if let Some(first) = seen.insert(m.id.clone(), m.source.clone()) {
             diagnostics.push(
-                Diagnostic::new(E0706, format!("two programs have the id `{}`", m.id))
-                    .in_file(&m.source)
-                    .hint(format!(
-                        "{} has the same id; give one of them another `id:` or folder name",
-                        first.display()
-                    )),
+                Diagnostic::new(E0706, "same")
+                    .arg("id", &m.id)
+                    .arg("other", first.display())
+                    .in_file(&m.source),
             );
         }
     }
@@ -381,7 +373,7 @@ fn parse_file<T: DeserializeOwned>(
 
 fn hash_media(rel: &str, path: &Path) -> Result<MediaFile, Diagnostic> {
     let bytes = std::fs::read(path)
-        .map_err(|e| Diagnostic::new(E0101, format!("cannot read the file: {e}")).in_file(path))?;
+        .map_err(|e| Diagnostic::new(E0101, "file").arg("error", e).in_file(path))?;
     Ok(MediaFile {
         rel: rel.to_string(),
         path: path.to_path_buf(),
@@ -449,10 +441,10 @@ fn load_moment(
         documents.insert(rel_of(&front.file), layout::modul_intro(&modul_id));
         if m.avsnitt.is_empty() {
             d.push(
-                Diagnostic::new(E0108, format!("the modul `{modul_id}` has no avsnitt"))
+                Diagnostic::new(E0108, "none")
+                    .arg("id", &modul_id)
                     .in_file(&front.file)
-                    .at(front.top())
-                    .hint("add a numbered folder with an avsnitt.md and at least one steg, e.g. 01-intro/avsnitt.md"),
+                    .at(front.top()),
             );
         }
         let mut avsnitt_ids = Siblings::default();
@@ -474,10 +466,10 @@ fn load_moment(
             );
             if a.steg.is_empty() {
                 d.push(
-                    Diagnostic::new(E0109, format!("the avsnitt `{modul_id}/{avsnitt_id}` has no steg"))
+                    Diagnostic::new(E0109, "none")
+                        .arg("id", format!("{modul_id}/{avsnitt_id}"))
                         .in_file(&afront.file)
-                        .at(afront.top())
-                        .hint("add a steg file next to avsnitt.md, e.g. 01-intro.md with a `title:` and some text"),
+                        .at(afront.top()),
                 );
             }
             let mut steg_ids = Siblings::default();
@@ -587,10 +579,10 @@ fn load_moment(
     };
     if src.moduler.is_empty() {
         d.push(
-            Diagnostic::new(E0110, format!("the program `{}` has no modul", moment.id))
+            Diagnostic::new(E0110, "none")
+                .arg("id", &moment.id)
                 .in_file(&parsed.file)
-                .at(parsed.top())
-                .hint("add a numbered folder with a modul.md next to moment.md, e.g. 01-somn/modul.md"),
+                .at(parsed.top()),
         );
     }
     check_flags(&moment, parsed, &moduler, &mut d);
@@ -638,10 +630,9 @@ fn build_modul(
         && days.value == 0
     {
         d.push(
-            Diagnostic::new(E0305, "a modul must stay open at least one day")
+            Diagnostic::new(E0305, "modul-days")
                 .in_file(&p.file)
-                .at_opt(p.at(days))
-                .hint("remove `duration_days:` or set it to the number of days"),
+                .at_opt(p.at(days)),
         );
     }
     let audience = p
@@ -736,13 +727,11 @@ pub(super) fn settle_id<T>(
     if let Some(id) = pinned {
         if !is_valid_id(&id.value) {
             d.push(
-                Diagnostic::new(E0301, format!("the id `{}` is not valid", id.value))
+                Diagnostic::new(E0301, "id")
+                    .arg("id", &id.value)
+                    .arg("suggestion", nonempty_slug(&id.value))
                     .in_file(&p.file)
-                    .at_opt(p.at(id))
-                    .hint(format!(
-                        "use lower-case a-z, digits and -, at most 64 characters, e.g. `{}`",
-                        nonempty_slug(&id.value)
-                    )),
+                    .at_opt(p.at(id)),
             );
         }
         return id.value.clone();
@@ -750,10 +739,10 @@ pub(super) fn settle_id<T>(
     let id = slugify(name);
     if id.is_empty() {
         d.push(
-            Diagnostic::new(E0301, format!("no id can be made from the name `{name}`"))
+            Diagnostic::new(E0301, "from-name")
+                .arg("name", name)
                 .in_file(&p.file)
-                .at(p.top())
-                .hint("rename it with letters after the number (e.g. 01-intro), or add `id: intro` to the front matter"),
+                .at(p.top()),
         );
     }
     id
@@ -777,12 +766,10 @@ impl Siblings {
         }
         if let Some(first) = self.seen.get(id) {
             d.push(
-                Diagnostic::new(E0302, format!("the id `{id}` is used twice"))
-                    .in_file(file)
-                    .hint(format!(
-                        "{} has the same id; ids must differ within a folder, so rename one or set another `id:`",
-                        first.display()
-                    )),
+                Diagnostic::new(E0302, "twice")
+                    .arg("id", id)
+                    .arg("other", first.display())
+                    .in_file(file),
             );
         } else {
             self.seen.insert(id.to_string(), file.to_path_buf());

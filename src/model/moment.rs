@@ -23,55 +23,44 @@ pub(super) fn build_moment_head(
         Ok(v) => v,
         Err(e) => {
             d.push(
-                Diagnostic::new(
-                    E0303,
-                    format!(
-                        "the version `{}` is not a semantic version: {e}",
-                        f.version.value
-                    ),
-                )
-                .in_file(&p.file)
-                .at_opt(p.at(&f.version))
-                .hint("write three numbers, MAJOR.MINOR.PATCH, e.g. `1.0.0`"),
+                Diagnostic::new(E0303, "version")
+                    .arg("version", &f.version.value)
+                    .arg("error", e)
+                    .in_file(&p.file)
+                    .at_opt(p.at(&f.version)),
             );
             semver::Version::new(0, 0, 0)
         }
     };
     if !is_language_tag(&f.language.value) {
         d.push(
-            Diagnostic::new(
-                E0304,
-                format!("`{}` is not a language tag", f.language.value),
-            )
-            .in_file(&p.file)
-            .at_opt(p.at(&f.language))
-            .hint("use a language code such as `sv` (Swedish) or `en`"),
+            Diagnostic::new(E0304, "tag")
+                .arg("value", &f.language.value)
+                .in_file(&p.file)
+                .at_opt(p.at(&f.language)),
         );
     }
     if f.duration_days.value == 0 {
         d.push(
-            Diagnostic::new(E0305, "the program must last at least one day")
+            Diagnostic::new(E0305, "moment-days")
                 .in_file(&p.file)
-                .at_opt(p.at(&f.duration_days))
-                .hint("set `duration_days:` to the number of days, e.g. 90"),
+                .at_opt(p.at(&f.duration_days)),
         );
     }
     if f.audience.groups.value.is_empty() {
         d.push(
-            Diagnostic::new(E0206, "the audience names no group")
+            Diagnostic::new(E0206, "no-group")
                 .in_file(&p.file)
-                .at_opt(p.at(&f.audience.groups))
-                .hint("write e.g. `groups: [unga]` or `groups: [unga, vardnadshavare]`"),
+                .at_opt(p.at(&f.audience.groups)),
         );
     }
 
     let welcome = render_body(p, layout::WELCOME, ctx, d);
     if welcome.is_empty() {
         d.push(
-            Diagnostic::new(E0701, "the program has no welcome text")
+            Diagnostic::new(E0701, "none")
                 .in_file(&p.file)
-                .at(p.body_start())
-                .hint("write the welcome text below the front matter: it is the first thing the young person reads"),
+                .at(p.body_start()),
         );
     }
     let placeholders = check_placeholders(p, d);
@@ -126,18 +115,18 @@ pub(super) fn check_flags(
         let at = p.at(&front.id);
         if !is_valid_id(&flag.id) {
             d.push(
-                Diagnostic::new(E0301, format!("the flag id `{}` is not valid", flag.id))
+                Diagnostic::new(E0301, "flag")
+                    .arg("id", &flag.id)
                     .in_file(&p.file)
-                    .at_opt(at.clone())
-                    .hint("use lower-case a-z, digits and -, e.g. `paminnelse`"),
+                    .at_opt(at.clone()),
             );
         }
         if seen.insert(flag.id.clone(), ()).is_some() {
             d.push(
-                Diagnostic::new(E0704, format!("two flags have the id `{}`", flag.id))
+                Diagnostic::new(E0704, "same")
+                    .arg("id", &flag.id)
                     .in_file(&p.file)
-                    .at_opt(at.clone())
-                    .hint("give each flag its own id"),
+                    .at_opt(at.clone()),
             );
         }
         let trigger_at = p.at(&front.trigger).or_else(|| at.clone());
@@ -152,19 +141,15 @@ pub(super) fn check_flags(
                     if !moduler.iter().any(|m| &m.id == r) {
                         let known: Vec<_> = moduler.iter().map(|m| m.id.as_str()).collect();
                         d.push(
-                            Diagnostic::new(
-                                E0705,
-                                format!(
-                                    "the flag `{}` names the modul `{r}`, which does not exist",
-                                    flag.id
+                            Diagnostic::new(E0705, "modul")
+                                .arg("flag", &flag.id)
+                                .arg("modul", r)
+                                .arg("known", known.join(", "))
+                                .in_file(&p.file)
+                                .at_opt(
+                                    find_after(&p.text, trigger_at.as_ref(), r)
+                                        .or_else(|| trigger_at.clone()),
                                 ),
-                            )
-                            .in_file(&p.file)
-                            .at_opt(
-                                find_after(&p.text, trigger_at.as_ref(), r)
-                                    .or_else(|| trigger_at.clone()),
-                            )
-                            .hint(format!("the moduler are: {}", known.join(", "))),
                         );
                     }
                 }
@@ -176,17 +161,13 @@ pub(super) fn check_flags(
             && (n == 0 || n >= moment.duration_days)
         {
             d.push(
-                Diagnostic::new(
-                    E0305,
-                    format!(
-                        "the flag `{}` has `{field}: {n}`, but it must be between 1 and {} (the program's length less one day)",
-                        flag.id,
-                        moment.duration_days.saturating_sub(1)
-                    ),
-                )
-                .in_file(&p.file)
-                .at_opt(trigger_at)
-                .hint("choose a number of days within the program's duration_days"),
+                Diagnostic::new(E0305, "flag-days")
+                    .arg("flag", &flag.id)
+                    .arg("field", field)
+                    .arg("value", n)
+                    .arg("max", moment.duration_days.saturating_sub(1))
+                    .in_file(&p.file)
+                    .at_opt(trigger_at),
             );
         }
     }
@@ -204,18 +185,18 @@ fn check_placeholders(p: &Parsed<MomentFront>, d: &mut Diagnostics) -> Vec<Place
                 .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
         {
             d.push(
-                Diagnostic::new(E0301, format!("the placeholder name `{name}` is not valid"))
+                Diagnostic::new(E0301, "placeholder")
+                    .arg("name", name)
                     .in_file(&p.file)
-                    .at_opt(p.at(&ph.name))
-                    .hint("use letters a-z, digits, - and _, e.g. `mottagning`"),
+                    .at_opt(p.at(&ph.name)),
             );
         }
         if !used.iter().any(|(n, _)| n == name) {
             d.push(
-                Diagnostic::new(W0703, format!("the placeholder `{name}` is declared but the welcome text never uses it"))
+                Diagnostic::new(W0703, "unused")
+                    .arg("name", name)
                     .in_file(&p.file)
-                    .at_opt(p.at(&ph.name))
-                    .hint(format!("write {{{{{name}}}}} in the welcome text where the value belongs, or remove the placeholder")),
+                    .at_opt(p.at(&ph.name)),
             );
         }
         out.push(Placeholder {
@@ -228,12 +209,10 @@ fn check_placeholders(p: &Parsed<MomentFront>, d: &mut Diagnostics) -> Vec<Place
         if !out.iter().any(|ph| ph.name == name) {
             let start = p.body_offset + offset;
             d.push(
-                Diagnostic::new(E0702, format!("the placeholder `{{{{{name}}}}}` is not declared"))
+                Diagnostic::new(E0702, "undeclared")
+                    .arg("name", &name)
                     .in_file(&p.file)
-                    .at(Location::of_range(&p.text, start..start + name.len() + 4))
-                    .hint(format!(
-                        "declare it in the front matter:\nplaceholders:\n  - name: {name}\n    description: ...\n    example: ..."
-                    )),
+                    .at(Location::of_range(&p.text, start..start + name.len() + 4)),
             );
         }
     }

@@ -46,10 +46,11 @@ pub(super) fn build_steg(
         let k = f.kind.as_ref()?;
         let known: Vec<_> = TYPE_FIELDS.iter().map(|(t, _)| *t).collect();
         d.push(
-            Diagnostic::new(E0401, format!("`{}` is not a steg type", k.value))
+            Diagnostic::new(E0401, "unknown")
+                .arg("value", &k.value)
+                .arg("known", known.join(", "))
                 .in_file(&p.file)
-                .at_opt(p.at(k))
-                .hint(format!("the types are: {}", known.join(", "))),
+                .at_opt(p.at(k)),
         );
         return None;
     };
@@ -68,13 +69,13 @@ pub(super) fn build_steg(
         "image" => check.image(d),
         "form" => check.form(d),
         "exercise" => {
-            check.require_body(&body, "the instructions: what to do, when and how often", d);
+            check.require_body(&body, "exercise", d);
             Some(StegKind::Exercise {
                 fields: check.exercise_fields(d),
             })
         }
         _ => {
-            check.require_body(&body, "the text of the steg", d);
+            check.require_body(&body, "text", d);
             Some(StegKind::Text)
         }
     }?;
@@ -166,21 +167,20 @@ fn warn_unused_fields(
             && !allowed.contains(&name)
         {
             d.push(
-                Diagnostic::new(
-                    W0403,
-                    format!("a steg of type `{type_name}` does not use `{name}`"),
-                )
-                .in_file(&p.file)
-                .at_opt(at)
-                .hint(format!(
-                    "remove `{name}:`, or set the right `type:` (the field belongs to: {})",
-                    TYPE_FIELDS
-                        .iter()
-                        .filter(|(_, fs)| fs.contains(&name))
-                        .map(|(t, _)| *t)
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )),
+                Diagnostic::new(W0403, "unused")
+                    .arg("type", type_name)
+                    .arg("field", name)
+                    .arg(
+                        "types",
+                        TYPE_FIELDS
+                            .iter()
+                            .filter(|(_, fs)| fs.contains(&name))
+                            .map(|(t, _)| *t)
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    )
+                    .in_file(&p.file)
+                    .at_opt(at),
             );
         }
     }
@@ -201,25 +201,25 @@ const IMAGE_EXT: &[&str] = &["png", "jpg", "jpeg", "gif", "webp", "svg", "avif"]
 const TEXT_EXT: &[&str] = &["md", "txt"];
 
 impl StegCheck<'_> {
-    fn missing(&self, field: &str, what: &str, d: &mut Diagnostics) {
+    /// `field` is also the message's key in the catalogue, which says what the field holds.
+    fn missing(&self, field: &'static str, d: &mut Diagnostics) {
         d.push(
-            Diagnostic::new(
-                E0402,
-                format!("a steg of type `{}` needs `{field}:`", self.type_name),
-            )
-            .in_file(&self.p.file)
-            .at(self.p.top())
-            .hint(format!("add `{field}:` with {what}")),
+            Diagnostic::new(E0402, field)
+                .arg("type", self.type_name)
+                .arg("field", field)
+                .in_file(&self.p.file)
+                .at(self.p.top()),
         );
     }
 
-    fn require_body(&self, body: &Document, what: &str, d: &mut Diagnostics) {
+    /// `kind` is the catalogue key (`text` or `exercise`), which says what the text should hold.
+    fn require_body(&self, body: &Document, kind: &'static str, d: &mut Diagnostics) {
         if body.is_empty() {
             d.push(
-                Diagnostic::new(E0404, format!("this {} steg has no text", self.type_name))
+                Diagnostic::new(E0404, kind)
+                    .arg("type", self.type_name)
                     .in_file(&self.p.file)
-                    .at(self.p.body_start())
-                    .hint(format!("write {what} below the front matter")),
+                    .at(self.p.body_start()),
             );
         }
     }
@@ -237,10 +237,11 @@ impl StegCheck<'_> {
             Ok(rel) => rel,
             Err(PathProblem::LeavesMoment) => {
                 d.push(
-                    Diagnostic::new(E0602, format!("`{field}: {}` leads out of the program's folder", value.value))
+                    Diagnostic::new(E0602, "field")
+                        .arg("field", field)
+                        .arg("value", &value.value)
                         .in_file(&self.p.file)
-                        .at_opt(at)
-                        .hint("put the file in the program's media/ folder and write e.g. `/media/name.ext`"),
+                        .at_opt(at),
                 );
                 return None;
             }
@@ -252,28 +253,25 @@ impl StegCheck<'_> {
             .is_err()
         {
             d.push(
-                Diagnostic::new(E0601, format!("`{field}:` names `{}`, which does not exist", value.value))
+                Diagnostic::new(E0601, "field")
+                    .arg("field", field)
+                    .arg("value", &value.value)
+                    .arg("path", &rel)
                     .in_file(&self.p.file)
-                    .at_opt(at)
-                    .hint(format!(
-                        "looked for `{rel}` in the program's folder; a path is relative to this file, or starts with `/` for the program's folder"
-                    )),
+                    .at_opt(at),
             );
             return None;
         }
         let ext = rel.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
         if !kinds.contains(&ext.as_str()) {
             d.push(
-                Diagnostic::new(
-                    E0604,
-                    format!(
-                        "`{field}:` must name a {} file, not `.{ext}`",
-                        kinds.join("/")
-                    ),
-                )
-                .in_file(&self.p.file)
-                .at_opt(at)
-                .hint(format!("use a file ending in .{}", kinds.join(", ."))),
+                Diagnostic::new(E0604, "ending")
+                    .arg("field", field)
+                    .arg("kinds", kinds.join("/"))
+                    .arg("ext", &ext)
+                    .arg("endings", kinds.join(", ."))
+                    .in_file(&self.p.file)
+                    .at_opt(at),
             );
             return None;
         }
@@ -290,29 +288,29 @@ impl StegCheck<'_> {
                     Some(MediaSource::Url(u.to_string()))
                 } else {
                     d.push(
-                        Diagnostic::new(E0205, format!("`url: {u}` is not a web address"))
+                        Diagnostic::new(E0205, "url")
+                            .arg("value", u)
                             .in_file(&self.p.file)
-                            .at_opt(self.p.at(url))
-                            .hint("write the full address starting with https://, or use `src:` for a file in the program"),
+                            .at_opt(self.p.at(url)),
                     );
                     None
                 }
             }
             (Some(src), Some(_)) => {
                 d.push(
-                    Diagnostic::new(E0406, format!("a steg of type `{}` has both `src:` and `url:`", self.type_name))
+                    Diagnostic::new(E0406, "both")
+                        .arg("type", self.type_name)
                         .in_file(&self.p.file)
-                        .at_opt(self.p.at(src))
-                        .hint("keep `src:` for a file in the program, or `url:` for an external address, not both"),
+                        .at_opt(self.p.at(src)),
                 );
                 None
             }
             (None, None) => {
                 d.push(
-                    Diagnostic::new(E0406, format!("a steg of type `{}` needs `src:` or `url:`", self.type_name))
+                    Diagnostic::new(E0406, "neither")
+                        .arg("type", self.type_name)
                         .in_file(&self.p.file)
-                        .at(self.p.top())
-                        .hint("add `src: /media/name.ext` for a file in the program, or `url: https://...`"),
+                        .at(self.p.top()),
                 );
                 None
             }
@@ -321,11 +319,7 @@ impl StegCheck<'_> {
 
     fn transcript(&self, d: &mut Diagnostics) -> Option<Transcript> {
         let Some(t) = &self.p.front.transcript else {
-            self.missing(
-                "transcript",
-                "the path of a Markdown file with everything said (and shown) in it",
-                d,
-            );
+            self.missing("transcript", d);
             return None;
         };
         let file = self.file("transcript", t, TEXT_EXT, d)?;
@@ -349,22 +343,14 @@ impl StegCheck<'_> {
         let (document, problems) = markdown::render(&parsed, &src, self.ctx.links);
         d.extend(problems);
         if document.is_empty() {
-            d.push(
-                Diagnostic::new(E0404, "the transcript is empty")
-                    .in_file(&media.path)
-                    .hint("write everything that is said in the recording"),
-            );
+            d.push(Diagnostic::new(E0404, "transcript").in_file(&media.path));
         }
         Some(Transcript { file, document })
     }
 
     fn captions(&self, d: &mut Diagnostics) -> Option<MediaRef> {
         let Some(c) = &self.p.front.captions else {
-            self.missing(
-                "captions",
-                "the path of a WebVTT captions file (.vtt); captions are required by WCAG 1.2.2",
-                d,
-            );
+            self.missing("captions", d);
             return None;
         };
         let r = self.file("captions", c, &["vtt"], d)?;
@@ -373,10 +359,10 @@ impl StegCheck<'_> {
         let head = head.strip_prefix("\u{feff}".as_bytes()).unwrap_or(&head);
         if !head.starts_with(b"WEBVTT") {
             d.push(
-                Diagnostic::new(E0604, format!("`{}` is not a WebVTT file", c.value))
+                Diagnostic::new(E0604, "webvtt")
+                    .arg("value", &c.value)
                     .in_file(&self.p.file)
-                    .at_opt(self.p.at(c))
-                    .hint("a captions file starts with the line WEBVTT; export captions as WebVTT (.vtt)"),
+                    .at_opt(self.p.at(c)),
             );
             return None;
         }
@@ -416,7 +402,7 @@ impl StegCheck<'_> {
         let src = match &f.src {
             Some(s) => self.file("src", s, IMAGE_EXT, d),
             None => {
-                self.missing("src", "the path of the image, e.g. /media/bild.png", d);
+                self.missing("src", d);
                 None
             }
         };
@@ -428,10 +414,14 @@ impl StegCheck<'_> {
             .filter(|a| !a.is_empty());
         if alt.is_none() && !decorative {
             d.push(
-                Diagnostic::new(E0405, "the image has no alt text")
+                Diagnostic::new(E0405, "no-alt")
                     .in_file(&self.p.file)
-                    .at_opt(f.alt.as_ref().and_then(|a| self.p.at(a)).or(Some(self.p.top())))
-                    .hint("add `alt:` describing what the image shows for someone who cannot see it, or `decorative: true` if it adds nothing to the text"),
+                    .at_opt(
+                        f.alt
+                            .as_ref()
+                            .and_then(|a| self.p.at(a))
+                            .or(Some(self.p.top())),
+                    ),
             );
         }
         Some(StegKind::Image {
@@ -444,43 +434,36 @@ impl StegCheck<'_> {
 
     fn form(&self, d: &mut Diagnostics) -> Option<StegKind> {
         let Some(questions) = &self.p.front.questions else {
-            self.missing(
-                "questions",
-                "a list of questions (see docs/content-format.md)",
-                d,
-            );
+            self.missing("questions", d);
             return None;
         };
         super::form::build(self.p, questions, d).map(StegKind::Form)
     }
 
+    /// `what` is the catalogue key for the kind of item (`field`).
     fn check_item_id(
         &self,
         id: &Spanned<String>,
-        what: &str,
+        what: &'static str,
         seen: &mut HashMap<String, ()>,
         d: &mut Diagnostics,
     ) -> bool {
         if !is_valid_id(&id.value) {
             d.push(
-                Diagnostic::new(E0301, format!("the {what} id `{}` is not valid", id.value))
+                Diagnostic::new(E0301, what)
+                    .arg("id", &id.value)
+                    .arg("suggestion", nonempty_slug(&id.value))
                     .in_file(&self.p.file)
-                    .at_opt(self.p.at(id))
-                    .hint(format!(
-                        "use lower-case a-z, digits and -, e.g. `{}`",
-                        nonempty_slug(&id.value)
-                    )),
+                    .at_opt(self.p.at(id)),
             );
             return false;
         }
         if seen.insert(id.value.clone(), ()).is_some() {
             d.push(
-                Diagnostic::new(E0502, format!("two {what}s have the id `{}`", id.value))
+                Diagnostic::new(E0502, what)
+                    .arg("id", &id.value)
                     .in_file(&self.p.file)
-                    .at_opt(self.p.at(id))
-                    .hint(format!(
-                        "give each {what} its own id; answers are stored under it"
-                    )),
+                    .at_opt(self.p.at(id)),
             );
             return false;
         }

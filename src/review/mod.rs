@@ -154,9 +154,9 @@ pub fn read_approvals(moment_dir: &Path) -> Result<Vec<Approval>, Diagnostic> {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(vec![]),
         Err(e) => {
-            return Err(
-                Diagnostic::new(E1202, format!("cannot read the approvals: {e}")).in_file(&path),
-            );
+            return Err(Diagnostic::new(E1202, "read")
+                .arg("error", e)
+                .in_file(&path));
         }
     };
     if text.trim().is_empty()
@@ -172,10 +172,13 @@ pub fn read_approvals(moment_dir: &Path) -> Result<Vec<Approval>, Diagnostic> {
             .location()
             .filter(|l| l.line() > 0)
             .map(|l| Location::line_column(l.line() as usize, l.column() as usize));
-        Diagnostic::new(E1202, format!("the approvals file cannot be read: {}", inner.to_string().lines().next().unwrap_or_default()))
+        Diagnostic::new(E1202, "yaml")
+            .arg(
+                "detail",
+                inner.to_string().lines().next().unwrap_or_default(),
+            )
             .in_file(&path)
             .at_opt(location)
-            .hint("the file is written by `steg review approve`; restore it from version control rather than editing it by hand")
     })
 }
 

@@ -7,7 +7,7 @@
 //! ([`crate::site::SiteCache`]). A build with errors keeps the last good site and shows the
 //! errors at the top of every page and in the terminal; the next good save clears them.
 
-use crate::diagnostic::{Diagnostics, Style, render_human};
+use crate::diagnostic::{Diagnostics, Lang, Style, catalogue, render_human};
 use crate::model::{self, Cache};
 use crate::site::{self, SiteCache, Theme};
 use axum::body::Body;
@@ -26,6 +26,8 @@ pub struct Options {
     pub port: u16,
     pub open: bool,
     pub style: Style,
+    /// The language of the messages, in the terminal and in the preview.
+    pub lang: Lang,
 }
 
 /// A file of the site as served: rendered, or a media file read from the content on request.
@@ -86,6 +88,7 @@ pub struct Rebuilder {
     cache: Cache,
     site_cache: SiteCache,
     served: Shared,
+    lang: Lang,
 }
 
 /// The result of one rebuild, for the terminal.
@@ -114,7 +117,14 @@ impl Rebuilder {
             cache: Cache::for_watching(),
             site_cache: SiteCache::default(),
             served: Arc::default(),
+            lang: Lang::default(),
         }
+    }
+
+    /// Reports problems in `lang`.
+    pub fn with_lang(mut self, lang: Lang) -> Self {
+        self.lang = lang;
+        self
     }
 
     /// The served bytes of `path` in the site, as a browser would get them.
@@ -165,7 +175,10 @@ impl Rebuilder {
         let Some(theme) = &self.theme else {
             return Outcome::Failed(Diagnostics::new());
         };
-        let options = site::Options { minify: false };
+        let options = site::Options {
+            minify: false,
+            lang: self.lang,
+        };
         // Serve previews the working copy; comparisons with releases are in `steg build`.
         let releases = HashMap::new();
         let full = self.site_cache.is_empty();
@@ -208,7 +221,7 @@ impl Rebuilder {
 
     fn fail(&mut self, d: Diagnostics) -> Outcome {
         if let Ok(mut s) = self.served.write() {
-            s.errors = Some(render_human(&d, Style::Plain));
+            s.errors = Some(render_human(&d, Style::Plain, self.lang));
         }
         Outcome::Failed(d)
     }
@@ -216,11 +229,12 @@ impl Rebuilder {
 
 /// Runs the server until the process is stopped. Returns an error message if it cannot start.
 pub fn run(options: Options) -> Result<(), String> {
-    let mut builder = Rebuilder::new(options.content.clone(), options.theme_dir.clone());
+    let mut builder =
+        Rebuilder::new(options.content.clone(), options.theme_dir.clone()).with_lang(options.lang);
     let served = builder.served.clone();
     let started = Instant::now();
     let first = builder.rebuild(&[]);
-    report(&first, started.elapsed(), 0, options.style);
+    report(&first, started.elapsed(), 0, options.style, options.lang);
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -266,7 +280,7 @@ pub fn run(options: Options) -> Result<(), String> {
                 .watch(dir, RecursiveMode::Recursive)
                 .map_err(|e| format!("cannot watch {}: {e}", dir.display()))?;
         }
-        let style = options.style;
+        let (style, lang) = (options.style, options.lang);
         std::thread::spawn(move || {
             // Keep the watcher alive as long as this thread runs.
             let _debouncer = debouncer;
@@ -294,7 +308,7 @@ pub fn run(options: Options) -> Result<(), String> {
                 if !matches!(outcome, Outcome::Unchanged) {
                     reloader.reload();
                 }
-                report(&outcome, t0.elapsed(), count, style);
+                report(&outcome, t0.elapsed(), count, style, lang);
             }
         });
 
@@ -328,7 +342,7 @@ fn both_spellings(path: &Path, watched: &[PathBuf]) -> Vec<PathBuf> {
     out
 }
 
-fn report(outcome: &Outcome, took: Duration, changed: usize, style: Style) {
+fn report(outcome: &Outcome, took: Duration, changed: usize, style: Style, lang: Lang) {
     let ms = took.as_secs_f64() * 1000.0;
     match outcome {
         Outcome::Unchanged => {
@@ -354,10 +368,18 @@ fn report(outcome: &Outcome, took: Duration, changed: usize, style: Style) {
             );
         }
         Outcome::Failed(d) => {
-            eprint!("{}", render_human(d, style));
+            eprint!("{}", render_human(d, style, lang));
+            let message = catalogue::ui(
+                lang,
+                "serve-failed",
+                &[
+                    ("errors", d.error_count().to_string()),
+                    ("ms", format!("{ms:.1}")),
+                ],
+            );
             eprintln!(
-                "error: the preview was not updated ({} errors, in {ms:.1} ms); the last good version is still served",
-                d.error_count()
+                "{}",
+                catalogue::ui(lang, "error-line", &[("message", message)])
             );
         }
     }

@@ -5,7 +5,7 @@
 
 use super::Page;
 use crate::bundle::manifest::{AudienceGroup, Recipient, Trigger};
-use crate::diagnostic::Diagnostics;
+use crate::diagnostic::{Diagnostics, Lang};
 use crate::model::{Avsnitt, MediaRef, MediaSource, Modul, Moment, Steg, StegKind, layout};
 use serde_json::{Value, json};
 use std::hash::{Hash, Hasher};
@@ -39,8 +39,8 @@ pub(crate) fn site_index(moments: &[Arc<Moment>]) -> Page {
 }
 
 /// Findings by the file they concern, so that each page finds its own without scanning all.
-type ByFile<'a> =
-    std::collections::HashMap<&'a std::path::Path, Vec<&'a crate::diagnostic::Diagnostic>>;
+/// Each finding is its page context: severity, code, message, line and hint, in one language.
+type ByFile<'a> = std::collections::HashMap<&'a std::path::Path, Vec<Value>>;
 
 /// What every page of one moment is rendered from.
 pub(crate) struct MomentInput<'a> {
@@ -54,11 +54,15 @@ impl<'a> MomentInput<'a> {
         m: &'a Moment,
         findings: &'a Diagnostics,
         changes: Option<&'a crate::review::DiffReport>,
+        lang: Lang,
     ) -> Self {
         let mut by_file: ByFile<'a> = std::collections::HashMap::new();
         for d in findings.iter() {
             if let Some(f) = d.file.as_deref() {
-                by_file.entry(f).or_default().push(d);
+                by_file.entry(f).or_default().push(json!({
+                    "severity": d.severity, "code": d.code, "message": d.message(lang),
+                    "line": d.location.as_ref().map(|l| l.line), "hint": d.hint(lang),
+                }));
             }
         }
         MomentInput {
@@ -277,10 +281,9 @@ fn avsnitt_key(a: &Avsnitt, h: &mut impl Hasher) {
     }
 }
 
-fn findings_key(list: Option<&Vec<&crate::diagnostic::Diagnostic>>, h: &mut impl Hasher) {
+fn findings_key(list: Option<&Vec<Value>>, h: &mut impl Hasher) {
     for d in list.into_iter().flatten() {
-        (d.code, &d.message, &d.hint).hash(h);
-        d.location.as_ref().map(|l| l.line).hash(h);
+        d.to_string().hash(h);
     }
 }
 
@@ -531,12 +534,7 @@ fn review(m: &Moment, s: &Steg, findings: &ByFile<'_>) -> Value {
         .get(s.source.as_path())
         .into_iter()
         .flatten()
-        .map(|d| {
-            json!({
-                "severity": d.severity, "code": d.code, "message": d.message,
-                "line": d.location.as_ref().map(|l| l.line), "hint": d.hint,
-            })
-        })
+        .cloned()
         .collect();
     json!({
         "source": s.source.display().to_string(),
@@ -615,7 +613,7 @@ fn granskning_page(m: &Moment, findings: &ByFile<'_>) -> Page {
         .get(m.source.as_path())
         .into_iter()
         .flatten()
-        .map(|d| json!({ "severity": d.severity, "code": d.code, "message": d.message, "line": d.location.as_ref().map(|l| l.line) }))
+        .map(|d| json!({ "severity": d["severity"], "code": d["code"], "message": d["message"], "line": d["line"] }))
         .collect();
     ctx.insert("rows".into(), json!(rows));
     ctx.insert("moment_findings".into(), json!(moment_findings));

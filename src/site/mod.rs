@@ -25,11 +25,16 @@ use std::sync::Arc;
 pub struct Options {
     /// Minify HTML (needs the `minify` feature; ignored without it).
     pub minify: bool,
+    /// The language of the findings shown to reviewers.
+    pub lang: crate::diagnostic::Lang,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { minify: true }
+        Options {
+            minify: true,
+            lang: crate::diagnostic::Lang::default(),
+        }
     }
 }
 
@@ -95,6 +100,7 @@ pub fn render(
     let salt = {
         let mut h = std::collections::hash_map::DefaultHasher::new();
         (options.minify, theme.fingerprint(), crate::VERSION).hash(&mut h);
+        format!("{:?}", options.lang).hash(&mut h);
         h.finish()
     };
     let mut empty = SiteCache::default();
@@ -147,7 +153,7 @@ pub fn render(
         }
         let old = cache.moments.remove(&m.id);
         let old = old.as_ref();
-        let input = context::MomentInput::new(m, findings, changes.get(&m.id));
+        let input = context::MomentInput::new(m, findings, changes.get(&m.id), options.lang);
         let pages = input.pages();
         let (head, whole) = if incremental {
             (input.head_key(salt), input.whole_key())
@@ -285,8 +291,8 @@ pub(crate) fn template_error(theme: &Theme, template: &str, e: &tera::Error) -> 
         message.push_str(&s.to_string());
         source = s.source();
     }
-    Diagnostic::new(E0901, message)
+    Diagnostic::new(E0901, "render")
+        .arg("detail", message)
         .in_file(file)
         .at_opt(location)
-        .hint("fix the template in the theme; the last good preview keeps being served meanwhile")
 }

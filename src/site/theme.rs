@@ -33,9 +33,9 @@ impl Theme {
         let templates_dir = dir.join("templates");
         if !templates_dir.is_dir() {
             d.push(
-                Diagnostic::new(E0902, format!("the theme {} has no templates folder", dir.display()))
-                    .in_file(dir)
-                    .hint("a theme is a folder with templates/ (Tera templates) and static/; see themes/default"),
+                Diagnostic::new(E0902, "no-templates")
+                    .arg("path", dir.display())
+                    .in_file(dir),
             );
             return Err(d);
         }
@@ -51,7 +51,9 @@ impl Theme {
                 match std::fs::read(&path) {
                     Ok(b) => statics.push((name, b)),
                     Err(e) => d.push(
-                        Diagnostic::new(E0902, format!("cannot read the file: {e}")).in_file(&path),
+                        Diagnostic::new(E0902, "file")
+                            .arg("error", e)
+                            .in_file(&path),
                     ),
                 }
             }
@@ -106,12 +108,10 @@ impl Theme {
             {
                 let (location, message) = locate(text, &e);
                 d.push(
-                    Diagnostic::new(E0901, message)
+                    Diagnostic::new(E0901, "template")
+                        .arg("detail", message)
                         .in_file(path)
-                        .at_opt(location)
-                        .hint(
-                            "fix the template; Tera's syntax is described at keats.github.io/tera",
-                        ),
+                        .at_opt(location),
                 );
             }
         }
@@ -132,18 +132,18 @@ impl Theme {
                 });
             let (location, message) = locate(text, &e);
             d.push(
-                Diagnostic::new(E0901, message)
+                Diagnostic::new(E0901, "template")
+                    .arg("detail", message)
                     .in_file(path)
-                    .at_opt(location)
-                    .hint("fix the template; Tera's syntax is described at keats.github.io/tera"),
+                    .at_opt(location),
             );
         }
         for name in REQUIRED {
             if !sources.iter().any(|(n, _, _)| n == name) {
                 d.push(
-                    Diagnostic::new(E0902, format!("the theme has no template `{name}`"))
-                        .in_file(templates_dir)
-                        .hint("copy it from themes/default/templates and adapt it"),
+                    Diagnostic::new(E0902, "missing")
+                        .arg("name", name)
+                        .in_file(templates_dir),
                 );
             }
         }
@@ -227,7 +227,7 @@ fn locate(text: &str, e: &tera::Error) -> (Option<Location>, String) {
 
 fn collect(base: &Path, dir: &Path, out: &mut Vec<(String, PathBuf, String)>, d: &mut Diagnostics) {
     let Ok(entries) = std::fs::read_dir(dir) else {
-        d.push(Diagnostic::new(E0902, "cannot read the folder").in_file(dir));
+        d.push(Diagnostic::new(E0902, "folder").in_file(dir));
         return;
     };
     for entry in entries.flatten() {

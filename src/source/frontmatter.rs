@@ -1,7 +1,7 @@
 //! Splitting a Markdown file into YAML front matter and body, and parsing the YAML into a typed
 //! struct with every problem located in the original file.
 
-use crate::diagnostic::{Code, Diagnostic, Location, codes::*};
+use crate::diagnostic::{Diagnostic, Location, codes::*};
 use serde::de::DeserializeOwned;
 use std::path::Path;
 
@@ -21,11 +21,12 @@ pub fn split<'a>(text: &'a str, file: &Path) -> Result<Split<'a>, Diagnostic> {
     let rest = &text[start..];
     let first_line_end = rest.find('\n').map_or(rest.len(), |i| i + 1);
     if rest[..first_line_end].trim_end() != "---" {
-        return Err(Diagnostic::new(E0201, "the file does not start with front matter")
+        return Err(Diagnostic::new(E0201, "none")
             .in_file(file)
-            .at(Location::of_range(text, start..start + first_line_end.min(3)))
-            .label("expected `---` here")
-            .hint("start the file with a line `---`, the fields (at least `title: ...`), and another line `---`; the text follows after"));
+            .at(Location::of_range(
+                text,
+                start..start + first_line_end.min(3),
+            )));
     }
     let yaml_offset = start + first_line_end;
     let mut pos = yaml_offset;
@@ -43,11 +44,9 @@ pub fn split<'a>(text: &'a str, file: &Path) -> Result<Split<'a>, Diagnostic> {
         }
         pos = line_end;
     }
-    Err(Diagnostic::new(E0202, "the front matter is never closed")
+    Err(Diagnostic::new(E0202, "unclosed")
         .in_file(file)
-        .at(Location::of_range(text, start..start + 3))
-        .label("opened here")
-        .hint("add a line with only `---` after the last field, before the text"))
+        .at(Location::of_range(text, start..start + 3)))
 }
 
 /// Turns a location inside the YAML into a location in the whole file.
@@ -120,60 +119,48 @@ fn yaml_error(e: &serde_saphyr::Error, pos: YamlPos<'_>, file: &Path) -> Diagnos
         .location()
         .and_then(|l| pos.of(&l))
         .or_else(|| Some(Location::at_byte(pos.text, pos.yaml_offset)));
-    let (code, hint): (Code, String) = if let Some(limit) = over_limit(inner, &message) {
-        (
-            E0207,
-            format!(
-                "the front matter goes over a safety limit: {limit} ({message}); front matter holds a few short fields, so rewrite it as plain `name: value` lines"
-            ),
-        )
+    let d = if let Some(limit) = over_limit(inner, &message) {
+        Diagnostic::new(E0207, limit).arg("detail", &message)
     } else if let Some(field) = between(&message, "unknown field `", "`") {
         let expected = message
             .split_once("expected ")
             .map(|(_, e)| e.to_string())
             .unwrap_or_default();
-        let expected = expected.trim_start_matches("one of ").replace('`', "");
-        let hint = if field.contains(' ') {
+        let allowed = expected.trim_start_matches("one of ").replace('`', "");
+        let d = if field.contains(' ') {
             // `{ label: Jag slår, kastar saker }` splits at the comma: the rest looks like a field.
-            "this looks like text cut at a comma or colon: put text that contains `,` or `:` in quotes, e.g. label: \"Jag slår, kastar saker\"".to_string()
+            Diagnostic::new(E0204, "cut-text")
+        } else if let Some(s) = closest(field, &allowed) {
+            Diagnostic::new(E0204, "unknown-near").arg("suggestion", s)
         } else {
-            let suggestion = closest(field, &expected)
-                .map(|s| format!("did you mean `{s}`? "))
-                .unwrap_or_default();
-            format!("{suggestion}the fields allowed here are: {expected}")
+            Diagnostic::new(E0204, "unknown")
         };
-        (E0204, hint)
+        d.arg("field", field).arg("allowed", allowed)
     } else if let Some(field) = between(&message, "missing field `", "`") {
-        let d = Diagnostic::new(E0206, format!("the front matter has no `{field}:`"))
+        return Diagnostic::new(E0206, "missing")
+            .arg("field", field)
             .in_file(file)
             .at(Location::of_range(
                 pos.text,
                 pos.yaml_offset.saturating_sub(4)..pos.yaml_offset.saturating_sub(1),
-            ))
-            .label(format!("add `{field}:` to this front matter"))
-            .hint(format!(
-                "add a line `{field}: ...` (see docs/content-format.md for what it holds)"
             ));
-        return d;
     } else if is_wrong_value(inner) {
         let field = location
             .as_ref()
-            .and_then(|l| field_at_line(pos.text, l.line))
-            .map(|f| format!("`{f}`"))
-            .unwrap_or_else(|| "this field".to_string());
+            .and_then(|l| field_at_line(pos.text, l.line));
         let m = message.to_ascii_lowercase();
-        let wanted = if m.contains("unknown variant") {
+        let (key, allowed) = if m.contains("unknown variant") {
             let allowed = message
                 .split_once("expected ")
                 .map(|(_, e)| e.trim_start_matches("one of ").replace('`', ""))
                 .unwrap_or_default();
-            format!("{field} takes one of: {allowed}")
+            ("one-of", allowed)
         } else if m.contains("sequence") {
-            format!("{field} takes a list: write `[a, b]`, or one `- item` per line below it")
+            ("list", String::new())
         } else if m.contains("mapping") || m.contains("map") || m.contains("struct") {
-            format!("{field} takes fields: `name: value` lines, indented below it")
+            ("fields", String::new())
         } else if m.contains("bool") {
-            format!("{field} takes `true` or `false`")
+            ("bool", String::new())
         } else if m.contains("u8")
             || m.contains("u16")
             || m.contains("u32")
@@ -182,37 +169,48 @@ fn yaml_error(e: &serde_saphyr::Error, pos: YamlPos<'_>, file: &Path) -> Diagnos
             || m.contains("i64")
             || m.contains("integer")
         {
-            format!("{field} takes a whole number (a u8 is at most 255)")
+            ("number", String::new())
         } else {
-            format!(
-                "{field} takes text; put text that starts with `[`, `{{`, `*`, `&` or `!`, or holds `: `, in quotes"
-            )
+            ("text", String::new())
         };
-        (E0205, wanted)
+        // The catalogue has each wording twice: for a named field, and for an unknown one.
+        let key = match (key, field.is_some()) {
+            ("one-of", true) => "one-of",
+            ("one-of", false) => "one-of-here",
+            ("list", true) => "list",
+            ("list", false) => "list-here",
+            ("fields", true) => "fields",
+            ("fields", false) => "fields-here",
+            ("bool", true) => "bool",
+            ("bool", false) => "bool-here",
+            ("number", true) => "number",
+            ("number", false) => "number-here",
+            (_, true) => "text",
+            (_, false) => "text-here",
+        };
+        let d = Diagnostic::new(E0205, key).arg("detail", &message);
+        let d = if allowed.is_empty() {
+            d
+        } else {
+            d.arg("allowed", allowed)
+        };
+        match field {
+            Some(f) => d.arg("field", f),
+            None => d,
+        }
     } else {
-        (
-            E0203,
-            "the YAML cannot be read here: check the indentation (spaces, not tabs) and that quotes and brackets are closed; put text holding `: ` or ` #` in quotes".to_string(),
-        )
+        Diagnostic::new(E0203, "yaml").arg("detail", &message)
     };
-    let message = if code == E0207 {
-        "the front matter is too deeply nested, uses too many aliases, or is too large".to_string()
-    } else {
-        message
-    };
-    Diagnostic::new(code, message)
-        .in_file(file)
-        .at_opt(location)
-        .hint(hint)
+    d.in_file(file).at_opt(location)
 }
 
-/// Which of the limits in [`options`] hostile YAML ran into, in plain words.
+/// Which of the limits in [`options`] hostile YAML ran into: the key of its message.
 fn over_limit(e: &serde_saphyr::Error, message: &str) -> Option<&'static str> {
     use serde_saphyr::Error as E;
     let m = message.to_ascii_lowercase();
-    let alias = "it uses anchors and aliases (`&name`, `*name`) more than steg allows (100), which can make a short file expand enormously";
-    let deep = "it nests lists or fields deeper than steg allows (32 levels)";
-    let large = "it is larger than steg allows for front matter (200 000 parts, 512 KiB of text)";
+    let alias = "aliases";
+    let deep = "deep";
+    let large = "large";
     match e {
         E::AliasReplayLimitExceeded { .. }
         | E::AliasExpansionLimitExceeded { .. }

@@ -62,20 +62,17 @@ pub struct StegSource {
 pub fn discover(root: &Path, diags: &mut Diagnostics) -> Vec<MomentSource> {
     if root.is_file() {
         diags.push(
-            Diagnostic::new(E0101, format!("{} is a file, not a folder", root.display()))
-                .in_file(root)
-                .hint("give the folder that holds the program (the one with moment.md), or the content folder that holds programs"),
+            Diagnostic::new(E0101, "root-is-file")
+                .arg("path", root.display())
+                .in_file(root),
         );
         return vec![];
     }
     if !root.is_dir() {
         diags.push(
-            Diagnostic::new(
-                E0101,
-                format!("the content folder {} does not exist", root.display()),
-            )
-            .in_file(root)
-            .hint("give the folder that holds your programs, e.g. `steg build content`"),
+            Diagnostic::new(E0101, "root-missing")
+                .arg("path", root.display())
+                .in_file(root),
         );
         return vec![];
     }
@@ -90,9 +87,9 @@ pub fn discover(root: &Path, diags: &mut Diagnostics) -> Vec<MomentSource> {
     }
     if moments.is_empty() && !diags.has_errors() {
         diags.push(
-            Diagnostic::new(E0103, format!("no program found in {}", root.display()))
-                .in_file(root)
-                .hint("a program is a folder with a moment.md; create one with the fields described in docs/content-format.md"),
+            Diagnostic::new(E0103, "none")
+                .arg("path", root.display())
+                .in_file(root),
         );
     }
     moments
@@ -107,7 +104,7 @@ fn discover_moment(dir: &Path, diags: &mut Diagnostics) -> Option<MomentSource> 
         match entry.kind {
             Kind::File if entry.name == MOMENT_FILE || entry.name == APPROVALS_FILE => {}
             Kind::File if is_markdown(&entry.name) => {
-                diags.push(misplaced_markdown(&entry.path, "the moment's folder"));
+                diags.push(misplaced_markdown(&entry.path, "in-moment"));
             }
             Kind::File => {
                 assets.insert(entry.name.clone(), entry.path.clone());
@@ -117,7 +114,7 @@ fn discover_moment(dir: &Path, diags: &mut Diagnostics) -> Option<MomentSource> 
                     numbers.add(n, &entry.path, diags);
                     let file = entry.path.join(MODUL_FILE);
                     if !file.is_file() {
-                        diags.push(missing_index(&entry.path, MODUL_FILE, "a modul"));
+                        diags.push(missing_index(&entry.path, MODUL_FILE, "modul"));
                         continue;
                     }
                     let avsnitt = discover_modul(&entry.path, &mut assets, dir, diags);
@@ -153,7 +150,7 @@ fn discover_modul(
         match entry.kind {
             Kind::File if entry.name == MODUL_FILE => {}
             Kind::File if is_markdown(&entry.name) => {
-                diags.push(misplaced_markdown(&entry.path, "a modul's folder"));
+                diags.push(misplaced_markdown(&entry.path, "in-modul"));
             }
             Kind::File => add_asset(&entry.path, moment_dir, assets),
             Kind::Dir => match split_number_prefix(&entry.name) {
@@ -161,7 +158,7 @@ fn discover_modul(
                     numbers.add(n, &entry.path, diags);
                     let file = entry.path.join(AVSNITT_FILE);
                     if !file.is_file() {
-                        diags.push(missing_index(&entry.path, AVSNITT_FILE, "an avsnitt"));
+                        diags.push(missing_index(&entry.path, AVSNITT_FILE, "avsnitt"));
                         continue;
                     }
                     let steg = discover_avsnitt(&entry.path, assets, moment_dir, diags);
@@ -201,27 +198,21 @@ fn discover_avsnitt(
                         });
                     }
                     None => diags.push(
-                        Diagnostic::new(
-                            E0106,
-                            format!("the steg file `{}` has no number prefix", entry.name),
-                        )
-                        .in_file(&entry.path)
-                        .hint(format!(
-                            "rename it to e.g. `{:02}-{}` so steg knows where it goes (start the name with `_` to keep a draft out of the program)",
-                            numbers.next(),
-                            entry.name
-                        )),
+                        Diagnostic::new(E0106, "steg")
+                            .arg("name", &entry.name)
+                            .arg(
+                                "suggestion",
+                                format!("{:02}-{}", numbers.next(), entry.name),
+                            )
+                            .in_file(&entry.path),
                     ),
                 }
             }
             Kind::File => add_asset(&entry.path, moment_dir, assets),
             Kind::Dir if split_number_prefix(&entry.name).is_some() => diags.push(
-                Diagnostic::new(
-                    E0105,
-                    format!("`{}` is a numbered folder inside an avsnitt", entry.name),
-                )
-                .in_file(&entry.path)
-                .hint("an avsnitt holds steg files, not folders; move the folder up one level to make it an avsnitt of the modul"),
+                Diagnostic::new(E0105, "folder")
+                    .arg("name", &entry.name)
+                    .in_file(&entry.path),
             ),
             Kind::Dir => collect_assets(&entry.path, moment_dir, assets, diags),
         }
@@ -277,9 +268,9 @@ fn sorted_entries(dir: &Path, diags: &mut Diagnostics) -> Vec<Entry> {
         Ok(r) => r,
         Err(e) => {
             diags.push(
-                Diagnostic::new(E0101, format!("cannot read the folder: {e}"))
-                    .in_file(dir)
-                    .hint("check that the folder exists and that you may read it"),
+                Diagnostic::new(E0101, "folder")
+                    .arg("error", e)
+                    .in_file(dir),
             );
             return vec![];
         }
@@ -296,15 +287,18 @@ fn sorted_entries(dir: &Path, diags: &mut Diagnostics) -> Vec<Entry> {
             Ok(t) if t.is_file() => Kind::File,
             Ok(_) => {
                 diags.push(
-                    Diagnostic::new(E0101, format!("`{name}` is a link or special file"))
-                        .in_file(&path)
-                        .hint("steg does not follow links; copy the file into the program's folder instead"),
+                    Diagnostic::new(E0101, "link")
+                        .arg("name", &name)
+                        .in_file(&path),
                 );
                 continue;
             }
             Err(e) => {
                 diags.push(
-                    Diagnostic::new(E0101, format!("cannot read `{name}`: {e}")).in_file(&path),
+                    Diagnostic::new(E0101, "entry")
+                        .arg("name", &name)
+                        .arg("error", e)
+                        .in_file(&path),
                 );
                 continue;
             }
@@ -325,19 +319,12 @@ impl Numbers {
     fn add(&mut self, n: u32, path: &Path, diags: &mut Diagnostics) {
         if let Some(first) = self.seen.get(&n) {
             diags.push(
-                Diagnostic::new(
-                    E0107,
-                    format!(
-                        "`{}` has the same number ({n}) as `{}`",
-                        file_name(path),
-                        file_name(first)
-                    ),
-                )
-                .in_file(path)
-                .hint(format!(
-                    "give each its own number so the order is clear, e.g. {:02}",
-                    self.next()
-                )),
+                Diagnostic::new(E0107, "same")
+                    .arg("name", file_name(path))
+                    .arg("number", n)
+                    .arg("other", file_name(first))
+                    .arg("suggestion", format!("{:02}", self.next()))
+                    .in_file(path),
             );
         } else {
             self.seen.insert(n, path.to_path_buf());
@@ -359,40 +346,30 @@ fn file_name(path: &Path) -> String {
         .unwrap_or_default()
 }
 
-fn misplaced_markdown(path: &Path, place: &str) -> Diagnostic {
-    Diagnostic::new(
-        E0105,
-        format!("`{}` is in {place}, not inside an avsnitt", file_name(path)),
-    )
-    .in_file(path)
-    .hint("a steg file belongs in an avsnitt folder (e.g. 01-somn/01-intro/); start the name with `_` to keep notes out of the program")
+/// `place` is the catalogue key: `in-moment` or `in-modul`.
+fn misplaced_markdown(path: &Path, place: &'static str) -> Diagnostic {
+    Diagnostic::new(E0105, place)
+        .arg("name", file_name(path))
+        .in_file(path)
 }
 
-fn missing_index(dir: &Path, index: &str, level: &str) -> Diagnostic {
-    Diagnostic::new(
-        E0104,
-        format!("the numbered folder `{}` has no {index}", file_name(dir)),
-    )
-    .in_file(dir)
-    .hint(format!(
-        "a numbered folder here is {level}: add {index} with at least a `title:`, or remove the number from the folder's name if it only holds media"
-    ))
+/// `level` is the catalogue key: `modul` or `avsnitt`.
+fn missing_index(dir: &Path, index: &str, level: &'static str) -> Diagnostic {
+    Diagnostic::new(E0104, level)
+        .arg("name", file_name(dir))
+        .arg("index", index)
+        .in_file(dir)
 }
 
 /// Reads a Markdown file as text, refusing what is too large or not UTF-8 text.
 pub fn read_text(path: &Path) -> Result<String, Diagnostic> {
     let meta = std::fs::metadata(path)
-        .map_err(|e| Diagnostic::new(E0101, format!("cannot read the file: {e}")).in_file(path))?;
+        .map_err(|e| Diagnostic::new(E0101, "file").arg("error", e).in_file(path))?;
     if meta.len() > MAX_MARKDOWN_BYTES {
-        return Err(Diagnostic::new(
-            E0111,
-            format!(
-                "the file is {} bytes; a Markdown file may be at most {MAX_MARKDOWN_BYTES}",
-                meta.len()
-            ),
-        )
-        .in_file(path)
-        .hint("split the text into several steg"));
+        return Err(Diagnostic::new(E0111, "markdown")
+            .arg("size", meta.len())
+            .arg("max", MAX_MARKDOWN_BYTES)
+            .in_file(path));
     }
     // The file may have grown since its size was read: never read more than the limit.
     let mut bytes = Vec::new();
@@ -403,34 +380,23 @@ pub fn read_text(path: &Path) -> Result<String, Diagnostic> {
                 &mut bytes,
             )
         })
-        .map_err(|e| Diagnostic::new(E0101, format!("cannot read the file: {e}")).in_file(path))?;
+        .map_err(|e| Diagnostic::new(E0101, "file").arg("error", e).in_file(path))?;
     if bytes.len() as u64 > MAX_MARKDOWN_BYTES {
-        return Err(Diagnostic::new(
-            E0111,
-            format!("the file grew past {MAX_MARKDOWN_BYTES} bytes while it was being read"),
-        )
-        .in_file(path)
-        .hint("split the text into several steg"));
+        return Err(Diagnostic::new(E0111, "grew")
+            .arg("max", MAX_MARKDOWN_BYTES)
+            .in_file(path));
     }
     let text = String::from_utf8(bytes).map_err(|e| {
         let valid = e.utf8_error().valid_up_to();
         let prefix = String::from_utf8_lossy(&e.as_bytes()[..valid]).into_owned();
-        Diagnostic::new(
-            E0102,
-            "the file is not UTF-8 text (it may be a binary file, or saved in another encoding)",
-        )
-        .in_file(path)
-        .at(crate::diagnostic::Location::at_byte(&prefix, valid))
-        .hint("save the file as UTF-8 text in your editor; a Markdown file cannot hold pictures or other binary data")
+        Diagnostic::new(E0102, "not-utf8")
+            .in_file(path)
+            .at(crate::diagnostic::Location::at_byte(&prefix, valid))
     })?;
     if let Some(nul) = text.find('\0') {
-        return Err(Diagnostic::new(
-            E0102,
-            "the file contains a NUL byte, so it is not plain text",
-        )
-        .in_file(path)
-        .at(crate::diagnostic::Location::at_byte(&text, nul))
-        .hint("save the file as plain UTF-8 text"));
+        return Err(Diagnostic::new(E0102, "nul")
+            .in_file(path)
+            .at(crate::diagnostic::Location::at_byte(&text, nul)));
     }
     Ok(text)
 }

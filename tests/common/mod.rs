@@ -15,10 +15,23 @@ pub fn fixture(kind: &str, name: &str) -> String {
     format!("tests/fixtures/{kind}/{name}")
 }
 
-/// `steg` with colour off, run from the crate root.
+/// `steg` with colour off and messages in English, run from the crate root. The snapshots
+/// are English; [`steg_sv`] runs it in Swedish.
 pub fn steg() -> assert_cmd::Command {
+    let mut cmd = steg_sv();
+    cmd.env("STEG_LANG", "en");
+    cmd
+}
+
+/// `steg` with colour off and no language chosen in the environment: Swedish, the default.
+pub fn steg_sv() -> assert_cmd::Command {
     let mut cmd = assert_cmd::cargo::cargo_bin_cmd!("steg");
-    cmd.current_dir(root()).env("NO_COLOR", "1");
+    cmd.current_dir(root())
+        .env("NO_COLOR", "1")
+        .env_remove("STEG_LANG")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env_remove("LANG");
     cmd
 }
 
@@ -60,14 +73,15 @@ impl Run {
             .collect()
     }
 
-    /// The codes named in human output: `error[E0102]`, `warning[W0403]`.
+    /// The codes named in human output: `error[E0102]`, `warning[W0403]`, and in Swedish
+    /// `fel[E0102]`, `varning[W0403]`.
     pub fn human_codes(&self) -> Vec<String> {
         self.stderr
             .lines()
             .filter_map(|l| {
-                let rest = l
-                    .strip_prefix("error[")
-                    .or_else(|| l.strip_prefix("warning["))?;
+                let rest = ["error[", "warning[", "fel[", "varning["]
+                    .iter()
+                    .find_map(|p| l.strip_prefix(p))?;
                 Some(rest.split(']').next()?.to_string())
             })
             .collect()
@@ -110,22 +124,26 @@ pub fn normalize(text: &str, fixture: &str, out: &Path) -> String {
         .replace(&abs_fixture, "[FIXTURE]")
         .replace(fixture, "[FIXTURE]")
         .replace(&out_str, "[OUT]");
-    // `Finished in 0.01s` → `Finished in [TIME]`
-    let mut result = String::with_capacity(s.len());
-    let mut rest = s.as_str();
-    while let Some(i) = rest.find("Finished in ") {
-        let start = i + "Finished in ".len();
-        result.push_str(&rest[..start]);
-        rest = &rest[start..];
-        let len = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
-        if len > 0 && rest[len..].starts_with('s') {
-            result.push_str("[TIME]");
-            rest = &rest[len + 1..];
+    // `Finished in 0.01s` → `Finished in [TIME]`, and in Swedish `Klart på 0,01 s`.
+    let mut result = s;
+    for (lead, unit) in [("Finished in ", "s"), ("Klart på ", " s")] {
+        let mut out = String::with_capacity(result.len());
+        let mut rest = result.as_str();
+        while let Some(i) = rest.find(lead) {
+            let start = i + lead.len();
+            out.push_str(&rest[..start]);
+            rest = &rest[start..];
+            let len = rest
+                .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == ','))
+                .unwrap_or(rest.len());
+            if len > 0 && rest[len..].starts_with(unit) {
+                out.push_str("[TIME]");
+                rest = &rest[len + unit.len()..];
+            }
         }
+        out.push_str(rest);
+        result = out;
     }
-    result.push_str(rest);
     result
 }
 
