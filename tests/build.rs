@@ -48,15 +48,8 @@ fn check_broken(name: &str, exit: i32, expected: &[&str]) {
     insta::assert_snapshot!(name, normalize(&r.stderr, &fixture, &out));
 
     // The same report in Swedish, the default language: same codes, same exit, own snapshot.
-    let out = tmp.path().join("out-sv");
-    let sv = run(steg_sv().arg("build").arg(&fixture).arg("--out").arg(&out));
-    assert_eq!(sv.code, exit, "exit code in Swedish for {name}");
-    assert_eq!(
-        sv.human_codes(),
-        r.human_codes(),
-        "codes in Swedish for {name}"
-    );
-    insta::assert_snapshot!(format!("{name}-sv"), normalize(&sv.stderr, &fixture, &out));
+    let sv = swedish_report(&fixture, &tmp.path().join("out-sv"), &r, exit, name);
+    insta::assert_snapshot!(format!("{name}-sv"), sv);
 
     // JSON output: exactly the expected codes, each with its fields.
     let out = tmp.path().join("out-json");

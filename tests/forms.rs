@@ -41,15 +41,8 @@ fn check_broken(name: &str, exit: i32, expected: &[&str]) {
     insta::assert_snapshot!(name, normalize(&r.stderr, &fixture, &out));
 
     // The same report in Swedish, the default language.
-    let out = tmp.path().join("out-sv");
-    let sv = run(steg_sv().arg("build").arg(&fixture).arg("--out").arg(&out));
-    assert_eq!(sv.code, exit, "exit code in Swedish for {name}");
-    assert_eq!(
-        sv.human_codes(),
-        r.human_codes(),
-        "codes in Swedish for {name}"
-    );
-    insta::assert_snapshot!(format!("{name}-sv"), normalize(&sv.stderr, &fixture, &out));
+    let sv = swedish_report(&fixture, &tmp.path().join("out-sv"), &r, exit, name);
+    insta::assert_snapshot!(format!("{name}-sv"), sv);
 
     let j = build(&fixture, tmp.path().join("out-json"), &["--format", "json"]);
     assert_eq!(j.code, exit, "exit code with --format json for {name}");

@@ -48,6 +48,17 @@ pub trait Progress: Sync {
     fn end(&self, phase: Phase, count: usize);
 }
 
+impl Options<'_> {
+    /// Tells the progress listener, if any, that `phase` starts or ends.
+    fn tell(&self, start: bool, phase: Phase, count: usize) {
+        match self.progress {
+            Some(p) if start => p.start(phase, count),
+            Some(p) => p.end(phase, count),
+            None => {}
+        }
+    }
+}
+
 /// What a build did.
 #[derive(Debug, Default)]
 pub struct BuildReport {
@@ -85,11 +96,7 @@ pub fn build(content: &Path, out: &Path, options: &Options<'_>) -> BuildReport {
         report.diagnostics.push(d);
         return report;
     }
-    let progress = |start: bool, phase: Phase, count: usize| match options.progress {
-        Some(p) if start => p.start(phase, count),
-        Some(p) => p.end(phase, count),
-        None => {}
-    };
+    let progress = |start: bool, phase: Phase, count: usize| options.tell(start, phase, count);
     progress(true, Phase::Reading, 0);
     let loaded = model::load(content);
     let steg_count = loaded.moments.iter().map(|m| m.steg().count()).sum();
@@ -135,11 +142,7 @@ fn write(
     findings: &Diagnostics,
 ) -> Result<Written, Diagnostics> {
     let one = |d: crate::diagnostic::Diagnostic| Diagnostics::from_iter([d]);
-    let progress = |start: bool, phase: Phase, count: usize| match options.progress {
-        Some(p) if start => p.start(phase, count),
-        Some(p) => p.end(phase, count),
-        None => {}
-    };
+    let progress = |start: bool, phase: Phase, count: usize| options.tell(start, phase, count);
     let mut staging = output::Staging::begin(out).map_err(one)?;
     let mut files = 0;
     let mtime = archive::archive_mtime();

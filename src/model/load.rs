@@ -69,8 +69,6 @@ pub struct CacheStats {
     pub media_hashed: usize,
     pub steg_rendered: usize,
     pub steg_reused: usize,
-    /// Moments taken whole from the cache.
-    pub moments_reused: usize,
 }
 
 struct Discovered {
@@ -185,7 +183,6 @@ pub fn load_with(root: &Path, cache: &mut Cache) -> LoadResult {
             .insert(src.dir.clone(), (moment.map(Arc::new), diags));
     }
     cache.steg.extend(fresh);
-    cache.stats.moments_reused = sources.len() - stale.len();
     let mut moments = Vec::new();
     for src in sources {
         if let Some((moment, diags)) = cache.moments.get(&src.dir) {

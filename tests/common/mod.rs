@@ -246,3 +246,17 @@ macro_rules! broken {
         const BROKEN: &[(&str, &[&str])] = &[$(($name, &[$($code),+])),*];
     };
 }
+
+/// Builds `fixture` again in Swedish, the default language, and checks that it fails (or
+/// passes) as the English run `en` did, with the same codes. Returns the normalized report
+/// for the caller's snapshot (insta names snapshots after the calling test file).
+pub fn swedish_report(fixture: &str, out: &Path, en: &Run, exit: i32, name: &str) -> String {
+    let sv = run(steg_sv().arg("build").arg(fixture).arg("--out").arg(out));
+    assert_eq!(sv.code, exit, "exit code in Swedish for {name}");
+    assert_eq!(
+        sv.human_codes(),
+        en.human_codes(),
+        "codes in Swedish for {name}"
+    );
+    normalize(&sv.stderr, fixture, out)
+}
