@@ -23,7 +23,7 @@ pub(crate) fn sha256_hex_reader(mut reader: impl std::io::Read) -> std::io::Resu
     Ok((size, hex(&hasher.finalize())))
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut s = String::with_capacity(bytes.len() * 2);
     for b in bytes {

@@ -157,35 +157,56 @@ fn write(
         }
         let name = crate::bundle::archive::archive_name(&b.moment_id, &b.version);
         let target = staging.stage(&name);
-        archive::write(&b, options.sign.is_some(), &dir, &target, mtime).map_err(one)?;
         files += b.manifest.files.len() + 2;
-        bundles.push((b, dir));
+        bundles.push((b, dir, target));
     }
-    let site_index = match options.theme {
-        Some(theme) => {
-            let changes = baseline_changes(out, &bundles);
-            let dir = staging.stage(SITE_DIR);
-            let sink = output::FolderSink { root: dir };
-            let stats = site::render(
-                moments,
-                findings,
-                &changes,
-                theme,
-                options.site,
-                None,
-                &sink,
-            )?;
-            files += stats.written;
-            Some(out.join(SITE_DIR).join("index.html"))
+    let site_dir = options.theme.map(|_| staging.stage(SITE_DIR));
+    // Each archive is one sequential stream: they are written beside each other and beside
+    // the preview's pages, so that no core waits.
+    let archives = || {
+        use rayon::prelude::*;
+        bundles
+            .par_iter()
+            .try_for_each(|(b, dir, target)| {
+                archive::write(b, options.sign.is_some(), dir, target, mtime)
+            })
+            .map_err(one)
+    };
+    let site = || -> Result<Option<(PathBuf, usize)>, Diagnostics> {
+        let (Some(theme), Some(site_dir)) = (options.theme, site_dir) else {
+            return Ok(None);
+        };
+        let changes = baseline_changes(out, &bundles);
+        let sink = output::FolderSink { root: site_dir };
+        let stats = site::render(
+            moments,
+            findings,
+            &changes,
+            theme,
+            options.site,
+            None,
+            &sink,
+        )?;
+        Ok(Some((out.join(SITE_DIR).join("index.html"), stats.written)))
+    };
+    let site_index = match rayon::join(archives, site) {
+        (Ok(()), Ok(Some((index, written)))) => {
+            files += written;
+            Some(index)
         }
-        None => None,
+        (Ok(()), Ok(None)) => None,
+        (archived, site) => {
+            let mut problems = archived.err().unwrap_or_default();
+            problems.extend(site.err().unwrap_or_default());
+            return Err(problems);
+        }
     };
     // Files are written as they are made; what is left is moving them into place.
     progress(false, Phase::Rendering, files);
     progress(true, Phase::Writing, files);
     staging.commit().map_err(one)?;
     progress(false, Phase::Writing, files);
-    Ok((bundles.into_iter().map(|(b, _)| b).collect(), site_index))
+    Ok((bundles.into_iter().map(|(b, _, _)| b).collect(), site_index))
 }
 
 /// One error per steg that is not approved for its current content.
@@ -212,11 +233,11 @@ pub fn release_blockers(moments: &[Arc<Moment>]) -> Diagnostics {
 /// in `out`, if there is one: what reviewers look at before approving the new version.
 fn baseline_changes(
     out: &Path,
-    bundles: &[(bundle::BundleOutput, PathBuf)],
+    bundles: &[(bundle::BundleOutput, PathBuf, PathBuf)],
 ) -> std::collections::HashMap<String, crate::review::DiffReport> {
     use crate::bundle::{Bundle, Manifest};
     let mut result = std::collections::HashMap::new();
-    for (b, staged) in bundles {
+    for (b, staged, _) in bundles {
         let Ok(current) = semver::Version::parse(&b.version) else {
             continue;
         };

@@ -82,33 +82,43 @@ pub struct FolderSink {
 }
 
 impl FolderSink {
-    fn target(&self, rel: &str) -> Result<PathBuf, Diagnostic> {
+    /// Runs `write` on the path of `rel`; when its folder is missing, creates the folder
+    /// and runs it once more. Asking first would cost a look-up per file; most folders
+    /// already exist after their first file.
+    fn with_target(
+        &self,
+        rel: &str,
+        write: impl Fn(&Path) -> std::io::Result<()>,
+    ) -> Result<(), Diagnostic> {
         let path = self.root.join(rel);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| io_error(parent, &e))?;
+        match write(&path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                if let Some(parent) = path.parent() {
+                    std::fs::create_dir_all(parent).map_err(|e| io_error(parent, &e))?;
+                }
+                write(&path)
+            }
+            other => other,
         }
-        Ok(path)
+        .map_err(|e| io_error(&path, &e))
     }
 }
 
 impl super::bundle::Sink for FolderSink {
     fn put(&self, path: &str, bytes: &[u8]) -> Result<(), Diagnostic> {
-        let target = self.target(path)?;
-        std::fs::write(&target, bytes).map_err(|e| io_error(&target, &e))
+        self.with_target(path, |target| std::fs::write(target, bytes))
     }
 }
 
 impl crate::site::Sink for FolderSink {
     fn write(&self, path: &str, bytes: Vec<u8>) -> Result<(), Diagnostic> {
-        let target = self.target(path)?;
-        std::fs::write(&target, bytes).map_err(|e| io_error(&target, &e))
+        self.with_target(path, |target| std::fs::write(target, &bytes))
     }
 
     fn copy(&self, path: &str, media: &crate::model::MediaFile) -> Result<(), Diagnostic> {
-        let target = self.target(path)?;
-        std::fs::copy(&media.path, &target)
-            .map(|_| ())
-            .map_err(|e| io_error(&target, &e))
+        self.with_target(path, |target| {
+            std::fs::copy(&media.path, target).map(|_| ())
+        })
     }
 }
 

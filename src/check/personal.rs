@@ -21,7 +21,10 @@ pub fn scan(text: &str) -> Vec<Found> {
     let mut found = Vec::new();
     let bytes = text.as_bytes();
     let mut i = 0;
-    while i < bytes.len() {
+    // Only digits, `+` and `@` can start a finding; the text between is skipped in one go.
+    let interesting = |b: &u8| b.is_ascii_digit() || *b == b'+' || *b == b'@';
+    while let Some(skip) = bytes.get(i..).and_then(|r| r.iter().position(interesting)) {
+        i += skip;
         let c = bytes[i];
         let starts_token = i == 0 || !is_word_byte(bytes[i - 1]);
         if starts_token

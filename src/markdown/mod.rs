@@ -39,11 +39,12 @@ pub struct Source<'a> {
 /// Renders `body` and reports links that point nowhere.
 pub fn render(body: &str, src: &Source<'_>, links: &Links<'_>) -> (Document, Vec<Diagnostic>) {
     let mut problems = Vec::new();
-    let mut words = 0;
+    let mut counter = readability::Counter::default();
     let mut raw_html = false;
     let mut media = Vec::new();
     let mut events = Vec::new();
     for (event, range) in Parser::new_ext(body, options()).into_offset_iter() {
+        counter.event(&event);
         let event = match event {
             Event::Start(Tag::Link {
                 link_type,
@@ -89,10 +90,6 @@ pub fn render(body: &str, src: &Source<'_>, links: &Links<'_>) -> (Document, Vec
                     id,
                 })
             }
-            Event::Text(t) => {
-                words += count_words(&t);
-                Event::Text(t)
-            }
             Event::Html(h) | Event::InlineHtml(h) => {
                 raw_html = true;
                 Event::Html(h)
@@ -131,7 +128,17 @@ pub fn render(body: &str, src: &Source<'_>, links: &Links<'_>) -> (Document, Vec
     }
     media.sort();
     media.dedup();
-    (Document { html, words, media }, problems)
+    let words = counter.plain_words;
+    let lix = counter.finish();
+    (
+        Document {
+            html,
+            words,
+            lix,
+            media,
+        },
+        problems,
+    )
 }
 
 fn options() -> Options {
@@ -295,8 +302,9 @@ pub fn iframe_host(url: &str) -> Option<String> {
 
 /// Counts words as runs of letters or digits.
 pub fn count_words(text: &str) -> usize {
-    text.split(|c: char| !c.is_alphanumeric() && c != '-' && c != '\'')
-        .filter(|w| w.chars().any(char::is_alphanumeric))
+    use readability::is_alphanumeric;
+    text.split(|c: char| !is_alphanumeric(c) && c != '-' && c != '\'')
+        .filter(|w| w.chars().any(is_alphanumeric))
         .count()
 }
 

@@ -40,7 +40,11 @@ pub struct LoadResult {
 
 /// Loads every moment in `root` (a content folder, or one moment's folder).
 pub fn load(root: &Path) -> LoadResult {
-    load_with(root, &mut Cache::default())
+    let mut once = Cache {
+        once: true,
+        ..Cache::default()
+    };
+    load_with(root, &mut once)
 }
 
 /// Per-file results kept between loads. Entries are dropped by [`Cache::invalidate`] when a
@@ -58,6 +62,9 @@ pub struct Cache {
     /// A hash of each Markdown file's text as last read, kept only when watching: a save that
     /// changed nothing is then recognized without parsing.
     fingerprints: Option<HashMap<PathBuf, u64>>,
+    /// Nothing is kept for a next load ([`load`]): each moment's sources are dropped as soon
+    /// as the moment is built, so memory holds the sources of one moment at a time.
+    once: bool,
     /// What the last load did, for reporting.
     pub stats: CacheStats,
 }
@@ -164,19 +171,39 @@ pub fn load_with(root: &Path, cache: &mut Cache) -> LoadResult {
         .iter()
         .filter(|s| !cache.moments.contains_key(&s.dir))
         .collect();
-    fill_cache(&stale, cache);
-
-    let results: Vec<MomentResult> = stale
-        .par_iter()
-        .map(|src| load_moment(src, cache))
-        .collect();
+    let results: Vec<MomentResult> = if cache.once {
+        // One moment at a time (each is parsed and built in parallel inside), its sources
+        // dropped before the next is read.
+        let mut results = Vec::new();
+        let (mut files_read, mut rendered) = (0, 0);
+        for src in &stale {
+            fill_cache(&[src], cache);
+            files_read += cache.stats.files_read;
+            let (moment, diags, entries) = load_moment(src, cache);
+            rendered += entries.len();
+            cache.parsed.clear();
+            results.push((moment, diags, Vec::new()));
+        }
+        cache.stats.files_read = files_read;
+        cache.stats.steg_rendered = rendered;
+        cache.stats.steg_reused = 0;
+        results
+    } else {
+        fill_cache(&stale, cache);
+        stale
+            .par_iter()
+            .map(|src| load_moment(src, cache))
+            .collect()
+    };
     let mut fresh = Vec::new();
     for ((moment, diags, entries), src) in results.into_iter().zip(&stale) {
-        cache.stats.steg_rendered += entries.len();
-        cache.stats.steg_reused += moment
-            .as_ref()
-            .map_or(0, |m| m.steg().count())
-            .saturating_sub(entries.len());
+        if !cache.once {
+            cache.stats.steg_rendered += entries.len();
+            cache.stats.steg_reused += moment
+                .as_ref()
+                .map_or(0, |m| m.steg().count())
+                .saturating_sub(entries.len());
+        }
         fresh.extend(entries);
         cache
             .moments

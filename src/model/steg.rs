@@ -98,7 +98,7 @@ pub(super) fn build_steg(
             })
             .map(|m| m.sha256.clone()),
     );
-    let lix = crate::markdown::readability::lix(p.body());
+    let lix = body.lix;
     d.extend(crate::check::steg(
         &crate::check::StegText {
             file: &p.file,
