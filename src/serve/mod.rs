@@ -168,7 +168,10 @@ impl Rebuilder {
             return self.fail(d);
         }
         self.cache.invalidate(changed.iter().map(PathBuf::as_path));
+        let t0 = std::time::Instant::now();
         let loaded = model::load_with(&self.content, &mut self.cache);
+        eprintln!("TT load {:?}", t0.elapsed());
+        let t0 = std::time::Instant::now();
         if loaded.diagnostics.has_errors() {
             return self.fail(loaded.diagnostics);
         }
@@ -193,6 +196,7 @@ impl Rebuilder {
             &changes,
         ) {
             Ok(stats) => {
+                eprintln!("TT site {:?} {:?}", t0.elapsed(), stats);
                 let list = changes.0.into_inner().unwrap_or_default();
                 if let Ok(mut s) = self.served.write() {
                     if full {

@@ -371,11 +371,17 @@ fn modul_page(m: &Moment, modul: &Modul) -> Page {
         .avsnitt
         .iter()
         .map(|a| {
-            json!({
-                "id": a.id, "title": a.title,
-                "url": layout::relative(&rel, &layout::avsnitt_intro(&modul.id, &a.id)),
-                "steg": a.steg.iter().map(|s| steg_link(s, &rel)).collect::<Vec<_>>(),
-            })
+            with(
+                json!({
+                    "id": a.id, "title": a.title,
+                    "url": layout::relative(&rel, &layout::avsnitt_intro(&modul.id, &a.id)),
+                }),
+                "steg",
+                a.steg
+                    .iter()
+                    .map(|s| steg_link(s, &rel))
+                    .collect::<Vec<_>>(),
+            )
         })
         .collect();
     ctx.insert("modul".into(), modul_summary(modul, ""));
@@ -383,7 +389,7 @@ fn modul_page(m: &Moment, modul: &Modul) -> Page {
         "intro_html".into(),
         json!(modul.intro.as_ref().map(|d| d.html.as_str())),
     );
-    ctx.insert("avsnitt".into(), json!(avsnitt));
+    ctx.insert("avsnitt".into(), Value::Array(avsnitt));
     ctx.insert(
         "breadcrumbs".into(),
         json!([{ "title": m.title, "url": layout::relative(&rel, "index.html") }]),
@@ -397,11 +403,17 @@ fn avsnitt_page(m: &Moment, modul: &Modul, a: &Avsnitt) -> Page {
     let mut ctx = base(m, &path, "invanare", &a.title);
     ctx.insert(
         "avsnitt".into(),
-        json!({
-            "id": a.id, "title": a.title,
-            "intro_html": a.intro.as_ref().map(|d| d.html.as_str()),
-            "steg": a.steg.iter().map(|s| steg_link(s, &rel)).collect::<Vec<_>>(),
-        }),
+        with(
+            json!({
+                "id": a.id, "title": a.title,
+                "intro_html": a.intro.as_ref().map(|d| d.html.as_str()),
+            }),
+            "steg",
+            a.steg
+                .iter()
+                .map(|s| steg_link(s, &rel))
+                .collect::<Vec<_>>(),
+        ),
     );
     ctx.insert(
         "breadcrumbs".into(),
@@ -438,7 +450,7 @@ fn steg_page(
         }
         MediaSource::Url(u) => json!({ "url": u, "type": Value::Null, "external": true }),
     };
-    let mut steg = json!({
+    let steg = json!({
         "id": s.id, "title": s.title, "address": s.address,
         "type": s.kind.type_name(), "type_label": type_label(s.kind.type_name()),
         "html": s.body.html, "words": s.body.words,
@@ -484,8 +496,7 @@ fn steg_page(
         StegKind::Form(form) => super::form::parts(form),
         StegKind::Exercise { fields } => json!({ "fields": fields }),
     };
-    merge(&mut steg, json!({ "parts": extra }));
-    ctx.insert("steg".into(), steg);
+    ctx.insert("steg".into(), with(steg, "parts", extra));
 
     ctx.insert(
         "position".into(),
@@ -536,14 +547,14 @@ fn review(m: &Moment, s: &Steg, findings: &ByFile<'_>) -> Value {
         .flatten()
         .cloned()
         .collect();
-    json!({
+    let v = json!({
         "source": s.source.display().to_string(),
         "hash": s.content_hash,
         "hash_short": &s.content_hash[..12.min(s.content_hash.len())],
-        "findings": list,
-        "approval": approval(m, &s.address, &s.content_hash),
         "lix": s.lix.map(|l| format!("{l:.0}")),
-    })
+    });
+    let v = with(v, "findings", list);
+    with(v, "approval", approval(m, &s.address, &s.content_hash))
 }
 
 fn behandlare_page(m: &Moment) -> Page {
@@ -559,18 +570,25 @@ fn behandlare_page(m: &Moment) -> Page {
         .moduler
         .iter()
         .map(|x| {
-            let mut v = modul_summary(x, "");
-            merge(
-                &mut v,
-                json!({
-                    "forms": x.avsnitt.iter().flat_map(|a| &a.steg).filter(|s| matches!(s.kind, StegKind::Form { .. })).count(),
-                    "avsnitt": x.avsnitt.iter().map(|a| json!({
-                        "id": a.id, "title": a.title,
-                        "steg": a.steg.iter().map(|s| steg_link(s, rel)).collect::<Vec<_>>(),
-                    })).collect::<Vec<_>>(),
-                }),
-            );
-            v
+            let forms = x
+                .avsnitt
+                .iter()
+                .flat_map(|a| &a.steg)
+                .filter(|s| matches!(s.kind, StegKind::Form { .. }))
+                .count();
+            let avsnitt: Vec<Value> = x
+                .avsnitt
+                .iter()
+                .map(|a| {
+                    let steg: Vec<Value> = a.steg.iter().map(|s| steg_link(s, rel)).collect();
+                    with(json!({ "id": a.id, "title": a.title }), "steg", steg)
+                })
+                .collect();
+            with(
+                with(modul_summary(x, ""), "forms", json!(forms)),
+                "avsnitt",
+                avsnitt,
+            )
         })
         .collect();
     let flags: Vec<Value> = m
@@ -584,8 +602,8 @@ fn behandlare_page(m: &Moment) -> Page {
             })
         })
         .collect();
-    ctx.insert("moduler".into(), json!(moduler));
-    ctx.insert("flags".into(), json!(flags));
+    ctx.insert("moduler".into(), Value::Array(moduler));
+    ctx.insert("flags".into(), Value::Array(flags));
     ctx.insert("placeholders".into(), json!(m.placeholders));
     page(path, "behandlare.html", ctx)
 }
@@ -596,15 +614,12 @@ fn granskning_page(m: &Moment, findings: &ByFile<'_>) -> Page {
     let rows: Vec<Value> = m
         .steg()
         .map(|(modul, _, s)| {
+            // The row is the link, the review fields and two more, moved in, not copied.
             let mut v = steg_link(s, "granskning.html");
-            let r = review(m, s, findings);
+            merge(&mut v, review(m, s, findings));
             merge(
                 &mut v,
-                json!({
-                    "modul": modul.title, "source": r["source"], "hash": r["hash"],
-                    "hash_short": r["hash_short"], "findings": r["findings"], "words": s.body.words,
-                    "approval": r["approval"], "lix": r["lix"],
-                }),
+                json!({ "modul": modul.title, "words": s.body.words }),
             );
             v
         })
@@ -615,8 +630,6 @@ fn granskning_page(m: &Moment, findings: &ByFile<'_>) -> Page {
         .flatten()
         .map(|d| json!({ "severity": d["severity"], "code": d["code"], "message": d["message"], "line": d["line"] }))
         .collect();
-    ctx.insert("rows".into(), json!(rows));
-    ctx.insert("moment_findings".into(), json!(moment_findings));
     ctx.insert(
         "totals".into(),
         json!({
@@ -624,7 +637,18 @@ fn granskning_page(m: &Moment, findings: &ByFile<'_>) -> Page {
             "findings": rows.iter().map(|r| r["findings"].as_array().map_or(0, Vec::len)).sum::<usize>() + moment_findings.len(),
         }),
     );
+    ctx.insert("rows".into(), Value::Array(rows));
+    ctx.insert("moment_findings".into(), Value::Array(moment_findings));
     page(path, "granskning.html", ctx)
+}
+
+/// `v` with `key` set to `items`. `json!` would copy a `Value` placed inside it (it
+/// serializes it again); lists of them are moved in with this instead.
+fn with(mut v: Value, key: &str, items: impl Into<Value>) -> Value {
+    if let Value::Object(map) = &mut v {
+        map.insert(key.to_string(), items.into());
+    }
+    v
 }
 
 fn merge(into: &mut Value, from: Value) {
@@ -727,7 +751,7 @@ fn changes_page(m: &Moment, diff: Option<&crate::review::DiffReport>) -> Page {
             })
         })
         .collect();
-    ctx.insert("pending".into(), json!(pending));
+    ctx.insert("pending".into(), Value::Array(pending));
     let diff = diff.map(|r| {
         let changes: Vec<Value> = r
             .changes

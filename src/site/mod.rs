@@ -160,38 +160,44 @@ pub fn render(
         } else {
             (0, 0)
         };
-        // Pages are built, rendered and handed over one by one on the workers, so that no
-        // more than a page per thread is held in memory.
-        let results: Vec<(String, u64, Result<bool, Diagnostic>)> = pages
+        // Which pages changed is judged first, cheaply; only those are built, rendered and
+        // handed over, one by one on the workers, so that no more than a page per thread is
+        // held in memory. The overview pages come first in the list and are the heaviest;
+        // splitting the work page by page lets them start at once on different workers.
+        let keyed: Vec<(String, u64, bool)> = pages
             .par_iter()
             .map(|p| {
                 let path = input.path(p);
-                let key = if incremental {
-                    input.key(p, head, whole)
-                } else {
-                    0
-                };
-                if incremental && old.and_then(|o| o.pages.get(&path)) == Some(&key) {
-                    return (path, key, Ok(false));
+                if !incremental {
+                    return (path, 0, true);
                 }
-                let page = input.build(p);
-                let result = render_page(theme, &page, options)
-                    .and_then(|html| sink.write(&path, html))
-                    .map(|()| true);
-                (path, key, result)
+                let key = input.key(p, head, whole);
+                let stale = old.and_then(|o| o.pages.get(&path)) != Some(&key);
+                (path, key, stale)
             })
             .collect();
-        let mut keys = HashMap::with_capacity(results.len());
-        for (path, key, result) in results {
+        let todo: Vec<usize> = (0..pages.len()).filter(|&i| keyed[i].2).collect();
+        let rendered: Vec<Result<(), Diagnostic>> = todo
+            .par_iter()
+            .with_max_len(1)
+            .map(|&i| {
+                let page = input.build(&pages[i]);
+                render_page(theme, &page, options).and_then(|html| sink.write(&keyed[i].0, html))
+            })
+            .collect();
+        for result in rendered {
             match result {
-                Ok(rendered) => {
-                    stats.rendered += usize::from(rendered);
-                    stats.written += usize::from(rendered);
+                Ok(()) => {
+                    stats.rendered += 1;
+                    stats.written += 1;
                 }
                 Err(e) => errors.push(e),
             }
-            keys.insert(path, key);
         }
+        let keys: HashMap<String, u64> = keyed
+            .into_iter()
+            .map(|(path, key, _)| (path, key))
+            .collect();
         stats.pages += keys.len();
         let media: Vec<&MediaFile> = m.used_media();
         let media_paths: Vec<String> = media
