@@ -127,11 +127,12 @@ pub fn render(
     stats.pages += 1;
     if cache.index != Some(index_key) || !incremental {
         let page = context::site_index(moments);
-        match render_page(theme, &page, options) {
+        let path = page.path.clone();
+        match render_page(theme, page, options) {
             Ok(html) => {
                 stats.rendered += 1;
                 stats.written += 1;
-                if let Err(e) = sink.write(&page.path, html) {
+                if let Err(e) = sink.write(&path, html) {
                     errors.push(e);
                 }
             }
@@ -182,7 +183,7 @@ pub fn render(
             .with_max_len(1)
             .map(|&i| {
                 let page = input.build(&pages[i]);
-                render_page(theme, &page, options).and_then(|html| sink.write(&keyed[i].0, html))
+                render_page(theme, page, options).and_then(|html| sink.write(&keyed[i].0, html))
             })
             .collect();
         for result in rendered {
@@ -263,9 +264,9 @@ pub(crate) struct Page {
     pub context: serde_json::Value,
 }
 
-fn render_page(theme: &Theme, page: &Page, options: Options) -> Result<Vec<u8>, Diagnostic> {
+fn render_page(theme: &Theme, page: Page, options: Options) -> Result<Vec<u8>, Diagnostic> {
     theme
-        .render(page.template, &page.context)
+        .render(page.template, page.context)
         .map(|html| finish(html, options))
 }
 

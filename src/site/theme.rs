@@ -182,10 +182,14 @@ impl Theme {
     pub(crate) fn render(
         &self,
         template: &str,
-        context: &serde_json::Value,
+        context: serde_json::Value,
     ) -> Result<String, Diagnostic> {
-        let ctx = tera::Context::from_serialize(context)
-            .map_err(|e| template_error(self, template, &e))?;
+        let mut ctx = tera::Context::new();
+        if let serde_json::Value::Object(map) = context {
+            for (key, value) in map {
+                ctx.insert_value(key, tera_value(value));
+            }
+        }
         self.tera
             .render(template, &ctx)
             .map_err(|e| template_error(self, template, &e))
@@ -244,5 +248,27 @@ fn collect(base: &Path, dir: &Path, out: &mut Vec<(String, PathBuf, String)>, d:
             let text = std::fs::read_to_string(&path).unwrap_or_default();
             out.push((rel, path, text));
         }
+    }
+}
+
+/// A page context as Tera's own value, moved over node by node: what
+/// `tera::Context::from_serialize` makes, without a pass through serde for every node.
+fn tera_value(v: serde_json::Value) -> tera::Value {
+    use serde_json::Value as J;
+    match v {
+        J::Null => tera::Value::from(()),
+        J::Bool(b) => b.into(),
+        J::Number(n) => match (n.as_u64(), n.as_i64()) {
+            (Some(u), _) => u.into(),
+            (None, Some(i)) => i.into(),
+            _ => n.as_f64().unwrap_or_default().into(),
+        },
+        J::String(s) => s.into(),
+        J::Array(items) => items.into_iter().map(tera_value).collect::<Vec<_>>().into(),
+        J::Object(map) => map
+            .into_iter()
+            .map(|(k, v)| (k, tera_value(v)))
+            .collect::<std::collections::BTreeMap<String, tera::Value>>()
+            .into(),
     }
 }
