@@ -228,3 +228,27 @@ fn incremental_rebuilds_match_the_content() {
     assert!(r.file(second).is_none());
     assert!(!page(&r, first_page).contains("Nytt namn"));
 }
+
+/// A one-shot load (`steg build`, which drops each moment's sources as soon as it is built)
+/// and a kept cache (`steg serve`) give the same model and the same findings, for the default
+/// program and for the fixture with every steg type.
+#[test]
+fn one_shot_and_cached_loads_agree() {
+    for root in ["content", "tests/fixtures/good/every-type"] {
+        let once = steg::model::load(Path::new(root));
+        let mut cache = steg::model::Cache::for_watching();
+        let kept = steg::model::load_with(Path::new(root), &mut cache);
+        assert!(!once.moments.is_empty(), "{root}");
+        assert_eq!(once.moments.len(), kept.moments.len(), "{root}");
+        for (a, b) in once.moments.iter().zip(&kept.moments) {
+            assert_eq!(**a, **b, "{root}");
+        }
+        assert_eq!(
+            format!("{:?}", once.diagnostics),
+            format!("{:?}", kept.diagnostics),
+            "{root}"
+        );
+        let steg: usize = kept.moments.iter().map(|m| m.steg().count()).sum();
+        assert_eq!(cache.stats.steg_rendered, steg, "{root}");
+    }
+}
