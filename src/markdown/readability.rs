@@ -91,14 +91,19 @@ impl Counter {
                 word.chars += 1;
                 word.letters += usize::from(letter);
                 word.alphanumeric = true;
-                // The ASCII letters that follow, quickly.
-                let run = bytes[i..]
-                    .iter()
-                    .take_while(|b| b.is_ascii_alphabetic())
-                    .count();
-                word.chars += run;
-                word.letters += run;
-                i += run;
+                // The letters that follow, quickly: ASCII, and the two-byte Latin-1 letters
+                // (`à`–`ÿ` and `À`–`Þ`, as 0xC3 0x80–0xBF, but not `×` and `÷`).
+                loop {
+                    match (bytes.get(i), bytes.get(i + 1)) {
+                        (Some(b), _) if b.is_ascii_alphabetic() => i += 1,
+                        (Some(0xc3), Some(0x80..=0xbf)) if !matches!(bytes[i + 1], 0x97 | 0xb7) => {
+                            i += 2;
+                        }
+                        _ => break,
+                    }
+                    word.chars += 1;
+                    word.letters += 1;
+                }
                 continue;
             }
             if c == '-' && word.chars > 0 {

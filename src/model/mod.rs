@@ -342,13 +342,21 @@ pub fn content_hash(source: &str, inputs: &[String]) -> String {
             }
         } else {
             stretch.get_or_insert(i);
-            // The rest of the word, quickly: no byte of it can start white space.
+            // The rest of the stretch, quickly: bytes that cannot start white space, and
+            // single spaces followed by such a byte (they stay as they are).
             i += len;
-            while bytes
-                .get(i)
-                .is_some_and(|b| !MAY_START_SPACE[usize::from(*b)])
-            {
-                i += 1;
+            while let Some(&b) = bytes.get(i) {
+                if !MAY_START_SPACE[usize::from(b)] {
+                    i += 1;
+                } else if b == b' '
+                    && bytes
+                        .get(i + 1)
+                        .is_some_and(|n| !MAY_START_SPACE[usize::from(*n)])
+                {
+                    i += 2;
+                } else {
+                    break;
+                }
             }
             continue;
         }
