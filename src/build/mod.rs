@@ -144,22 +144,40 @@ fn write(
     let one = |d: crate::diagnostic::Diagnostic| Diagnostics::from_iter([d]);
     let progress = |start: bool, phase: Phase, count: usize| options.tell(start, phase, count);
     let mut staging = output::Staging::begin(out).map_err(one)?;
-    let mut files = 0;
     let mtime = archive::archive_mtime();
-    let mut bundles = Vec::new();
-    for m in moments {
-        let rel = format!("{}/{}", m.id, m.version);
-        let dir = staging.stage(&rel);
-        let sink = output::FolderSink { root: dir.clone() };
-        let b = bundle::render(m, options.release, &sink).map_err(one)?;
-        if let Some(key) = options.sign {
-            archive::sign(&b, key, &sink).map_err(one)?;
-        }
-        let name = crate::bundle::archive::archive_name(&b.moment_id, &b.version);
-        let target = staging.stage(&name);
-        files += b.manifest.files.len() + 2;
-        bundles.push((b, dir, target));
-    }
+    // Places first (staging is not shared), then the bundles side by side: each has a serial
+    // part (sorting its files, writing its manifest) that another moment's pages can fill.
+    let places: Vec<(PathBuf, PathBuf)> = moments
+        .iter()
+        .map(|m| {
+            let dir = staging.stage(&format!("{}/{}", m.id, m.version));
+            let archive = staging.stage(&crate::bundle::archive::archive_name(
+                &m.id,
+                &m.version.to_string(),
+            ));
+            (dir, archive)
+        })
+        .collect();
+    let bundles: Vec<(bundle::BundleOutput, PathBuf, PathBuf)> = {
+        use rayon::prelude::*;
+        moments
+            .par_iter()
+            .zip(places)
+            .map(|(m, (dir, target))| {
+                let sink = output::FolderSink { root: dir.clone() };
+                let b = bundle::render(m, options.release, &sink)?;
+                if let Some(key) = options.sign {
+                    archive::sign(&b, key, &sink)?;
+                }
+                Ok((b, dir, target))
+            })
+            .collect::<Result<_, _>>()
+            .map_err(one)?
+    };
+    let mut files = bundles
+        .iter()
+        .map(|(b, _, _)| b.manifest.files.len() + 2)
+        .sum::<usize>();
     let site_dir = options.theme.map(|_| staging.stage(SITE_DIR));
     // Each archive is one sequential stream: they are written beside each other and beside
     // the preview's pages, so that no core waits.

@@ -63,7 +63,7 @@ pub struct Cache {
     /// changed nothing is then recognized without parsing.
     fingerprints: Option<HashMap<PathBuf, u64>>,
     /// Nothing is kept for a next load ([`load`]): each moment's sources are dropped as soon
-    /// as the moment is built, so memory holds the sources of one moment at a time.
+    /// as the moment is built, so memory holds the sources of the moments being built.
     once: bool,
     /// What the last load did, for reporting.
     pub stats: CacheStats,
@@ -172,22 +172,28 @@ pub fn load_with(root: &Path, cache: &mut Cache) -> LoadResult {
         .filter(|s| !cache.moments.contains_key(&s.dir))
         .collect();
     let results: Vec<MomentResult> = if cache.once {
-        // One moment at a time (each is parsed and built in parallel inside), its sources
-        // dropped before the next is read.
-        let mut results = Vec::new();
-        let (mut files_read, mut rendered) = (0, 0);
-        for src in &stale {
-            fill_cache(&[src], cache);
-            files_read += cache.stats.files_read;
-            let (moment, diags, entries) = load_moment(src, cache);
-            rendered += entries.len();
-            cache.parsed.clear();
-            results.push((moment, diags, Vec::new()));
-        }
-        cache.stats.files_read = files_read;
-        cache.stats.steg_rendered = rendered;
+        // Each moment read into a cache of its own and built, its sources dropped as soon
+        // as it is built: memory holds the sources of the moments being built, not all.
+        let each: Vec<(MomentResult, usize, usize)> = stale
+            .par_iter()
+            .map(|src| {
+                let mut own = Cache {
+                    once: true,
+                    ..Cache::default()
+                };
+                fill_cache(&[src], &mut own);
+                let (moment, diags, entries) = load_moment(src, &own);
+                (
+                    (moment, diags, Vec::new()),
+                    own.stats.files_read,
+                    entries.len(),
+                )
+            })
+            .collect();
+        cache.stats.files_read = each.iter().map(|(_, read, _)| read).sum();
+        cache.stats.steg_rendered = each.iter().map(|(_, _, rendered)| rendered).sum();
         cache.stats.steg_reused = 0;
-        results
+        each.into_iter().map(|(result, _, _)| result).collect()
     } else {
         fill_cache(&stale, cache);
         stale
