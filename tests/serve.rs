@@ -219,6 +219,26 @@ fn incremental_rebuilds_match_the_content() {
     assert!(page(&r, second).contains("Nytt namn"));
     assert!(page(&r, first_page).contains("Nytt namn"));
 
+    // Approvals are kept between rebuilds, and read again when their file changes.
+    let review = "minimal/granskning.html";
+    assert!(!page(&r, review).contains("Godkänd av Testaren"));
+    let approved = Command::new(env!("CARGO_BIN_EXE_steg"))
+        .args(["review", "approve", "/", "--recursive", "--by", "Testaren"])
+        .arg("--content")
+        .arg(&content)
+        .args(["--date", "2026-01-01"])
+        .env("STEG_LANG", "en")
+        .output()
+        .unwrap();
+    assert!(approved.status.success(), "{approved:?}");
+    let approvals = content.join("approvals.yaml");
+    assert!(approvals.is_file());
+    assert!(matches!(
+        r.rebuild(std::slice::from_ref(&approvals)),
+        Outcome::Built { .. }
+    ));
+    assert!(page(&r, review).contains("Godkänd av Testaren"));
+
     // A removed steg takes its page with it.
     std::fs::remove_file(&file).unwrap();
     assert!(matches!(

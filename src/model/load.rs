@@ -54,6 +54,8 @@ pub struct Cache {
     /// Parsed Markdown files: `Arc<Result<Parsed<T>, Diagnostic>>` for the file's kind.
     parsed: HashMap<PathBuf, Arc<dyn Any + Send + Sync>>,
     media: HashMap<PathBuf, Result<MediaFile, Diagnostic>>,
+    /// Each moment's approvals, by the path of its approvals file.
+    approvals: HashMap<PathBuf, Result<crate::review::Approvals, Diagnostic>>,
     steg: HashMap<PathBuf, StegEntry>,
     /// Whole moments, by folder, while no file below the folder changed.
     moments: HashMap<PathBuf, (Option<Arc<Moment>>, Diagnostics)>,
@@ -122,6 +124,7 @@ impl Cache {
                 f.remove(p);
             }
             let known = self.parsed.remove(p).is_some() | self.media.remove(p).is_some();
+            self.approvals.remove(p);
             self.steg.remove(p);
             let approvals = p.file_name().is_some_and(|n| n == source::APPROVALS_FILE)
                 && p.parent().is_some_and(|d| self.moments.contains_key(d));
@@ -269,6 +272,9 @@ fn forget_missing(sources: &[MomentSource], cache: &mut Cache) {
     }
     cache.parsed.retain(|p, _| present.contains(p.as_path()));
     cache.media.retain(|p, _| present.contains(p.as_path()));
+    cache
+        .approvals
+        .retain(|p, _| sources.iter().any(|s| p.parent() == Some(s.dir.as_path())));
     cache.steg.retain(|p, _| present.contains(p.as_path()));
     if let Some(f) = &mut cache.fingerprints {
         f.retain(|p, _| present.contains(p.as_path()));
@@ -327,6 +333,15 @@ fn fill_cache(sources: &[&MomentSource], cache: &mut Cache) {
         .collect();
     cache.stats.media_hashed = hashed.len();
     cache.media.extend(hashed);
+
+    // A large program's approvals are thousands of lines of YAML: read once, not per edit.
+    for src in sources {
+        let path = crate::review::approvals_path(&src.dir);
+        if !cache.approvals.contains_key(&path) {
+            let read = crate::review::read_approvals(&src.dir).map(crate::review::Approvals::new);
+            cache.approvals.insert(path, read);
+        }
+    }
 }
 
 fn fingerprint(text: &str) -> u64 {
@@ -620,8 +635,15 @@ fn load_moment(
     moment.content_hash = super::content_hash(&parsed.text, &hashes);
     moment.moduler = moduler;
     moment.media = media;
-    match crate::review::read_approvals(&src.dir) {
-        Ok(list) => moment.approvals = crate::review::Approvals::new(list),
+    let approvals = match cache
+        .approvals
+        .get(&crate::review::approvals_path(&src.dir))
+    {
+        Some(read) => read.clone(),
+        None => crate::review::read_approvals(&src.dir).map(crate::review::Approvals::new),
+    };
+    match approvals {
+        Ok(a) => moment.approvals = a,
         Err(e) => d.push(e),
     }
     let assets: Vec<(String, PathBuf)> = src
