@@ -337,10 +337,9 @@ fn fill_cache(sources: &[&MomentSource], cache: &mut Cache) {
     // A large program's approvals are thousands of lines of YAML: read once, not per edit.
     for src in sources {
         let path = crate::review::approvals_path(&src.dir);
-        if !cache.approvals.contains_key(&path) {
-            let read = crate::review::read_approvals(&src.dir).map(crate::review::Approvals::new);
-            cache.approvals.insert(path, read);
-        }
+        cache.approvals.entry(path).or_insert_with(|| {
+            crate::review::read_approvals(&src.dir).map(crate::review::Approvals::new)
+        });
     }
 }
 
