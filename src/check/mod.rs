@@ -11,7 +11,6 @@ pub mod personal;
 use crate::bundle::manifest::AudienceGroup;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, Location, Severity, codes::*};
 use crate::model::Moment;
-use pulldown_cmark::{Event, HeadingLevel, Parser, Tag};
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -55,13 +54,14 @@ pub struct StegText<'a> {
     /// The body's readability counts (`crate::markdown::readability::lix` of the body),
     /// counted once by the caller, which keeps them too.
     pub lix: crate::markdown::readability::Lix,
+    /// The body's headings (level, byte range in the body), from the same parse.
+    pub headings: &'a [(usize, std::ops::Range<usize>)],
 }
 
 /// The rules that need only one steg's source.
 pub fn steg(s: &StegText<'_>, settings: &Settings) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let body = &s.text[s.body_offset..];
-    headings(s, body, &mut out);
+    headings(s, &mut out);
     personal_data(s, settings, &mut out);
 
     let counts = s.lix;
@@ -99,14 +99,11 @@ pub fn steg(s: &StegText<'_>, settings: &Settings) -> Vec<Diagnostic> {
     out
 }
 
-fn headings(s: &StegText<'_>, body: &str, out: &mut Vec<Diagnostic>) {
+fn headings(s: &StegText<'_>, out: &mut Vec<Diagnostic>) {
     // The steg's title is the page's level-1 heading, so the text starts at level 2.
     let mut previous = 1;
-    for (event, range) in Parser::new(body).into_offset_iter() {
-        let Event::Start(Tag::Heading { level, .. }) = event else {
-            continue;
-        };
-        let n = heading_number(level);
+    for (n, range) in s.headings {
+        let n = *n;
         let at = Location::of_range(
             s.text,
             s.body_offset + range.start..s.body_offset + range.end,
@@ -124,17 +121,6 @@ fn headings(s: &StegText<'_>, body: &str, out: &mut Vec<Diagnostic>) {
             );
         }
         previous = n;
-    }
-}
-
-fn heading_number(level: HeadingLevel) -> usize {
-    match level {
-        HeadingLevel::H1 => 1,
-        HeadingLevel::H2 => 2,
-        HeadingLevel::H3 => 3,
-        HeadingLevel::H4 => 4,
-        HeadingLevel::H5 => 5,
-        HeadingLevel::H6 => 6,
     }
 }
 

@@ -40,11 +40,15 @@ pub struct Source<'a> {
 pub fn render(body: &str, src: &Source<'_>, links: &Links<'_>) -> (Document, Vec<Diagnostic>) {
     let mut problems = Vec::new();
     let mut counter = readability::Counter::default();
+    let mut headings = Vec::new();
     let mut raw_html = false;
     let mut media = Vec::new();
     let mut events = Vec::new();
     for (event, range) in Parser::new_ext(body, options()).into_offset_iter() {
         counter.event(&event);
+        if let Event::Start(Tag::Heading { level, .. }) = &event {
+            headings.push((*level as usize, range.clone()));
+        }
         let event = match event {
             Event::Start(Tag::Link {
                 link_type,
@@ -135,6 +139,7 @@ pub fn render(body: &str, src: &Source<'_>, links: &Links<'_>) -> (Document, Vec
             html,
             words,
             lix,
+            headings,
             media,
         },
         problems,

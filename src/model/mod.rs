@@ -210,6 +210,8 @@ pub struct Document {
     pub words: usize,
     /// The LIX counts of its prose, from the same parse.
     pub lix: crate::markdown::readability::Lix,
+    /// Each heading's level and byte range in the Markdown, for the heading rule.
+    pub headings: Vec<(usize, std::ops::Range<usize>)>,
     /// Bundle paths of the media files the text links to or shows.
     pub media: Vec<String>,
 }

@@ -107,6 +107,7 @@ pub(super) fn build_steg(
             audience: &audience,
             prose: matches!(kind, StegKind::Text | StegKind::Exercise { .. }),
             lix,
+            headings: &body.headings,
         },
         ctx.checks,
     ));
