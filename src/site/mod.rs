@@ -270,7 +270,7 @@ fn render_page(theme: &Theme, page: Page, options: Options) -> Result<Vec<u8>, D
         .map(|html| finish(html, options))
 }
 
-fn finish(html: String, options: Options) -> Vec<u8> {
+fn finish(html: Vec<u8>, options: Options) -> Vec<u8> {
     #[cfg(feature = "minify")]
     if options.minify {
         let cfg = minify_html::Cfg {
@@ -281,10 +281,10 @@ fn finish(html: String, options: Options) -> Vec<u8> {
             minify_js: false,
             ..minify_html::Cfg::default()
         };
-        return minify_html::minify(html.as_bytes(), &cfg);
+        return minify_html::minify(&html, &cfg);
     }
     let _ = options;
-    html.into_bytes()
+    html
 }
 
 /// A template problem, as a diagnostic pointing into the theme.

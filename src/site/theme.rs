@@ -183,16 +183,20 @@ impl Theme {
         &self,
         template: &str,
         context: serde_json::Value,
-    ) -> Result<String, Diagnostic> {
+    ) -> Result<Vec<u8>, Diagnostic> {
         let mut ctx = tera::Context::new();
         if let serde_json::Value::Object(map) = context {
             for (key, value) in map {
                 ctx.insert_value(key, tera_value(value));
             }
         }
+        // Rendered as bytes: the page goes to a file as bytes, and Tera would otherwise check
+        // the whole page for UTF-8 once more (it is made of strings, so it is).
+        let mut page = Vec::with_capacity(16 * 1024);
         self.tera
-            .render(template, &ctx)
-            .map_err(|e| template_error(self, template, &e))
+            .render_to(template, &ctx, &mut page)
+            .map_err(|e| template_error(self, template, &e))?;
+        Ok(page)
     }
 
     /// The file, position and message of a Tera error.
