@@ -4,12 +4,13 @@
 //! Interface text is Swedish, as the program's readers see it.
 
 use super::Page;
+use super::value::{Ctx, tv, with};
 use crate::bundle::manifest::{AudienceGroup, Recipient, Trigger};
 use crate::diagnostic::{Diagnostics, Lang};
 use crate::model::{Avsnitt, MediaRef, MediaSource, Modul, Moment, Steg, StegKind, layout};
-use serde_json::{Value, json};
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
+use tera::Value;
 
 /// The site's start page: the programs it holds.
 pub(crate) fn site_index(moments: &[Arc<Moment>]) -> Page {
@@ -17,7 +18,7 @@ pub(crate) fn site_index(moments: &[Arc<Moment>]) -> Page {
         .iter()
         .map(|m| {
             let steg = m.steg().count();
-            json!({
+            tv!({
                 "id": m.id, "title": m.title, "version": m.version.to_string(),
                 "summary": m.summary, "moduler": m.moduler.len(), "steg": steg,
                 "url": format!("{}/index.html", m.id),
@@ -26,21 +27,25 @@ pub(crate) fn site_index(moments: &[Arc<Moment>]) -> Page {
             })
         })
         .collect();
-    Page {
-        path: "index.html".into(),
-        template: "index.html",
-        context: json!({
-            "lang": moments.first().map_or("sv", |m| m.language.as_str()),
-            "root": "", "mroot": "", "moment": Value::Null, "title": "Förhandsvisning",
-            "view": "index", "moments": list,
-            "generator": format!("steg {}", crate::VERSION),
-        }),
-    }
+    let mut ctx = Ctx::default();
+    ctx.insert(
+        "lang",
+        tv!(moments.first().map_or("sv", |m| m.language.as_str())),
+    );
+    ctx.insert("root", tv!(""));
+    ctx.insert("mroot", tv!(""));
+    ctx.insert("moment", Value::none());
+    ctx.insert("title", tv!("Förhandsvisning"));
+    ctx.insert("view", tv!("index"));
+    ctx.insert("moments", Value::from(list));
+    ctx.insert("generator", tv!(format!("steg {}", crate::VERSION)));
+    page("index.html".into(), "index.html", ctx)
 }
 
 /// Findings by the file they concern, so that each page finds its own without scanning all.
-/// Each finding is its page context: severity, code, message, line and hint, in one language.
-type ByFile<'a> = std::collections::HashMap<&'a std::path::Path, Vec<Value>>;
+/// Each finding is its page context (severity, code, message, line and hint, in one
+/// language) and the same as text, for fingerprints.
+type ByFile<'a> = std::collections::HashMap<&'a std::path::Path, Vec<(String, Value)>>;
 
 /// What every page of one moment is rendered from.
 pub(crate) struct MomentInput<'a> {
@@ -59,10 +64,15 @@ impl<'a> MomentInput<'a> {
         let mut by_file: ByFile<'a> = std::collections::HashMap::new();
         for d in findings.iter() {
             if let Some(f) = d.file.as_deref() {
-                by_file.entry(f).or_default().push(json!({
-                    "severity": d.severity, "code": d.code, "message": d.message(lang),
-                    "line": d.location.as_ref().map(|l| l.line), "hint": d.hint(lang),
-                }));
+                let (message, hint) = (d.message(lang), d.hint(lang));
+                let line = d.location.as_ref().map(|l| l.line);
+                let print = format!("{:?} {:?} {message} {line:?} {hint:?}", d.severity, d.code);
+                let value = tv!({
+                    "severity": Value::from_serializable(&d.severity),
+                    "code": Value::from_serializable(&d.code),
+                    "message": message, "line": line, "hint": hint,
+                });
+                by_file.entry(f).or_default().push((print, value));
             }
         }
         MomentInput {
@@ -281,9 +291,9 @@ fn avsnitt_key(a: &Avsnitt, h: &mut impl Hasher) {
     }
 }
 
-fn findings_key(list: Option<&Vec<Value>>, h: &mut impl Hasher) {
-    for d in list.into_iter().flatten() {
-        d.to_string().hash(h);
+fn findings_key(list: Option<&Vec<(String, Value)>>, h: &mut impl Hasher) {
+    for (print, _) in list.into_iter().flatten() {
+        print.hash(h);
     }
 }
 
@@ -293,32 +303,32 @@ fn root_of(path: &str) -> String {
 }
 
 /// The moment-level fields every page of a moment has.
-fn base(m: &Moment, path: &str, view: &str, title: &str) -> serde_json::Map<String, Value> {
+fn base(m: &Moment, path: &str, view: &str, title: &str) -> Ctx {
     let root = root_of(path);
     let mroot = format!("{root}{}/", m.id);
-    let mut map = serde_json::Map::new();
-    map.insert("lang".into(), json!(m.language));
-    map.insert("root".into(), json!(root));
-    map.insert("mroot".into(), json!(mroot));
-    map.insert("view".into(), json!(view));
-    map.insert("title".into(), json!(title));
-    map.insert(
-        "moment".into(),
-        json!({
+    let mut ctx = Ctx::default();
+    ctx.insert("lang", tv!(m.language));
+    ctx.insert("root", tv!(root));
+    ctx.insert("mroot", tv!(mroot));
+    ctx.insert("view", tv!(view));
+    ctx.insert("title", tv!(title));
+    ctx.insert(
+        "moment",
+        tv!({
             "id": m.id, "title": m.title, "version": m.version.to_string(),
             "duration_days": m.duration_days, "summary": m.summary,
             "audience": audience_text(&m.audience.groups),
             "min_age": m.audience.min_age, "proxy_under_age": m.audience.proxy_under_age,
         }),
     );
-    map
+    ctx
 }
 
-fn page(path: String, template: &'static str, map: serde_json::Map<String, Value>) -> Page {
+fn page(path: String, template: &'static str, ctx: Ctx) -> Page {
     Page {
         path,
         template,
-        context: Value::Object(map),
+        context: ctx.into_inner(),
     }
 }
 
@@ -330,22 +340,21 @@ fn start_page(m: &Moment) -> Page {
         let value = p.example.as_deref().unwrap_or(&p.name);
         welcome = welcome.replace(&format!("{{{{{}}}}}", p.name), &escape(value));
     }
-    ctx.insert("welcome_html".into(), json!(welcome));
+    ctx.insert("welcome_html", tv!(welcome));
     ctx.insert(
-        "moduler".into(),
-        json!(
-            m.moduler
-                .iter()
-                .map(|x| modul_summary(x, ""))
-                .collect::<Vec<_>>()
-        ),
+        "moduler",
+        tv!(m
+            .moduler
+            .iter()
+            .map(|x| modul_summary(x, ""))
+            .collect::<Vec<_>>()),
     );
     page(path, "moment.html", ctx)
 }
 
 fn modul_summary(x: &Modul, prefix: &str) -> Value {
     let steg: usize = x.avsnitt.iter().map(|a| a.steg.len()).sum();
-    json!({
+    tv!({
         "id": x.id, "title": x.title, "summary": x.summary, "steg": steg,
         "avsnitt_count": x.avsnitt.len(),
         "url": format!("{prefix}{}", layout::modul_intro(&x.id)),
@@ -355,7 +364,7 @@ fn modul_summary(x: &Modul, prefix: &str) -> Value {
 }
 
 fn steg_link(s: &Steg, from: &str) -> Value {
-    json!({
+    tv!({
         "id": s.id, "title": s.title, "address": s.address,
         "type": s.kind.type_name(), "type_label": type_label(s.kind.type_name()),
         "url": layout::relative(from, &layout::steg(&s.address)),
@@ -372,7 +381,7 @@ fn modul_page(m: &Moment, modul: &Modul) -> Page {
         .iter()
         .map(|a| {
             with(
-                json!({
+                tv!({
                     "id": a.id, "title": a.title,
                     "url": layout::relative(&rel, &layout::avsnitt_intro(&modul.id, &a.id)),
                 }),
@@ -384,15 +393,15 @@ fn modul_page(m: &Moment, modul: &Modul) -> Page {
             )
         })
         .collect();
-    ctx.insert("modul".into(), modul_summary(modul, ""));
+    ctx.insert("modul", modul_summary(modul, ""));
     ctx.insert(
-        "intro_html".into(),
-        json!(modul.intro.as_ref().map(|d| d.html.as_str())),
+        "intro_html",
+        tv!(modul.intro.as_ref().map(|d| d.html.as_str())),
     );
-    ctx.insert("avsnitt".into(), Value::Array(avsnitt));
+    ctx.insert("avsnitt", Value::from(avsnitt));
     ctx.insert(
-        "breadcrumbs".into(),
-        json!([{ "title": m.title, "url": layout::relative(&rel, "index.html") }]),
+        "breadcrumbs",
+        tv!([{ "title": m.title, "url": layout::relative(&rel, "index.html") }]),
     );
     page(path, "modul.html", ctx)
 }
@@ -402,9 +411,9 @@ fn avsnitt_page(m: &Moment, modul: &Modul, a: &Avsnitt) -> Page {
     let path = format!("{}/{rel}", m.id);
     let mut ctx = base(m, &path, "invanare", &a.title);
     ctx.insert(
-        "avsnitt".into(),
+        "avsnitt",
         with(
-            json!({
+            tv!({
                 "id": a.id, "title": a.title,
                 "intro_html": a.intro.as_ref().map(|d| d.html.as_str()),
             }),
@@ -415,9 +424,8 @@ fn avsnitt_page(m: &Moment, modul: &Modul, a: &Avsnitt) -> Page {
                 .collect::<Vec<_>>(),
         ),
     );
-    ctx.insert(
-        "breadcrumbs".into(),
-        json!([
+    ctx.insert("breadcrumbs",
+        tv!([
             { "title": m.title, "url": layout::relative(&rel, "index.html") },
             { "title": modul.title, "url": layout::relative(&rel, &layout::modul_intro(&modul.id)) },
         ]),
@@ -446,11 +454,11 @@ fn steg_page(
     };
     let source_url = |src: &MediaSource| match src {
         MediaSource::File(r) => {
-            json!({ "url": media_url(r), "type": layout::media_type(&r.0), "external": false })
+            tv!({ "url": media_url(r), "type": layout::media_type(&r.0), "external": false })
         }
-        MediaSource::Url(u) => json!({ "url": u, "type": Value::Null, "external": true }),
+        MediaSource::Url(u) => tv!({ "url": u, "type": Value::none(), "external": true }),
     };
-    let steg = json!({
+    let steg = tv!({
         "id": s.id, "title": s.title, "address": s.address,
         "type": s.kind.type_name(), "type_label": type_label(s.kind.type_name()),
         "html": s.body.html, "words": s.body.words,
@@ -460,14 +468,14 @@ fn steg_page(
         "storage_key": format!("steg:{}:{}:{}", m.id, m.version.major, s.address),
     });
     let extra = match &s.kind {
-        StegKind::Text => Value::Null,
+        StegKind::Text => Value::none(),
         StegKind::Video {
             source,
             captions,
             transcript,
             poster,
             duration_seconds,
-        } => json!({
+        } => tv!({
             "source": source_url(source),
             "captions": media_url(captions),
             "captions_lang": m.language,
@@ -479,7 +487,7 @@ fn steg_page(
             source,
             transcript,
             duration_seconds,
-        } => json!({
+        } => tv!({
             "source": source_url(source),
             "transcript_html": transcript.document.html,
             "duration": duration_seconds.map(duration_text),
@@ -489,33 +497,34 @@ fn steg_page(
             alt,
             decorative,
             caption,
-        } => json!({
+        } => tv!({
             "src": media_url(src), "alt": if *decorative { "" } else { alt.as_deref().unwrap_or("") },
             "decorative": decorative, "caption": caption,
         }),
-        StegKind::Form(form) => super::form::parts(form),
-        StegKind::Exercise { fields } => json!({ "fields": fields }),
+        StegKind::Form(form) => super::theme::tera_value(super::form::parts(form)),
+        StegKind::Exercise { fields } => tv!({ "fields": Value::from_serializable(fields) }),
     };
-    ctx.insert("steg".into(), with(steg, "parts", extra));
+    ctx.insert("steg", with(steg, "parts", extra));
 
     ctx.insert(
-        "position".into(),
-        json!({ "index": position + 1, "count": a.steg.len() }),
+        "position",
+        tv!({ "index": position + 1, "count": a.steg.len() }),
     );
-    ctx.insert(
-        "breadcrumbs".into(),
-        json!([
+    ctx.insert("breadcrumbs",
+        tv!([
             { "title": m.title, "url": layout::relative(&rel, "index.html") },
             { "title": modul.title, "url": layout::relative(&rel, &layout::modul_intro(&modul.id)) },
             { "title": a.title, "url": layout::relative(&rel, &layout::avsnitt_intro(&modul.id, &a.id)) },
         ]),
     );
     let nav = |x: Option<&Steg>| {
-        x.map(|s| json!({ "title": s.title, "url": layout::relative(&rel, &layout::steg(&s.address)) }))
+        x.map(
+            |s| tv!({ "title": s.title, "url": layout::relative(&rel, &layout::steg(&s.address)) }),
+        )
     };
-    ctx.insert("prev".into(), json!(nav(prev)));
-    ctx.insert("next".into(), json!(nav(next)));
-    ctx.insert("review".into(), review(m, s, findings));
+    ctx.insert("prev", tv!(nav(prev)));
+    ctx.insert("next", tv!(nav(next)));
+    ctx.insert("review", review(m, s, findings));
     page(path, "steg.html", ctx)
 }
 
@@ -523,18 +532,18 @@ fn steg_page(
 fn approval(m: &Moment, address: &str, hash: &str) -> Value {
     use crate::review::{Status, status};
     match status(&m.approvals, address, hash) {
-        Status::Approved(a) => json!({
+        Status::Approved(a) => tv!({
             "state": "approved", "label": "Godkänd",
             "text": format!("Godkänd av {}{} {}", a.by, a.role.as_ref().map(|r| format!(" ({r})")).unwrap_or_default(), a.date),
             "comment": a.comment,
         }),
-        Status::Changed(a) => json!({
+        Status::Changed(a) => tv!({
             "state": "changed", "label": "Ändrad",
             "text": format!("Ändrad sedan {} godkände den {}", a.by, a.date),
             "comment": a.comment,
         }),
         Status::Never => {
-            json!({ "state": "never", "label": "Ej granskad", "text": "Aldrig godkänd", "comment": Value::Null })
+            tv!({ "state": "never", "label": "Ej granskad", "text": "Aldrig godkänd", "comment": Value::none() })
         }
     }
 }
@@ -545,9 +554,9 @@ fn review(m: &Moment, s: &Steg, findings: &ByFile<'_>) -> Value {
         .get(s.source.as_path())
         .into_iter()
         .flatten()
-        .cloned()
+        .map(|(_, v)| v.clone())
         .collect();
-    let v = json!({
+    let v = tv!({
         "source": s.source.display().to_string(),
         "hash": s.content_hash,
         "hash_short": &s.content_hash[..12.min(s.content_hash.len())],
@@ -581,11 +590,11 @@ fn behandlare_page(m: &Moment) -> Page {
                 .iter()
                 .map(|a| {
                     let steg: Vec<Value> = a.steg.iter().map(|s| steg_link(s, rel)).collect();
-                    with(json!({ "id": a.id, "title": a.title }), "steg", steg)
+                    with(tv!({ "id": a.id, "title": a.title }), "steg", steg)
                 })
                 .collect();
             with(
-                with(modul_summary(x, ""), "forms", json!(forms)),
+                with(modul_summary(x, ""), "forms", tv!(forms)),
                 "avsnitt",
                 avsnitt,
             )
@@ -595,16 +604,16 @@ fn behandlare_page(m: &Moment) -> Page {
         .flags
         .iter()
         .map(|f| {
-            json!({
+            tv!({
                 "id": f.id, "title": f.title, "message": f.message,
                 "recipient": match f.recipient { Recipient::Invanare => "Invånare", Recipient::Behandlare => "Behandlare" },
                 "trigger": trigger_text(&f.trigger, m),
             })
         })
         .collect();
-    ctx.insert("moduler".into(), Value::Array(moduler));
-    ctx.insert("flags".into(), Value::Array(flags));
-    ctx.insert("placeholders".into(), json!(m.placeholders));
+    ctx.insert("moduler", Value::from(moduler));
+    ctx.insert("flags", Value::from(flags));
+    ctx.insert("placeholders", Value::from_serializable(&m.placeholders));
     page(path, "behandlare.html", ctx)
 }
 
@@ -614,47 +623,40 @@ fn granskning_page(m: &Moment, findings: &ByFile<'_>) -> Page {
     let rows: Vec<Value> = m
         .steg()
         .map(|(modul, _, s)| {
-            // The row is the link, the review fields and two more, moved in, not copied.
-            let mut v = steg_link(s, "granskning.html");
-            merge(&mut v, review(m, s, findings));
-            merge(
-                &mut v,
-                json!({ "modul": modul.title, "words": s.body.words }),
-            );
-            v
+            // The row is the link, the review fields and two more.
+            let v = merged(steg_link(s, "granskning.html"), review(m, s, findings));
+            let v = with(v, "modul", tv!(modul.title));
+            with(v, "words", tv!(s.body.words))
         })
         .collect();
     let moment_findings: Vec<Value> = findings
         .get(m.source.as_path())
         .into_iter()
         .flatten()
-        .map(|d| json!({ "severity": d["severity"], "code": d["code"], "message": d["message"], "line": d["line"] }))
+        .map(|(_, d)| d.clone())
         .collect();
+    let steg_findings: usize = m
+        .steg()
+        .filter_map(|(_, _, s)| findings.get(s.source.as_path()))
+        .map(Vec::len)
+        .sum();
     ctx.insert(
-        "totals".into(),
-        json!({
+        "totals",
+        tv!({
             "steg": rows.len(),
-            "findings": rows.iter().map(|r| r["findings"].as_array().map_or(0, Vec::len)).sum::<usize>() + moment_findings.len(),
+            "findings": steg_findings + moment_findings.len(),
         }),
     );
-    ctx.insert("rows".into(), Value::Array(rows));
-    ctx.insert("moment_findings".into(), Value::Array(moment_findings));
+    ctx.insert("rows", Value::from(rows));
+    ctx.insert("moment_findings", Value::from(moment_findings));
     page(path, "granskning.html", ctx)
 }
 
-/// `v` with `key` set to `items`. `json!` would copy a `Value` placed inside it (it
-/// serializes it again); lists of them are moved in with this instead.
-fn with(mut v: Value, key: &str, items: impl Into<Value>) -> Value {
-    if let Value::Object(map) = &mut v {
-        map.insert(key.to_string(), items.into());
-    }
-    v
-}
-
-fn merge(into: &mut Value, from: Value) {
-    if let (Value::Object(a), Value::Object(b)) = (into, from) {
-        a.extend(b);
-    }
+/// The entries of two maps in one.
+fn merged(a: Value, b: Value) -> Value {
+    let mut map = a.into_map().unwrap_or_default();
+    map.extend(b.into_map().unwrap_or_default());
+    Value::from(map)
 }
 
 fn type_label(t: &str) -> &'static str {
@@ -744,14 +746,18 @@ fn changes_page(m: &Moment, diff: Option<&crate::review::DiffReport>) -> Page {
     let pending: Vec<Value> = nodes(m)
         .iter()
         .filter_map(|n| {
-            let a = approval(m, &n.address, &n.hash);
-            (a["state"] != "approved").then(|| {
+            let approved = matches!(
+                crate::review::status(&m.approvals, &n.address, &n.hash),
+                crate::review::Status::Approved(_)
+            );
+            (!approved).then(|| {
+                let a = approval(m, &n.address, &n.hash);
                 let url = (n.level == "steg").then(|| layout::steg(&n.address));
-                json!({ "address": n.address, "level": n.level, "title": n.title, "approval": a, "url": url })
+                tv!({ "address": n.address, "level": n.level, "title": n.title, "approval": a, "url": url })
             })
         })
         .collect();
-    ctx.insert("pending".into(), Value::Array(pending));
+    ctx.insert("pending", Value::from(pending));
     let diff = diff.map(|r| {
         let changes: Vec<Value> = r
             .changes
@@ -761,26 +767,26 @@ fn changes_page(m: &Moment, diff: Option<&crate::review::DiffReport>) -> Page {
                     .words
                     .iter()
                     .map(|w| match w {
-                        Word::Same(t) => json!({ "op": "same", "text": t }),
-                        Word::Removed(t) => json!({ "op": "removed", "text": t }),
-                        Word::Added(t) => json!({ "op": "added", "text": t }),
+                        Word::Same(t) => tv!({ "op": "same", "text": t }),
+                        Word::Removed(t) => tv!({ "op": "removed", "text": t }),
+                        Word::Added(t) => tv!({ "op": "added", "text": t }),
                     })
                     .collect();
                 let url = m
                     .steg()
                     .any(|(_, _, s)| s.address == c.subject)
                     .then(|| layout::steg(&c.subject));
-                json!({
+                tv!({
                     "kind": format!("{:?}", c.kind).to_lowercase(), "subject": c.subject, "title": c.title,
                     "verdict": c.verdict.as_str(), "details": c.details, "words": words, "url": url,
                 })
             })
             .collect();
-        json!({
+        tv!({
             "old_version": r.old_version, "new_version": r.new_version, "verdict": r.verdict.as_str(),
             "required_version": r.required_version, "version_ok": r.version_ok, "changes": changes,
         })
     });
-    ctx.insert("diff".into(), json!(diff));
+    ctx.insert("diff", tv!(diff));
     page(path, "andringar.html", ctx)
 }

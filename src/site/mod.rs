@@ -10,6 +10,7 @@
 mod context;
 mod form;
 mod theme;
+mod value;
 
 pub use theme::Theme;
 
@@ -261,7 +262,7 @@ pub fn render(
 pub(crate) struct Page {
     pub path: String,
     pub template: &'static str,
-    pub context: serde_json::Value,
+    pub context: tera::Context,
 }
 
 fn render_page(theme: &Theme, page: Page, options: Options) -> Result<Vec<u8>, Diagnostic> {

@@ -179,17 +179,7 @@ impl Theme {
         &self.statics
     }
 
-    pub(crate) fn render(
-        &self,
-        template: &str,
-        context: serde_json::Value,
-    ) -> Result<Vec<u8>, Diagnostic> {
-        let mut ctx = tera::Context::new();
-        if let serde_json::Value::Object(map) = context {
-            for (key, value) in map {
-                ctx.insert_value(key, tera_value(value));
-            }
-        }
+    pub(crate) fn render(&self, template: &str, ctx: tera::Context) -> Result<Vec<u8>, Diagnostic> {
         // Rendered as bytes: the page goes to a file as bytes, and Tera would otherwise check
         // the whole page for UTF-8 once more (it is made of strings, so it is).
         let mut page = Vec::with_capacity(16 * 1024);
@@ -255,9 +245,9 @@ fn collect(base: &Path, dir: &Path, out: &mut Vec<(String, PathBuf, String)>, d:
     }
 }
 
-/// A page context as Tera's own value, moved over node by node: what
-/// `tera::Context::from_serialize` makes, without a pass through serde for every node.
-fn tera_value(v: serde_json::Value) -> tera::Value {
+/// A JSON value (a form's parts) as Tera's own value, moved over node by node: what
+/// `tera::Value::from_serializable` makes, without a pass through serde for every node.
+pub(super) fn tera_value(v: serde_json::Value) -> tera::Value {
     use serde_json::Value as J;
     match v {
         J::Null => tera::Value::from(()),
