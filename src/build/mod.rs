@@ -158,7 +158,7 @@ fn write(
             (dir, archive)
         })
         .collect();
-    let bundles: Vec<(bundle::BundleOutput, PathBuf, PathBuf)> = {
+    let made: Vec<Result<(bundle::BundleOutput, PathBuf, PathBuf), _>> = {
         use rayon::prelude::*;
         moments
             .par_iter()
@@ -171,9 +171,12 @@ fn write(
                 }
                 Ok((b, dir, target))
             })
-            .collect::<Result<_, _>>()
-            .map_err(one)?
+            .collect()
     };
+    let (bundles, problems): (Vec<_>, _) = split(made);
+    if !problems.is_empty() {
+        return Err(problems);
+    }
     let mut files = bundles
         .iter()
         .map(|(b, _, _)| b.manifest.files.len() + 2)
@@ -183,12 +186,16 @@ fn write(
     // the preview's pages, so that no core waits.
     let archives = || {
         use rayon::prelude::*;
-        bundles
+        let written: Vec<Result<(), _>> = bundles
             .par_iter()
-            .try_for_each(|(b, dir, target)| {
-                archive::write(b, options.sign.is_some(), dir, target, mtime)
-            })
-            .map_err(one)
+            .map(|(b, dir, target)| archive::write(b, options.sign.is_some(), dir, target, mtime))
+            .collect();
+        let ((), problems) = split(written);
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems)
+        }
     };
     let site = || -> Result<Option<(PathBuf, usize)>, Diagnostics> {
         let (Some(theme), Some(site_dir)) = (options.theme, site_dir) else {
@@ -225,6 +232,21 @@ fn write(
     staging.commit().map_err(one)?;
     progress(false, Phase::Writing, files);
     Ok((bundles.into_iter().map(|(b, _, _)| b).collect(), site_index))
+}
+
+/// The values made and, apart, every problem met: a build reports all of them at once.
+fn split<T, C: Default + Extend<T>>(
+    results: Vec<Result<T, crate::diagnostic::Diagnostic>>,
+) -> (C, Diagnostics) {
+    let mut made = C::default();
+    let mut problems = Diagnostics::new();
+    for r in results {
+        match r {
+            Ok(v) => made.extend([v]),
+            Err(d) => problems.push(d),
+        }
+    }
+    (made, problems)
 }
 
 /// One error per steg that is not approved for its current content.

@@ -177,7 +177,7 @@ pub fn load_with(root: &Path, cache: &mut Cache) -> LoadResult {
     let results: Vec<MomentResult> = if cache.once {
         // Each moment read into a cache of its own and built, its sources dropped as soon
         // as it is built: memory holds the sources of the moments being built, not all.
-        let each: Vec<(MomentResult, usize, usize)> = stale
+        let each: Vec<(MomentResult, CacheStats)> = stale
             .par_iter()
             .map(|src| {
                 let mut own = Cache {
@@ -186,17 +186,19 @@ pub fn load_with(root: &Path, cache: &mut Cache) -> LoadResult {
                 };
                 fill_cache(&[src], &mut own);
                 let (moment, diags, entries) = load_moment(src, &own);
-                (
-                    (moment, diags, Vec::new()),
-                    own.stats.files_read,
-                    entries.len(),
-                )
+                let stats = CacheStats {
+                    steg_rendered: entries.len(),
+                    ..own.stats
+                };
+                ((moment, diags, Vec::new()), stats)
             })
             .collect();
-        cache.stats.files_read = each.iter().map(|(_, read, _)| read).sum();
-        cache.stats.steg_rendered = each.iter().map(|(_, _, rendered)| rendered).sum();
-        cache.stats.steg_reused = 0;
-        each.into_iter().map(|(result, _, _)| result).collect()
+        for (_, s) in &each {
+            cache.stats.files_read += s.files_read;
+            cache.stats.media_hashed += s.media_hashed;
+            cache.stats.steg_rendered += s.steg_rendered;
+        }
+        each.into_iter().map(|(result, _)| result).collect()
     } else {
         fill_cache(&stale, cache);
         stale

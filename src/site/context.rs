@@ -501,7 +501,7 @@ fn steg_page(
             "src": media_url(src), "alt": if *decorative { "" } else { alt.as_deref().unwrap_or("") },
             "decorative": decorative, "caption": caption,
         }),
-        StegKind::Form(form) => super::theme::tera_value(super::form::parts(form)),
+        StegKind::Form(form) => super::value::from_json(super::form::parts(form)),
         StegKind::Exercise { fields } => tv!({ "fields": Value::from_serializable(fields) }),
     };
     ctx.insert("steg", with(steg, "parts", extra));

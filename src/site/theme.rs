@@ -244,25 +244,3 @@ fn collect(base: &Path, dir: &Path, out: &mut Vec<(String, PathBuf, String)>, d:
         }
     }
 }
-
-/// A JSON value (a form's parts) as Tera's own value, moved over node by node: what
-/// `tera::Value::from_serializable` makes, without a pass through serde for every node.
-pub(super) fn tera_value(v: serde_json::Value) -> tera::Value {
-    use serde_json::Value as J;
-    match v {
-        J::Null => tera::Value::from(()),
-        J::Bool(b) => b.into(),
-        J::Number(n) => match (n.as_u64(), n.as_i64()) {
-            (Some(u), _) => u.into(),
-            (None, Some(i)) => i.into(),
-            _ => n.as_f64().unwrap_or_default().into(),
-        },
-        J::String(s) => s.into(),
-        J::Array(items) => items.into_iter().map(tera_value).collect::<Vec<_>>().into(),
-        J::Object(map) => map
-            .into_iter()
-            .map(|(k, v)| (k, tera_value(v)))
-            .collect::<std::collections::BTreeMap<String, tera::Value>>()
-            .into(),
-    }
-}

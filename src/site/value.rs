@@ -96,6 +96,28 @@ impl Ctx {
     }
 }
 
+/// A JSON value (a form's parts) as Tera's own value, moved over node by node: what
+/// `tera::Value::from_serializable` makes, without a pass through serde for every node.
+pub(crate) fn from_json(v: serde_json::Value) -> tera::Value {
+    use serde_json::Value as J;
+    match v {
+        J::Null => tera::Value::from(()),
+        J::Bool(b) => b.into(),
+        J::Number(n) => match (n.as_u64(), n.as_i64()) {
+            (Some(u), _) => u.into(),
+            (None, Some(i)) => i.into(),
+            _ => n.as_f64().unwrap_or_default().into(),
+        },
+        J::String(s) => s.into(),
+        J::Array(items) => items.into_iter().map(from_json).collect::<Vec<_>>().into(),
+        J::Object(map) => map
+            .into_iter()
+            .map(|(k, v)| (k, from_json(v)))
+            .collect::<std::collections::BTreeMap<String, tera::Value>>()
+            .into(),
+    }
+}
+
 /// A Tera value from `{ "key": value, ... }`, `[value, ...]` or an expression; objects and
 /// lists may nest, as in `json!`.
 macro_rules! tv {
@@ -162,5 +184,13 @@ mod tests {
             "list": [{ "a": 1 }, "x"], "inner": { "b": [1, 2] },
         });
         assert_eq!(v, Value::from_serializable(&json));
+    }
+
+    #[test]
+    fn from_json_makes_what_tera_would() {
+        let json = serde_json::json!({
+            "a": [1, -2, 2.5, null, true, "å"], "b": { "c": [] }, "d": u64::MAX,
+        });
+        assert_eq!(from_json(json.clone()), Value::from_serializable(&json));
     }
 }
