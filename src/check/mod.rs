@@ -51,7 +51,7 @@ pub struct StegText<'a> {
     pub audience: &'a [AudienceGroup],
     /// Whether the body is the main prose of the steg (text and exercise steg).
     pub prose: bool,
-    /// The body's readability counts (`crate::markdown::readability::lix` of the body),
+    /// The body's readability counts (from the render's parse of the body),
     /// counted once by the caller, which keeps them too.
     pub lix: crate::markdown::readability::Lix,
     /// The body's headings (level, byte range in the body), from the same parse.

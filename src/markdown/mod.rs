@@ -146,7 +146,8 @@ pub fn render(body: &str, src: &Source<'_>, links: &Links<'_>) -> (Document, Vec
     )
 }
 
-fn options() -> Options {
+/// The Markdown extensions steg renders with (and counts with).
+pub(crate) fn options() -> Options {
     Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_FOOTNOTES
 }
 

@@ -27,10 +27,10 @@ impl Lix {
     }
 }
 
-/// Counts the prose of a Markdown text.
+/// Counts the prose of a Markdown text, as the render counts it.
 pub fn lix(markdown: &str) -> Lix {
     let mut counter = Counter::default();
-    for event in Parser::new_ext(markdown, pulldown_cmark::Options::ENABLE_TABLES) {
+    for event in Parser::new_ext(markdown, crate::markdown::options()) {
         counter.event(&event);
     }
     counter.finish()
