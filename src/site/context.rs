@@ -4,7 +4,7 @@
 //! Interface text is Swedish, as the program's readers see it.
 
 use super::Page;
-use super::value::{Ctx, tv, with};
+use super::value::{Ctx, tv};
 use crate::bundle::manifest::{AudienceGroup, Recipient, Trigger};
 use crate::diagnostic::{Diagnostics, Lang};
 use crate::model::{Avsnitt, MediaRef, MediaSource, Modul, Moment, Steg, StegKind, layout};
@@ -380,17 +380,11 @@ fn modul_page(m: &Moment, modul: &Modul) -> Page {
         .avsnitt
         .iter()
         .map(|a| {
-            with(
-                tv!({
-                    "id": a.id, "title": a.title,
-                    "url": layout::relative(&rel, &layout::avsnitt_intro(&modul.id, &a.id)),
-                }),
-                "steg",
-                a.steg
-                    .iter()
-                    .map(|s| steg_link(s, &rel))
-                    .collect::<Vec<_>>(),
-            )
+            tv!({
+                "id": a.id, "title": a.title,
+                "url": layout::relative(&rel, &layout::avsnitt_intro(&modul.id, &a.id)),
+                "steg": a.steg.iter().map(|s| steg_link(s, &rel)).collect::<Vec<_>>(),
+            })
         })
         .collect();
     ctx.insert("modul", modul_summary(modul, ""));
@@ -412,17 +406,11 @@ fn avsnitt_page(m: &Moment, modul: &Modul, a: &Avsnitt) -> Page {
     let mut ctx = base(m, &path, "invanare", &a.title);
     ctx.insert(
         "avsnitt",
-        with(
-            tv!({
-                "id": a.id, "title": a.title,
-                "intro_html": a.intro.as_ref().map(|d| d.html.as_str()),
-            }),
-            "steg",
-            a.steg
-                .iter()
-                .map(|s| steg_link(s, &rel))
-                .collect::<Vec<_>>(),
-        ),
+        tv!({
+            "id": a.id, "title": a.title,
+            "intro_html": a.intro.as_ref().map(|d| d.html.as_str()),
+            "steg": a.steg.iter().map(|s| steg_link(s, &rel)).collect::<Vec<_>>(),
+        }),
     );
     ctx.insert("breadcrumbs",
         tv!([
@@ -504,7 +492,7 @@ fn steg_page(
         StegKind::Form(form) => super::value::from_json(super::form::parts(form)),
         StegKind::Exercise { fields } => tv!({ "fields": Value::from_serializable(fields) }),
     };
-    ctx.insert("steg", with(steg, "parts", extra));
+    ctx.insert("steg", merged(steg, tv!({ "parts": extra })));
 
     ctx.insert(
         "position",
@@ -556,14 +544,14 @@ fn review(m: &Moment, s: &Steg, findings: &ByFile<'_>) -> Value {
         .flatten()
         .map(|(_, v)| v.clone())
         .collect();
-    let v = tv!({
+    tv!({
         "source": s.source.display().to_string(),
         "hash": s.content_hash,
         "hash_short": &s.content_hash[..12.min(s.content_hash.len())],
+        "findings": list,
+        "approval": approval(m, &s.address, &s.content_hash),
         "lix": s.lix.map(|l| format!("{l:.0}")),
-    });
-    let v = with(v, "findings", list);
-    with(v, "approval", approval(m, &s.address, &s.content_hash))
+    })
 }
 
 fn behandlare_page(m: &Moment) -> Page {
@@ -590,13 +578,12 @@ fn behandlare_page(m: &Moment) -> Page {
                 .iter()
                 .map(|a| {
                     let steg: Vec<Value> = a.steg.iter().map(|s| steg_link(s, rel)).collect();
-                    with(tv!({ "id": a.id, "title": a.title }), "steg", steg)
+                    tv!({ "id": a.id, "title": a.title, "steg": steg })
                 })
                 .collect();
-            with(
-                with(modul_summary(x, ""), "forms", tv!(forms)),
-                "avsnitt",
-                avsnitt,
+            merged(
+                modul_summary(x, ""),
+                tv!({ "forms": forms, "avsnitt": avsnitt }),
             )
         })
         .collect();
@@ -624,9 +611,8 @@ fn granskning_page(m: &Moment, findings: &ByFile<'_>) -> Page {
         .steg()
         .map(|(modul, _, s)| {
             // The row is the link, the review fields and two more.
-            let v = merged(steg_link(s, "granskning.html"), review(m, s, findings));
-            let v = with(v, "modul", tv!(modul.title));
-            with(v, "words", tv!(s.body.words))
+            let row = merged(steg_link(s, "granskning.html"), review(m, s, findings));
+            merged(row, tv!({ "modul": modul.title, "words": s.body.words }))
         })
         .collect();
     let moment_findings: Vec<Value> = findings

@@ -75,13 +75,6 @@ pub(crate) fn map(entries: Vec<(&'static str, Value)>) -> Value {
     Value::from(m)
 }
 
-/// `v` (a map) with `key` set to `item`.
-pub(crate) fn with(v: Value, key: &'static str, item: impl Into<Value>) -> Value {
-    let mut m = v.into_map().unwrap_or_default();
-    m.insert(Key::Str(key), item.into());
-    Value::from(m)
-}
-
 /// A page's context, filled key by key.
 #[derive(Default)]
 pub(crate) struct Ctx(tera::Context);
