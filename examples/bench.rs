@@ -250,11 +250,11 @@ fn floor(content: &Path, out: &Path) {
     });
 }
 
-/// Rebuilds as `steg serve` does them, through the same code (`steg::serve::Rebuilder`):
+/// Rebuilds as `steg serve` does them, through the same code (`steg_compiler::serve::Rebuilder`):
 /// the first build; a no-op (a steg saved without a change); one steg edited; the theme's
 /// stylesheet edited. Each figure is the time from the changed path to the served site updated.
 fn serve(content: &Path) {
-    use steg::serve::{Outcome, Rebuilder};
+    use steg_compiler::serve::{Outcome, Rebuilder};
     let theme_dir = std::env::temp_dir().join(format!("steg-bench-theme-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&theme_dir);
     copy_dir(Path::new("themes/default"), &theme_dir);

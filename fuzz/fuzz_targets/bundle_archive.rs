@@ -2,7 +2,7 @@
 //! never a panic, and never more memory than the limits allow.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use steg::bundle::{Bundle, Limits, LoadOptions};
+use steg_bundle::{Bundle, Limits, LoadOptions};
 
 fuzz_target!(|data: &[u8]| {
     let options = LoadOptions {

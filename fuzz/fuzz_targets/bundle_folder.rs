@@ -5,7 +5,7 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use std::collections::BTreeMap;
-use steg::bundle::{Bundle, Limits, LoadOptions};
+use steg_bundle::{Bundle, Limits, LoadOptions};
 
 fuzz_target!(|data: &[u8]| {
     let mut files = BTreeMap::new();

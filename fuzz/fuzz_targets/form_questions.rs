@@ -4,6 +4,6 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(yaml) = std::str::from_utf8(data) {
-        let _ = steg::model::fuzz::form_questions(yaml);
+        let _ = steg_compiler::compile::fuzz::form_questions(yaml);
     }
 });

@@ -4,7 +4,7 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Mutex;
 use std::time::Instant;
-use steg::build::Phase;
+use steg_compiler::build::Phase;
 
 #[allow(clippy::too_many_arguments)] // one per command-line option; a struct would only rename them
 pub fn run(
@@ -15,14 +15,14 @@ pub fn run(
     sign: Option<&Path>,
     format: Format,
     v: Verbosity,
-    lang: steg::diagnostic::Lang,
+    lang: steg_bundle::diagnostic::Lang,
 ) -> ExitCode {
     let started = Instant::now();
     let key = match sign.map(super::keys::secret_key).transpose() {
         Ok(k) => k,
         Err(d) => {
             report(
-                &steg::diagnostic::Diagnostics::from_iter([d]),
+                &steg_bundle::diagnostic::Diagnostics::from_iter([d]),
                 format,
                 v,
                 lang,
@@ -54,14 +54,14 @@ pub fn run(
         out,
         started: Mutex::new(Instant::now()),
     };
-    let options = steg::build::Options {
+    let options = steg_compiler::build::Options {
         theme: Some(&theme),
         site: site.options(release, lang),
         release,
         sign: key.as_ref(),
         progress: Some(&progress),
     };
-    let result = steg::build::build(content, out, &options);
+    let result = steg_compiler::build::build(content, out, &options);
     // A build that stopped in a phase never ended it: its progress line is still there.
     if progress.live {
         progress.clear();
@@ -190,7 +190,7 @@ impl Progress<'_> {
     }
 }
 
-impl steg::build::Progress for Progress<'_> {
+impl steg_compiler::build::Progress for Progress<'_> {
     fn start(&self, phase: Phase, count: usize) {
         if let Ok(mut started) = self.started.lock() {
             *started = Instant::now();

@@ -3,9 +3,14 @@ use std::path::Path;
 use std::process::ExitCode;
 
 /// `steg check`: everything `build` checks, and nothing written.
-pub fn run(content: &Path, format: Format, v: Verbosity, lang: steg::diagnostic::Lang) -> ExitCode {
+pub fn run(
+    content: &Path,
+    format: Format,
+    v: Verbosity,
+    lang: steg_bundle::diagnostic::Lang,
+) -> ExitCode {
     let started = std::time::Instant::now();
-    let loaded = steg::model::load(content);
+    let loaded = steg_compiler::compile::load(content);
     if v == Verbosity::Verbose {
         status(
             v,

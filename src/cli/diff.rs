@@ -2,19 +2,20 @@ use super::{Format, Verbosity, error_line, report, style, ui};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::ExitCode;
-use steg::bundle::manifest::Manifest;
-use steg::diagnostic::{Diagnostic, Lang, Style, codes::E1204};
-use steg::review::{DiffReport, Side, Verdict, Word, diff_sources};
+use steg_bundle::diagnostic::{Diagnostic, Lang, codes::E1204};
+use steg_bundle::manifest::Manifest;
+use steg_compiler::report::Style;
+use steg_compiler::review::{DiffReport, Side, Verdict, Word, diff_sources};
 
 /// One side of a diff: a bundle on disk, or a content folder compiled in memory.
 enum Loaded {
-    Bundle(Box<steg::bundle::Bundle>),
-    Content(Box<Manifest>, BTreeMap<String, Vec<u8>>),
+    Bundle(Box<steg_bundle::Bundle>),
+    Content(Box<Manifest>, BTreeMap<String, String>),
 }
 
 fn open(path: &Path, v: Verbosity, lang: Lang) -> Result<Loaded, ExitCode> {
-    if path.join(steg::bundle::manifest::MANIFEST_FILE).is_file() {
-        return steg::bundle::Bundle::open(path)
+    if path.join(steg_bundle::manifest::MANIFEST_FILE).is_file() {
+        return steg_bundle::Bundle::open(path)
             .map(|b| Loaded::Bundle(Box::new(b)))
             .map_err(|d| {
                 report(&d, Format::Human, v, lang);
@@ -26,7 +27,7 @@ fn open(path: &Path, v: Verbosity, lang: Lang) -> Result<Loaded, ExitCode> {
                 ExitCode::from(1)
             });
     }
-    let loaded = steg::model::load(path);
+    let loaded = steg_compiler::compile::load(path);
     if loaded.diagnostics.has_errors() {
         report(&loaded.diagnostics, Format::Human, v, lang);
         error_line(
@@ -44,16 +45,14 @@ fn open(path: &Path, v: Verbosity, lang: Lang) -> Result<Loaded, ExitCode> {
         );
         return Err(ExitCode::from(2));
     };
-    let sink = steg::build::bundle::MemorySink::default();
-    let out = match steg::build::bundle::render(moment, false, &sink) {
-        Ok(out) => out,
-        Err(d) => {
-            report(&[d].into_iter().collect(), Format::Human, v, lang);
-            return Err(ExitCode::from(1));
-        }
-    };
-    let files = sink.0.into_inner().unwrap_or_default();
-    Ok(Loaded::Content(Box::new(out.manifest), files))
+    // The comparison reads the render plan: the texts as a build would write them.
+    let plan = steg_compiler::plan::render(moment, false);
+    let texts = plan
+        .files
+        .iter()
+        .filter_map(|(p, _)| Some((p.clone(), plan.text(p)?.to_string())))
+        .collect();
+    Ok(Loaded::Content(Box::new(plan.manifest), texts))
 }
 
 impl Loaded {
@@ -67,9 +66,7 @@ impl Loaded {
     fn read(&self, path: &str) -> Option<String> {
         match self {
             Loaded::Bundle(b) => b.read(path).ok().and_then(|b| String::from_utf8(b).ok()),
-            Loaded::Content(_, files) => files
-                .get(path)
-                .and_then(|b| String::from_utf8(b.clone()).ok()),
+            Loaded::Content(_, texts) => texts.get(path).cloned(),
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use super::lang::ui;
 use std::process::ExitCode;
-use steg::diagnostic::{CODES, Code, Lang, catalogue};
+use steg_bundle::diagnostic::{CODES, Code, Lang, catalogue};
 
 #[derive(clap::Args)]
 pub struct Args {

@@ -6,13 +6,13 @@
 use super::{Format, Verbosity, report, status};
 use std::path::Path;
 use std::process::ExitCode;
-use steg::bundle::signature::{self, PublicKey, SecretKey};
-use steg::diagnostic::{Diagnostic, Diagnostics, codes::*};
+use steg_bundle::diagnostic::{Diagnostic, Diagnostics, codes::*};
+use steg_bundle::signature::{self, PublicKey, SecretKey};
 
 pub const SECRET_FILE: &str = "steg.key";
 pub const PUBLIC_FILE: &str = "steg.pub";
 
-pub fn keygen(out: &Path, v: Verbosity, lang: steg::diagnostic::Lang) -> ExitCode {
+pub fn keygen(out: &Path, v: Verbosity, lang: steg_bundle::diagnostic::Lang) -> ExitCode {
     match write_pair(out) {
         Ok(public) => {
             status(

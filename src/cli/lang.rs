@@ -1,7 +1,7 @@
 //! The language of the messages, chosen once here and passed to everything that prints.
 
 use clap::ValueEnum;
-use steg::diagnostic::{Diagnostics, Lang, catalogue};
+use steg_bundle::diagnostic::{Diagnostics, Lang, catalogue};
 
 /// `--lang`: the languages steg writes its messages in.
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -18,7 +18,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use steg::diagnostic::{Diagnostics, Lang, Style, render_human, render_json};
+use steg_bundle::diagnostic::{Diagnostics, Lang, render_json};
+use steg_compiler::report::{Style, render_human};
 
 #[derive(Parser)]
 #[command(
@@ -235,16 +236,16 @@ impl SiteArgs {
         }
     }
 
-    fn theme(&self) -> Result<steg::site::Theme, Diagnostics> {
+    fn theme(&self) -> Result<steg_compiler::site::Theme, Diagnostics> {
         match self.theme_dir() {
-            Some(dir) => steg::site::Theme::load(&dir),
-            None => Ok(steg::site::Theme::builtin()),
+            Some(dir) => steg_compiler::site::Theme::load(&dir),
+            None => Ok(steg_compiler::site::Theme::builtin()),
         }
     }
 
     /// Minifying costs about a third of a build's time, so only release builds do it.
-    fn options(&self, release: bool, lang: Lang) -> steg::site::Options {
-        steg::site::Options {
+    fn options(&self, release: bool, lang: Lang) -> steg_compiler::site::Options {
+        steg_compiler::site::Options {
             minify: release && !self.no_minify,
             lang,
         }
@@ -327,7 +328,7 @@ pub fn run() -> ExitCode {
                 theme,
                 no_minify: true,
             };
-            let options = steg::serve::Options {
+            let options = steg_compiler::serve::Options {
                 theme_dir: site.theme_dir(),
                 content,
                 port,
@@ -335,7 +336,7 @@ pub fn run() -> ExitCode {
                 style: style(),
                 lang,
             };
-            match steg::serve::run(options) {
+            match steg_compiler::serve::run(options) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(message) => {
                     eprintln!("error: {message}");
@@ -394,7 +395,7 @@ fn report(diagnostics: &Diagnostics, format: Format, v: Verbosity, lang: Lang) {
         Format::Human if v == Verbosity::Quiet => {
             let errors: Diagnostics = diagnostics
                 .iter()
-                .filter(|d| d.severity == steg::diagnostic::Severity::Error)
+                .filter(|d| d.severity == steg_bundle::diagnostic::Severity::Error)
                 .cloned()
                 .collect();
             eprint!("{}", render_human(&errors, style(), lang));

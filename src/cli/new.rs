@@ -14,8 +14,8 @@ use clap::{Args, Subcommand, ValueEnum};
 use std::io::{Read, Write};
 use std::path::{Component, Path, PathBuf};
 use std::process::ExitCode;
-use steg::ids::{slugify, split_number_prefix};
-use steg::source::{AVSNITT_FILE, MODUL_FILE, MOMENT_FILE};
+use steg_bundle::ids::{slugify, split_number_prefix};
+use steg_compiler::source::{AVSNITT_FILE, MODUL_FILE, MOMENT_FILE};
 
 const HELP: &str = "\
 Examples:

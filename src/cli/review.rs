@@ -2,9 +2,9 @@ use super::{Format, Verbosity, counts, error_line, report, status};
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
-use steg::diagnostic::Lang;
-use steg::model::Moment;
-use steg::review::{self, Approval, Node, Status};
+use steg_bundle::diagnostic::Lang;
+use steg_compiler::model::Moment;
+use steg_compiler::review::{self, Approval, Node, Status};
 
 /// Loads the content; on errors prints them and returns the exit code to use.
 fn load(
@@ -13,7 +13,7 @@ fn load(
     v: Verbosity,
     lang: Lang,
 ) -> Result<Vec<Arc<Moment>>, ExitCode> {
-    let loaded = steg::model::load(content);
+    let loaded = steg_compiler::compile::load(content);
     if loaded.diagnostics.has_errors() {
         report(&loaded.diagnostics, format, v, lang);
         error_line(

@@ -16,8 +16,8 @@ steg-form, steg-exercise. docs/editor-setup.md tells how an editor uses them.";
 
 /// Every schema, by name: the bundle's first, then the front matter's.
 fn all() -> Vec<(String, Value)> {
-    let mut out = vec![("bundle".to_string(), steg::bundle::manifest::json_schema())];
-    out.extend(steg::model::schema::front_matter_schemas());
+    let mut out = vec![("bundle".to_string(), steg_bundle::manifest::json_schema())];
+    out.extend(steg_compiler::front::schema::front_matter_schemas());
     out
 }
 

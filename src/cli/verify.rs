@@ -1,15 +1,15 @@
 use super::{Format, Verbosity, counts, error_line, report, status};
 use std::path::Path;
 use std::process::ExitCode;
-use steg::bundle::manifest::StegContent;
-use steg::bundle::{Bundle, LoadOptions};
+use steg_bundle::manifest::StegContent;
+use steg_bundle::{Bundle, LoadOptions};
 
 pub fn run(
     path: &Path,
     trust: Option<&Path>,
     format: Format,
     v: Verbosity,
-    lang: steg::diagnostic::Lang,
+    lang: steg_bundle::diagnostic::Lang,
 ) -> ExitCode {
     let mut options = LoadOptions::default();
     if let Some(trust) = trust {
@@ -17,7 +17,7 @@ pub fn run(
             Ok(k) => options.trusted_key = Some(k),
             Err(d) => {
                 report(
-                    &steg::diagnostic::Diagnostics::from_iter([d]),
+                    &steg_bundle::diagnostic::Diagnostics::from_iter([d]),
                     format,
                     v,
                     lang,
@@ -83,7 +83,7 @@ pub fn run(
                     for (k, s) in a.steg.iter().enumerate() {
                         let extra = match &s.content {
                             StegContent::Form { form, .. } => {
-                                let n = steg::forms::questions_in_order(&form.questions)
+                                let n = steg_bundle::forms::questions_in_order(&form.questions)
                                     .iter()
                                     .filter(|q| q.kind.takes_answer())
                                     .count();

@@ -1,0 +1,362 @@
+//! Problems as data.
+//!
+//! Every check in steg, in the compiler and in the bundle loader alike, produces
+//! [`Diagnostic`] values instead of printing or failing early. They are collected into a
+//! [`Diagnostics`] list and rendered once, at the edge (the CLI), as human-readable text or JSON.
+//! That is what lets a build report every problem at once.
+
+pub mod catalogue;
+pub mod codes;
+mod lang;
+
+pub use codes::{CODES, Code};
+pub use lang::Lang;
+
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+/// How serious a finding is. Errors stop a build; warnings are reported and let it finish.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+    /// A finding an editor silenced for one steg, reported with the reason given.
+    Note,
+}
+
+/// A place in a source file. Lines and columns count from 1; columns count characters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Location {
+    pub line: usize,
+    pub column: usize,
+    /// Byte range in the file, when known; used to underline the exact text.
+    #[serde(skip)]
+    pub bytes: Option<std::ops::Range<usize>>,
+}
+
+impl Location {
+    /// The location of byte `offset` in `text` (clamped to the text, and to a char boundary).
+    pub fn at_byte(text: &str, offset: usize) -> Self {
+        let mut offset = offset.min(text.len());
+        while !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let before = &text[..offset];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let column = text[line_start..offset].chars().count() + 1;
+        Location {
+            line,
+            column,
+            bytes: Some(offset..offset),
+        }
+    }
+
+    /// The location of the byte range `range` in `text`.
+    pub fn of_range(text: &str, range: std::ops::Range<usize>) -> Self {
+        let mut loc = Self::at_byte(text, range.start);
+        let start = loc.bytes.as_ref().map_or(0, |r| r.start);
+        let mut end = range.end.clamp(start, text.len());
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        loc.bytes = Some(start..end);
+        loc
+    }
+
+    /// A line and column with no byte range (e.g. from a parser that reports only those).
+    pub fn line_column(line: usize, column: usize) -> Self {
+        Location {
+            line: line.max(1),
+            column: column.max(1),
+            bytes: None,
+        }
+    }
+}
+
+/// One finding: what is wrong, where, and what to do about it.
+///
+/// It holds no words, only the code, which of the code's messages it is, and the values to put
+/// into that message: the text is taken from the catalogue, in the reader's language, when it
+/// is shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    /// Stable code, e.g. `E0302`. Explained by `steg explain E0302`; never reused.
+    pub code: &'static str,
+    /// Which of the code's messages: a key in the catalogue, e.g. `both` for E0406.
+    pub key: &'static str,
+    /// The values for the message's `{name}` placeholders.
+    pub args: Vec<(&'static str, Arg)>,
+    /// The file the problem is in, as the user named it (relative to where steg was run).
+    pub file: Option<PathBuf>,
+    pub location: Option<Location>,
+    /// Why an editor silenced this finding, for a [`Severity::Note`].
+    pub silenced: Option<String>,
+}
+
+impl Diagnostic {
+    /// The message `key` of `code`; its words are in the catalogue under that code and key.
+    pub fn new(code: Code, key: &'static str) -> Self {
+        debug_assert!(
+            catalogue::raw(Lang::En, code.id, key).is_some(),
+            "{} has no message `{key}` in the catalogue",
+            code.id
+        );
+        Diagnostic {
+            severity: code.severity(),
+            code: code.id,
+            key,
+            args: Vec::new(),
+            file: None,
+            location: None,
+            silenced: None,
+        }
+    }
+
+    /// Gives the placeholder `{name}` its value.
+    pub fn arg(mut self, name: &'static str, value: impl std::fmt::Display) -> Self {
+        self.args.push((name, Arg::Plain(value.to_string())));
+        self
+    }
+
+    /// Gives the placeholder `{name}` a phrase of the code's own section of the catalogue
+    /// (a field whose name starts with `_`), itself filled with `args`: for words that differ
+    /// between languages, such as "question `x`" or "score `x`".
+    pub fn arg_phrase(
+        mut self,
+        name: &'static str,
+        phrase: &'static str,
+        args: &[(&'static str, String)],
+    ) -> Self {
+        self.args.push((name, Arg::Phrase(phrase, args.to_vec())));
+        self
+    }
+
+    /// The arguments as text in `lang`.
+    fn args_in(&self, lang: Lang) -> Vec<(&'static str, String)> {
+        self.args
+            .iter()
+            .map(|(name, arg)| {
+                let text = match arg {
+                    Arg::Plain(s) => s.clone(),
+                    Arg::Phrase(field, args) => catalogue::text(lang, self.code, field, args)
+                        .unwrap_or_else(|| field.to_string()),
+                };
+                (*name, text)
+            })
+            .collect()
+    }
+
+    pub fn in_file(mut self, file: impl AsRef<Path>) -> Self {
+        self.file = Some(file.as_ref().to_path_buf());
+        self
+    }
+
+    pub fn at(mut self, location: Location) -> Self {
+        self.location = Some(location);
+        self
+    }
+
+    pub fn at_opt(mut self, location: Option<Location>) -> Self {
+        self.location = location;
+        self
+    }
+
+    /// What is wrong, in plain words, in `lang`.
+    pub fn message(&self, lang: Lang) -> String {
+        let message = catalogue::text(lang, self.code, self.key, &self.args_in(lang))
+            .unwrap_or_else(|| format!("{} {}", self.code, self.key));
+        match &self.silenced {
+            Some(reason) => catalogue::ui(
+                lang,
+                "silenced",
+                &[("message", message), ("reason", reason.clone())],
+            ),
+            None => message,
+        }
+    }
+
+    /// A short label shown under the underlined text, if the message has one.
+    pub fn label(&self, lang: Lang) -> Option<String> {
+        catalogue::text(
+            lang,
+            self.code,
+            &format!("{}.label", self.key),
+            &self.args_in(lang),
+        )
+    }
+
+    /// What to do about it, if the message says.
+    pub fn hint(&self, lang: Lang) -> Option<String> {
+        catalogue::text(
+            lang,
+            self.code,
+            &format!("{}.hint", self.key),
+            &self.args_in(lang),
+        )
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+
+    /// `file:line:column`, or as much of it as is known.
+    pub fn position(&self) -> String {
+        let mut s = self
+            .file
+            .as_ref()
+            .map(|f| f.display().to_string())
+            .unwrap_or_default();
+        if let Some(loc) = &self.location {
+            s.push_str(&format!(":{}:{}", loc.line, loc.column));
+        }
+        s
+    }
+}
+
+/// The value of one placeholder.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Arg {
+    /// A name, number or path, the same in every language.
+    Plain(String),
+    /// A phrase from the catalogue (a `_field` of the diagnostic's code) with its own values.
+    Phrase(&'static str, Vec<(&'static str, String)>),
+}
+
+/// The findings of one run, in a stable order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Diagnostics {
+    items: Vec<Diagnostic>,
+}
+
+impl Diagnostics {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn push(&mut self, d: Diagnostic) {
+        self.items.push(d);
+    }
+
+    pub fn extend(&mut self, other: impl IntoIterator<Item = Diagnostic>) {
+        self.items.extend(other);
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.items.iter().any(Diagnostic::is_error)
+    }
+
+    pub fn error_count(&self) -> usize {
+        self.items.iter().filter(|d| d.is_error()).count()
+    }
+
+    pub fn warning_count(&self) -> usize {
+        self.items
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
+            .count()
+    }
+
+    pub fn note_count(&self) -> usize {
+        self.items
+            .iter()
+            .filter(|d| d.severity == Severity::Note)
+            .count()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub fn iter(&self) -> std::slice::Iter<'_, Diagnostic> {
+        self.items.iter()
+    }
+
+    /// Sorts by file, then position, then code, so output does not depend on thread timing.
+    pub fn sort(&mut self) {
+        self.items.sort_by(|a, b| {
+            let key = |d: &Diagnostic| {
+                (
+                    d.file.clone(),
+                    d.location.as_ref().map(|l| (l.line, l.column)),
+                    d.code,
+                    d.key,
+                    d.args.clone(),
+                )
+            };
+            key(a).cmp(&key(b))
+        });
+        self.items.dedup();
+    }
+
+    pub fn into_vec(self) -> Vec<Diagnostic> {
+        self.items
+    }
+}
+
+impl IntoIterator for Diagnostics {
+    type Item = Diagnostic;
+    type IntoIter = std::vec::IntoIter<Diagnostic>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.items.into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a Diagnostics {
+    type Item = &'a Diagnostic;
+    type IntoIter = std::slice::Iter<'a, Diagnostic>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.items.iter()
+    }
+}
+
+impl FromIterator<Diagnostic> for Diagnostics {
+    fn from_iter<I: IntoIterator<Item = Diagnostic>>(iter: I) -> Self {
+        Diagnostics {
+            items: iter.into_iter().collect(),
+        }
+    }
+}
+
+/// One diagnostic as CI reads it, with its words in one language.
+#[derive(Serialize)]
+struct Json<'a> {
+    severity: Severity,
+    code: &'static str,
+    message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    file: Option<&'a Path>,
+    #[serde(skip_serializing_if = "Option::is_none", flatten)]
+    location: Option<&'a Location>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    label: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hint: Option<String>,
+}
+
+/// Findings as JSON lines for CI: one object per diagnostic, stable field names; the message,
+/// label and hint in `lang`.
+pub fn render_json(diagnostics: &Diagnostics, lang: Lang) -> String {
+    let mut out = String::new();
+    for d in diagnostics {
+        let json = Json {
+            severity: d.severity,
+            code: d.code,
+            message: d.message(lang),
+            file: d.file.as_deref(),
+            location: d.location.as_ref(),
+            label: d.label(lang),
+            hint: d.hint(lang),
+        };
+        // Serializing a plain struct of strings and numbers cannot fail.
+        out.push_str(&serde_json::to_string(&json).unwrap_or_default());
+        out.push('\n');
+    }
+    out
+}

@@ -1,0 +1,320 @@
+//! Outputs rendered from the model, and writing them safely.
+//!
+//! [`build`] is the whole pipeline behind `steg build`: load and validate the content once,
+//! render each output (the bundle of each moment, the preview site) from the model, then write
+//! everything or nothing.
+
+use crate::model::Moment;
+use crate::output::{self, Output, archive};
+use crate::plan;
+use crate::site::{self, Theme};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use steg_bundle::diagnostic::Diagnostics;
+
+pub use crate::model::SITE_DIR;
+
+/// What to build besides the bundles.
+pub struct Options<'a> {
+    /// The preview site's theme; `None` skips the site.
+    pub theme: Option<&'a Theme>,
+    pub site: site::Options,
+    /// Refuse to build unless every steg is approved for its current content.
+    pub release: bool,
+    /// Sign each bundle's manifest with this key (`bundle.sig`).
+    pub sign: Option<&'a steg_bundle::signature::SecretKey>,
+    /// Told when each phase starts and ends (a progress line, timings).
+    pub progress: Option<&'a dyn Progress>,
+}
+
+/// The phases of a build, in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Loading and checking the content; counts steg.
+    Reading,
+    /// Rendering bundles, archives and the preview; counts files.
+    Rendering,
+    /// Writing the output; counts files.
+    Writing,
+}
+
+/// Follows a build phase by phase. `count` is what the phase works on when it starts (0 when
+/// not known yet) and what it did when it ends.
+pub trait Progress: Sync {
+    fn start(&self, phase: Phase, count: usize);
+    fn end(&self, phase: Phase, count: usize);
+}
+
+impl Options<'_> {
+    /// Tells the progress listener, if any, that `phase` starts or ends.
+    fn tell(&self, start: bool, phase: Phase, count: usize) {
+        match self.progress {
+            Some(p) if start => p.start(phase, count),
+            Some(p) => p.end(phase, count),
+            None => {}
+        }
+    }
+}
+
+/// What a build did.
+#[derive(Debug, Default)]
+pub struct BuildReport {
+    pub diagnostics: Diagnostics,
+    /// The moments built, with the folder each bundle was written to.
+    pub built: Vec<Built>,
+    /// The preview site's start page, when one was written.
+    pub site_index: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Built {
+    pub moment: Arc<Moment>,
+    pub bundle_dir: PathBuf,
+    /// The single-file bundle, `<out>/<moment>-<version>.tar`.
+    pub archive: PathBuf,
+    pub files: usize,
+    pub bytes: u64,
+}
+
+impl BuildReport {
+    pub fn ok(&self) -> bool {
+        !self.diagnostics.has_errors()
+    }
+}
+
+/// Compiles every moment in `content` and writes the bundles (and the preview site) under
+/// `out`. On any error `out` keeps its previous contents.
+///
+/// Files are written as they are made, into a staging folder inside `out`, and moved into
+/// place at the end; so memory holds the model and a page per thread, not the output.
+pub fn build(content: &Path, out: &Path, options: &Options<'_>) -> BuildReport {
+    let mut report = BuildReport::default();
+    if let Err(d) = output::check_placement(content, out) {
+        report.diagnostics.push(d);
+        return report;
+    }
+    let progress = |start: bool, phase: Phase, count: usize| options.tell(start, phase, count);
+    progress(true, Phase::Reading, 0);
+    let loaded = crate::compile::load(content);
+    let steg_count = loaded.moments.iter().map(|m| m.steg().count()).sum();
+    progress(false, Phase::Reading, steg_count);
+    report.diagnostics = loaded.diagnostics;
+    if report.diagnostics.has_errors() {
+        return report;
+    }
+    if options.release {
+        report.diagnostics.extend(release_blockers(&loaded.moments));
+        if report.diagnostics.has_errors() {
+            return report;
+        }
+    }
+    progress(true, Phase::Rendering, steg_count);
+    match write(&loaded.moments, out, options, &report.diagnostics) {
+        Ok((bundles, site_index)) => {
+            report.site_index = site_index;
+            for (moment, b) in loaded.moments.into_iter().zip(bundles) {
+                report.built.push(Built {
+                    bundle_dir: out.join(&b.moment_id).join(&b.version),
+                    archive: out.join(steg_bundle::archive::archive_name(&b.moment_id, &b.version)),
+                    files: b.files,
+                    bytes: b.bytes,
+                    moment,
+                });
+            }
+        }
+        Err(d) => report.diagnostics.extend(d),
+    }
+    report
+}
+
+type Written = (Vec<BundleSummary>, Option<PathBuf>);
+
+/// What is kept of a bundle once it is written.
+struct BundleSummary {
+    moment_id: String,
+    version: String,
+    files: usize,
+    bytes: u64,
+}
+
+fn write(
+    moments: &[Arc<Moment>],
+    out: &Path,
+    options: &Options<'_>,
+    findings: &Diagnostics,
+) -> Result<Written, Diagnostics> {
+    let one = |d: steg_bundle::diagnostic::Diagnostic| Diagnostics::from_iter([d]);
+    let progress = |start: bool, phase: Phase, count: usize| options.tell(start, phase, count);
+    let mut staging = output::Staging::begin(out).map_err(one)?;
+    let mtime = archive::archive_mtime();
+    // Each moment is rendered once into its plan; the folder, the archive and the preview's
+    // comparison with the last release all read that plan.
+    let plans: Vec<plan::BundlePlan<'_>> = {
+        use rayon::prelude::*;
+        moments
+            .par_iter()
+            .map(|m| {
+                let mut p = plan::render(m, options.release);
+                if let Some(key) = options.sign {
+                    p.sign(key);
+                }
+                p
+            })
+            .collect()
+    };
+    let places: Vec<(PathBuf, PathBuf)> = plans
+        .iter()
+        .map(|p| {
+            let dir = staging.stage(&p.dir());
+            let archive = staging.stage(&steg_bundle::archive::archive_name(
+                &p.moment_id,
+                &p.version,
+            ));
+            (dir, archive)
+        })
+        .collect();
+    let site_dir = options.theme.map(|_| staging.stage(SITE_DIR));
+    let files = plans.iter().map(|p| p.files.len() + 1).sum::<usize>();
+    // The bundles and archives are written beside the preview's pages, so that no core waits.
+    let bundles = || -> Result<(), Diagnostics> {
+        use rayon::prelude::*;
+        let problems: Vec<_> = plans
+            .par_iter()
+            .zip(&places)
+            .flat_map(|(p, (dir, target))| {
+                let folder = output::Folder { root: dir.clone() };
+                let mut problems: Vec<_> =
+                    folder.write_plan(p).err().into_iter().flatten().collect();
+                let archived = archive::Archive::create(target, mtime)
+                    .map_err(one)
+                    .and_then(|a| {
+                        a.write_plan(p)?;
+                        a.finish().map_err(one)
+                    });
+                problems.extend(archived.err().into_iter().flatten());
+                problems
+            })
+            .collect();
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems.into_iter().collect())
+        }
+    };
+    let site = || -> Result<Option<(PathBuf, usize)>, Diagnostics> {
+        let (Some(theme), Some(site_dir)) = (options.theme, site_dir) else {
+            return Ok(None);
+        };
+        let changes = baseline_changes(out, &plans);
+        let folder = output::Folder { root: site_dir };
+        let stats = site::render(
+            moments,
+            findings,
+            &changes,
+            theme,
+            options.site,
+            None,
+            &folder,
+        )?;
+        Ok(Some((out.join(SITE_DIR).join("index.html"), stats.written)))
+    };
+    let (written, site) = rayon::join(bundles, site);
+    let site_index = match (written, site) {
+        (Ok(()), Ok(site)) => site,
+        (written, site) => {
+            let mut problems = written.err().unwrap_or_default();
+            problems.extend(site.err().unwrap_or_default());
+            return Err(problems);
+        }
+    };
+    let files = files + site_index.as_ref().map_or(0, |(_, n)| *n);
+    // Files are written as they are made; what is left is moving them into place.
+    progress(false, Phase::Rendering, files);
+    progress(true, Phase::Writing, files);
+    staging.commit().map_err(one)?;
+    progress(false, Phase::Writing, files);
+    let summaries = plans
+        .iter()
+        .map(|p| BundleSummary {
+            moment_id: p.moment_id.clone(),
+            version: p.version.clone(),
+            files: p.manifest.files.len(),
+            bytes: p.manifest.files.iter().map(|f| f.size).sum(),
+        })
+        .collect();
+    Ok((summaries, site_index.map(|(index, _)| index)))
+}
+
+/// One error per steg that is not approved for its current content.
+pub fn release_blockers(moments: &[Arc<Moment>]) -> Diagnostics {
+    use crate::review::{Status, status};
+    use steg_bundle::diagnostic::{Diagnostic, codes::E1201};
+    let mut out = Diagnostics::new();
+    for m in moments {
+        for (_, _, s) in m.steg() {
+            let d = match status(&m.approvals, &s.address, &s.content_hash) {
+                Status::Approved(_) => continue,
+                Status::Changed(a) => Diagnostic::new(E1201, "changed")
+                    .arg("by", &a.by)
+                    .arg("date", &a.date),
+                Status::Never => Diagnostic::new(E1201, "never"),
+            };
+            out.push(d.arg("address", &s.address).in_file(&s.source));
+        }
+    }
+    out
+}
+
+/// For each bundle, the comparison with the newest earlier release bundle of the same moment
+/// in `out`, if there is one: what reviewers look at before approving the new version.
+fn baseline_changes(
+    out: &Path,
+    plans: &[plan::BundlePlan<'_>],
+) -> std::collections::HashMap<String, crate::review::DiffReport> {
+    use steg_bundle::{Bundle, Manifest};
+    let mut result = std::collections::HashMap::new();
+    for b in plans {
+        let Ok(current) = semver::Version::parse(&b.version) else {
+            continue;
+        };
+        let Ok(entries) = std::fs::read_dir(out.join(&b.moment_id)) else {
+            continue;
+        };
+        let mut best: Option<(semver::Version, PathBuf)> = None;
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let Ok(v) = semver::Version::parse(&name) else {
+                continue;
+            };
+            if v >= current || best.as_ref().is_some_and(|(bv, _)| *bv >= v) {
+                continue;
+            }
+            let is_release =
+                std::fs::read_to_string(entry.path().join(steg_bundle::manifest::MANIFEST_FILE))
+                    .ok()
+                    .and_then(|t| serde_json::from_str::<Manifest>(&t).ok())
+                    .is_some_and(|m| m.release);
+            if is_release {
+                best = Some((v, entry.path()));
+            }
+        }
+        let Some((_, dir)) = best else { continue };
+        let Ok(old) = Bundle::open(&dir) else {
+            continue;
+        };
+        let read_old = |p: &str| old.read(p).ok().and_then(|b| String::from_utf8(b).ok());
+        let read_new = |p: &str| b.text(p).map(str::to_string);
+        let report = crate::review::diff_sources(
+            &crate::review::Side {
+                manifest: old.manifest(),
+                read: &read_old,
+            },
+            &crate::review::Side {
+                manifest: &b.manifest,
+                read: &read_new,
+            },
+        );
+        result.insert(b.moment_id.clone(), report);
+    }
+    result
+}

@@ -1,0 +1,1012 @@
+//! A form steg: checking its questions, conditions, scores and instrument, and building the
+//! typed [`Form`].
+//!
+//! Three passes over the questions, so every problem is reported with its place:
+//! 1. index: every id, in the order asked (groups before their questions), checked unique;
+//! 2. build: each question's type and fields, its `show_if` (which may only test questions
+//!    earlier in that order) and its `alert`;
+//! 3. scores: which questions they add up, their possible range and their bands.
+
+use super::{Parsed, nonempty_slug};
+use crate::front::*;
+use serde_saphyr::Spanned;
+use std::collections::{HashMap, HashSet};
+use steg_bundle::diagnostic::{Diagnostic, Diagnostics, Location, codes::*};
+use steg_bundle::forms;
+use steg_bundle::ids::is_valid_id;
+use steg_bundle::manifest::{
+    Alert, AnswerValue, Band, Behavior, ChoiceOption, Comparison, Condition, Form, Instrument,
+    Operator, QUESTION_TYPES, Question, QuestionKind, Score, ShowIf,
+};
+
+/// A scale has at most this many points: more is not a scale a person can use.
+const MAX_SCALE_POINTS: i64 = 100;
+/// Digits after the decimal point a number question may ask for.
+const MAX_DECIMALS: u8 = 6;
+
+/// Checks the form of steg `p` (which has `questions:`) and builds it.
+pub(super) fn build(
+    p: &Parsed<StegFront>,
+    questions: &Spanned<Vec<QuestionFront>>,
+    d: &mut Diagnostics,
+) -> Option<Form> {
+    if questions.value.is_empty() {
+        d.push(
+            Diagnostic::new(E0501, "form")
+                .in_file(&p.file)
+                .at_opt(p.at(questions)),
+        );
+        return None;
+    }
+    let mut c = Check {
+        p,
+        d,
+        ok: true,
+        index: HashMap::new(),
+        order: Vec::new(),
+    };
+    c.index(&questions.value);
+    let mut pos = 0;
+    let built = c.questions(&questions.value, &mut pos);
+    let scores = match &p.front.scores {
+        Some(s) => c.scores(&s.value, &built),
+        None => vec![],
+    };
+    let instrument = p.front.instrument.as_ref().and_then(|i| c.instrument(i));
+    c.ok.then_some(Form {
+        questions: built,
+        scores,
+        instrument,
+    })
+}
+
+struct Check<'a, 'd> {
+    p: &'a Parsed<StegFront>,
+    d: &'d mut Diagnostics,
+    ok: bool,
+    /// Questions with a valid, unique id: their position in the order asked, and source.
+    index: HashMap<&'a str, (usize, &'a QuestionFront)>,
+    /// Every valid id in the order asked, for hints.
+    order: Vec<&'a str>,
+}
+
+/// What an alert tests: a question's own answer, or a score's value.
+#[derive(Clone, Copy)]
+enum Subject<'a> {
+    Question(&'a QuestionFront),
+    Score(&'a str),
+}
+
+/// The questions of a group (or `None` for any other type: only groups hold questions).
+fn children(q: &QuestionFront) -> Option<&Vec<QuestionFront>> {
+    (q.kind.value == "group")
+        .then_some(q.questions.as_ref())
+        .flatten()
+        .map(|s| &s.value)
+}
+
+fn value_text(v: &ValueFront) -> String {
+    match v {
+        ValueFront::Bool(b) => b.to_string(),
+        ValueFront::Number(_, text) => text.clone(),
+        ValueFront::Text(t) => t.clone(),
+    }
+}
+
+/// A number as written in YAML: `3`, `2.5`.
+fn num(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        format!("{}", x as i64)
+    } else {
+        x.to_string()
+    }
+}
+
+fn is_whole(x: f64) -> bool {
+    x.fract() == 0.0 && x.abs() <= f64::from(i32::MAX)
+}
+
+impl<'a> Check<'a, '_> {
+    fn push(&mut self, at: Option<Location>, d: Diagnostic) {
+        if d.is_error() {
+            self.ok = false;
+        }
+        self.d.push(d.in_file(&self.p.file).at_opt(at));
+    }
+
+    fn at<V>(&self, v: &Spanned<V>) -> Option<Location> {
+        self.p.at(v)
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Pass 1: ids
+
+    fn index(&mut self, qs: &'a [QuestionFront]) {
+        for q in qs {
+            let id = q.id.value.as_str();
+            if !is_valid_id(id) {
+                self.push(
+                    self.at(&q.id),
+                    Diagnostic::new(E0301, "question")
+                        .arg("id", id)
+                        .arg("suggestion", nonempty_slug(id)),
+                );
+            } else if self.index.contains_key(id) {
+                self.push(
+                    self.at(&q.id),
+                    Diagnostic::new(E0502, "question").arg("id", id),
+                );
+            } else {
+                self.index.insert(id, (self.order.len(), q));
+            }
+            // Positions count every question, valid or not, so "earlier" means what it reads as.
+            self.order.push(id);
+            if let Some(c) = children(q) {
+                self.index(c);
+            }
+        }
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Pass 2: questions
+
+    fn questions(&mut self, qs: &'a [QuestionFront], pos: &mut usize) -> Vec<Question> {
+        let mut out = Vec::new();
+        for q in qs {
+            let here = *pos;
+            *pos += 1;
+            let kind = self.kind(q, pos);
+            let show_if = q.show_if.as_ref().and_then(|s| self.show_if(s, q, here));
+            let alert = q
+                .alert
+                .as_ref()
+                .and_then(|a| self.alert(a, Subject::Question(q)));
+            let takes_answer = kind.as_ref().is_some_and(QuestionKind::takes_answer);
+            if let (Some(r), Some(k)) = (&q.required, &kind)
+                && !takes_answer
+            {
+                self.unused_field(q, k.type_name(), "required", self.at(r));
+            }
+            if let Some(kind) = kind {
+                out.push(Question {
+                    id: q.id.value.clone(),
+                    label: q.label.clone(),
+                    help: q.help.clone(),
+                    required: takes_answer && q.required.as_ref().is_some_and(|r| r.value),
+                    show_if,
+                    alert,
+                    kind,
+                });
+            }
+        }
+        out
+    }
+
+    fn unused_field(
+        &mut self,
+        q: &QuestionFront,
+        type_name: &str,
+        name: &str,
+        at: Option<Location>,
+    ) {
+        self.push(
+            at.or_else(|| self.at(&q.kind)),
+            Diagnostic::new(W0507, "unused")
+                .arg("type", type_name)
+                .arg("field", name)
+                .arg("id", &q.id.value),
+        );
+    }
+
+    fn kind(&mut self, q: &'a QuestionFront, pos: &mut usize) -> Option<QuestionKind> {
+        let type_name = q.kind.value.as_str();
+        let Some((_, uses)) = crate::front::QUESTION_TYPE_FIELDS
+            .iter()
+            .find(|(t, _)| *t == type_name)
+        else {
+            self.push(
+                self.at(&q.kind),
+                Diagnostic::new(E0506, "unknown")
+                    .arg("value", type_name)
+                    .arg("known", QUESTION_TYPES.join(", ")),
+            );
+            return None;
+        };
+        let present: [(&str, Option<Option<Location>>); 9] = [
+            ("options", q.options.as_ref().map(|v| self.at(v))),
+            ("min", q.min.as_ref().map(|v| self.at(v))),
+            ("max", q.max.as_ref().map(|v| self.at(v))),
+            ("step", q.step.as_ref().map(|v| self.at(v))),
+            ("min_label", q.min_label.as_ref().map(|v| self.at(v))),
+            ("max_label", q.max_label.as_ref().map(|v| self.at(v))),
+            ("unit", q.unit.as_ref().map(|v| self.at(v))),
+            ("decimals", q.decimals.as_ref().map(|v| self.at(v))),
+            ("questions", q.questions.as_ref().map(|v| self.at(v))),
+        ];
+        for (name, at) in present {
+            if let Some(at) = at
+                && !uses.contains(&name)
+            {
+                self.unused_field(q, type_name, name, at);
+            }
+        }
+        Some(match type_name {
+            "text" => QuestionKind::Text,
+            "long_text" => QuestionKind::LongText,
+            "yes_no" => QuestionKind::YesNo,
+            "date" => QuestionKind::Date,
+            "time" => QuestionKind::Time,
+            "display" => QuestionKind::Display,
+            "single_choice" => QuestionKind::SingleChoice {
+                options: self.options(q)?,
+            },
+            "multiple_choice" => QuestionKind::MultipleChoice {
+                options: self.options(q)?,
+            },
+            "scale" => self.scale(q)?,
+            "number" => self.number(q)?,
+            _ => {
+                let Some(qs) = children(q).filter(|c| !c.is_empty()) else {
+                    self.push(
+                        q.questions
+                            .as_ref()
+                            .and_then(|v| self.at(v))
+                            .or_else(|| self.at(&q.kind)),
+                        Diagnostic::new(E0501, "group").arg("id", &q.id.value),
+                    );
+                    return None;
+                };
+                QuestionKind::Group {
+                    questions: self.questions(qs, pos),
+                }
+            }
+        })
+    }
+
+    fn options(&mut self, q: &QuestionFront) -> Option<Vec<ChoiceOption>> {
+        let opts = match &q.options {
+            Some(o) if !o.value.is_empty() => o,
+            other => {
+                let at = other
+                    .as_ref()
+                    .and_then(|o| self.at(o))
+                    .or_else(|| self.at(&q.kind));
+                self.push(at, Diagnostic::new(E0503, "none").arg("id", &q.id.value));
+                return None;
+            }
+        };
+        let mut seen = HashSet::new();
+        let mut ok = true;
+        for o in &opts.value {
+            if !seen.insert(o.value.value.0.as_str()) {
+                self.push(
+                    self.at(&o.value),
+                    Diagnostic::new(E0505, "same")
+                        .arg("id", &q.id.value)
+                        .arg("value", &o.value.value.0),
+                );
+                ok = false;
+            }
+        }
+        // A score needs every option's weight: a missing one would silently count as 0.
+        let scored = opts.value.iter().filter(|o| o.score.is_some()).count();
+        if scored > 0 && scored < opts.value.len() {
+            let first_unscored = opts.value.iter().find(|o| o.score.is_none());
+            self.push(
+                first_unscored.and_then(|o| self.at(&o.value)),
+                Diagnostic::new(E0513, "partly")
+                    .arg("scored", scored)
+                    .arg("total", opts.value.len())
+                    .arg("id", &q.id.value),
+            );
+            ok = false;
+        }
+        ok.then(|| {
+            opts.value
+                .iter()
+                .map(|o| ChoiceOption {
+                    value: o.value.value.0.clone(),
+                    label: o.label.clone(),
+                    score: o.score.as_ref().map(|s| s.value),
+                })
+                .collect()
+        })
+    }
+
+    fn scale(&mut self, q: &QuestionFront) -> Option<QuestionKind> {
+        let id = &q.id.value;
+        let (Some(min), Some(max)) = (&q.min, &q.max) else {
+            self.push(
+                self.at(&q.kind),
+                Diagnostic::new(E0504, "scale-bounds").arg("id", id),
+            );
+            return None;
+        };
+        for (name, v) in [("min", min), ("max", max)]
+            .into_iter()
+            .chain(q.step.as_ref().map(|s| ("step", s)))
+        {
+            if !is_whole(v.value) {
+                self.push(
+                    self.at(v),
+                    Diagnostic::new(E0504, "scale-whole")
+                        .arg("id", id)
+                        .arg("field", name)
+                        .arg("value", num(v.value)),
+                );
+                return None;
+            }
+        }
+        let (lo, hi) = (min.value as i64, max.value as i64);
+        let step = q.step.as_ref().map_or(1, |s| s.value as i64);
+        if lo >= hi || (q.step.is_none() && hi - lo > MAX_SCALE_POINTS) {
+            self.push(
+                self.at(max),
+                Diagnostic::new(E0504, "scale-order")
+                    .arg("id", id)
+                    .arg("max", MAX_SCALE_POINTS),
+            );
+            return None;
+        }
+        if let Some(s) = &q.step {
+            if step <= 0 || (hi - lo) % step != 0 {
+                let key = if (hi - lo) % 2 == 0 {
+                    "scale-step-even"
+                } else {
+                    "scale-step"
+                };
+                self.push(
+                    self.at(s),
+                    Diagnostic::new(E0504, key)
+                        .arg("id", id)
+                        .arg("span", hi - lo)
+                        .arg("min", lo)
+                        .arg("max", hi),
+                );
+                return None;
+            }
+            if (hi - lo) / step > MAX_SCALE_POINTS {
+                self.push(
+                    self.at(s),
+                    Diagnostic::new(E0504, "scale-points")
+                        .arg("id", id)
+                        .arg("points", (hi - lo) / step + 1)
+                        .arg("max", MAX_SCALE_POINTS),
+                );
+                return None;
+            }
+        }
+        Some(QuestionKind::Scale {
+            min: lo as i32,
+            max: hi as i32,
+            step: step as i32,
+            min_label: q.min_label.as_ref().map(|s| s.value.clone()),
+            max_label: q.max_label.as_ref().map(|s| s.value.clone()),
+        })
+    }
+
+    fn number(&mut self, q: &QuestionFront) -> Option<QuestionKind> {
+        let id = &q.id.value;
+        let decimals = q.decimals.as_ref().map_or(0, |d| d.value);
+        if let Some(d) = q.decimals.as_ref().filter(|d| d.value > MAX_DECIMALS) {
+            self.push(
+                self.at(d),
+                Diagnostic::new(E0504, "decimals")
+                    .arg("id", id)
+                    .arg("decimals", d.value)
+                    .arg("max", MAX_DECIMALS),
+            );
+            return None;
+        }
+        for (name, v) in [("min", &q.min), ("max", &q.max)] {
+            if let Some(v) = v
+                && forms::decimals_of(v.value) > u32::from(decimals)
+            {
+                self.push(
+                    self.at(v),
+                    Diagnostic::new(E0504, "bound-decimals")
+                        .arg("field", name)
+                        .arg("value", num(v.value))
+                        .arg("id", id)
+                        .arg("decimals", decimals),
+                );
+                return None;
+            }
+        }
+        if let (Some(min), Some(max)) = (&q.min, &q.max)
+            && min.value >= max.value
+        {
+            self.push(
+                self.at(max),
+                Diagnostic::new(E0504, "number-order").arg("id", id),
+            );
+            return None;
+        }
+        Some(QuestionKind::Number {
+            min: q.min.as_ref().map(|v| v.value),
+            max: q.max.as_ref().map(|v| v.value),
+            unit: q.unit.as_ref().map(|u| u.value.clone()),
+            decimals,
+        })
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Conditions and alerts
+
+    fn show_if(
+        &mut self,
+        s: &'a Spanned<ConditionFront>,
+        q: &QuestionFront,
+        here: usize,
+    ) -> Option<ShowIf> {
+        let c = &s.value;
+        let simple = c.question.is_some() || !operators(c).is_empty();
+        let (behavior, list) = match (simple, &c.all, &c.any) {
+            (true, None, None) => {
+                return Some(ShowIf {
+                    behavior: Behavior::All,
+                    conditions: vec![self.condition(s, q, here)?],
+                });
+            }
+            (false, Some(l), None) => (Behavior::All, l),
+            (false, None, Some(l)) => (Behavior::Any, l),
+            (false, None, None) => {
+                self.push(
+                    self.at(s),
+                    Diagnostic::new(E0511, "empty").arg("id", &q.id.value),
+                );
+                return None;
+            }
+            _ => {
+                self.push(
+                    self.at(s),
+                    Diagnostic::new(E0511, "mixed").arg("id", &q.id.value),
+                );
+                return None;
+            }
+        };
+        if list.value.is_empty() {
+            self.push(
+                self.at(list),
+                Diagnostic::new(E0511, "no-conditions").arg("id", &q.id.value),
+            );
+            return None;
+        }
+        let mut conditions = Vec::new();
+        for item in &list.value {
+            if item.value.all.is_some() || item.value.any.is_some() {
+                self.push(
+                    self.at(item),
+                    Diagnostic::new(E0511, "nested").arg("id", &q.id.value),
+                );
+                continue;
+            }
+            conditions.extend(self.condition(item, q, here));
+        }
+        (conditions.len() == list.value.len()).then_some(ShowIf {
+            behavior,
+            conditions,
+        })
+    }
+
+    /// One `question:` + operator condition of question `q` (at position `here`).
+    fn condition(
+        &mut self,
+        s: &'a Spanned<ConditionFront>,
+        q: &QuestionFront,
+        here: usize,
+    ) -> Option<Condition> {
+        let c = &s.value;
+        let Some(target) = &c.question else {
+            self.push(
+                self.at(s),
+                Diagnostic::new(E0511, "no-question").arg("id", &q.id.value),
+            );
+            return None;
+        };
+        let (operator, value) = self.one_operator(&operators(c), s, &q.id.value)?;
+        let id = target.value.as_str();
+        let Some(&(there, front)) = self.index.get(id) else {
+            let earlier: Vec<&str> = self.order[..here.min(self.order.len())].to_vec();
+            let key = if earlier.is_empty() {
+                "condition-first"
+            } else {
+                "condition"
+            };
+            self.push(
+                self.at(target),
+                Diagnostic::new(E0508, key)
+                    .arg("id", &q.id.value)
+                    .arg("target", id)
+                    .arg("earlier", earlier.join(", ")),
+            );
+            return None;
+        };
+        if there >= here {
+            let key = if there == here { "itself" } else { "later" };
+            self.push(
+                self.at(target),
+                Diagnostic::new(E0509, key)
+                    .arg("id", &q.id.value)
+                    .arg("target", id),
+            );
+            return None;
+        }
+        let value = self.value(operator, value, Subject::Question(front))?;
+        Some(Condition {
+            question: id.to_string(),
+            operator,
+            value,
+        })
+    }
+
+    fn one_operator(
+        &mut self,
+        ops: &[(Operator, &'a Spanned<ValueFront>)],
+        at: &Spanned<impl Sized>,
+        owner: &str,
+    ) -> Option<(Operator, &'a Spanned<ValueFront>)> {
+        if let [one] = ops {
+            return Some(*one);
+        }
+        let names: Vec<&str> = ops.iter().map(|(o, _)| o.as_str()).collect();
+        let key = if ops.is_empty() {
+            "no-operator"
+        } else {
+            "operators"
+        };
+        self.push(
+            self.at(at),
+            Diagnostic::new(E0511, key)
+                .arg("owner", owner)
+                .arg("count", ops.len())
+                .arg("operators", names.join(", ")),
+        );
+        None
+    }
+
+    fn alert(&mut self, a: &'a Spanned<AlertFront>, subject: Subject<'a>) -> Option<Alert> {
+        let owner = match subject {
+            Subject::Question(q) => q.id.value.as_str(),
+            Subject::Score(id) => id,
+        };
+        if a.value.message.value.trim().is_empty() {
+            self.push(
+                self.at(&a.value.message),
+                Diagnostic::new(E0511, "alert-message").arg("owner", owner),
+            );
+            return None;
+        }
+        let when = &a.value.when;
+        let ops = comparison_operators(&when.value);
+        let (operator, value) = self.one_operator(&ops, when, owner)?;
+        let value = self.value(operator, value, subject)?;
+        Some(Alert {
+            when: Comparison { operator, value },
+            message: a.value.message.value.clone(),
+        })
+    }
+
+    /// The value `operator` compares `subject`'s answer with, checked against its type.
+    fn value(
+        &mut self,
+        operator: Operator,
+        v: &Spanned<ValueFront>,
+        subject: Subject<'_>,
+    ) -> Option<AnswerValue> {
+        let at = self.at(v);
+        let shown = value_text(&v.value);
+        let (phrase, id, kind) = match subject {
+            Subject::Question(q) => ("_question", q.id.value.as_str(), q.kind.value.as_str()),
+            Subject::Score(id) => ("_score", id, "score"),
+        };
+        let op = operator.as_str();
+        // Every E0510 message names what it tests ("question `x`" or "score `x`") as `{name}`.
+        let wrong = |this: &mut Self, key: &'static str, args: &[(&'static str, String)]| {
+            let mut d = Diagnostic::new(E0510, key)
+                .arg_phrase("name", phrase, &[("id", id.to_string())])
+                .arg("kind", kind)
+                .arg("op", op)
+                .arg("value", &shown);
+            for (k, v) in args {
+                d = d.arg(k, v);
+            }
+            this.push(at.clone(), d);
+            None
+        };
+        if kind != "score" && !QUESTION_TYPES.contains(&kind) {
+            // An unknown type was reported where it is written (E0506).
+            self.ok = false;
+            return None;
+        }
+        if matches!(kind, "display" | "group") {
+            return wrong(self, "no-answer", &[]);
+        }
+        if operator == Operator::Answered {
+            if kind == "score" {
+                return wrong(self, "score-answered", &[]);
+            }
+            return match v.value {
+                ValueFront::Bool(b) => Some(AnswerValue::Bool(b)),
+                _ => wrong(self, "answered-bool", &[]),
+            };
+        }
+        match kind {
+            "single_choice" | "multiple_choice" => {
+                let Subject::Question(q) = subject else {
+                    return None;
+                };
+                let values: Vec<&str> = q
+                    .options
+                    .iter()
+                    .flat_map(|o| &o.value)
+                    .map(|o| o.value.value.0.as_str())
+                    .collect();
+                if matches!(operator, Operator::Greater | Operator::Less) {
+                    return wrong(self, "choice-compare", &[("values", values.join(", "))]);
+                }
+                if matches!(v.value, ValueFront::Bool(_)) || !values.contains(&shown.as_str()) {
+                    return wrong(self, "choice-value", &[("values", values.join(", "))]);
+                }
+                Some(AnswerValue::Text(shown))
+            }
+            "yes_no" => match (operator, &v.value) {
+                (Operator::Equals | Operator::NotEquals, ValueFront::Bool(b)) => {
+                    Some(AnswerValue::Bool(*b))
+                }
+                _ => wrong(self, "yes-no", &[]),
+            },
+            "scale" | "number" | "score" => {
+                let ValueFront::Number(n, _) = v.value else {
+                    return wrong(self, "number", &[]);
+                };
+                let whole_only = match subject {
+                    Subject::Question(q) => {
+                        kind == "scale" || q.decimals.as_ref().is_none_or(|d| d.value == 0)
+                    }
+                    Subject::Score(_) => false,
+                };
+                if whole_only && !is_whole(n) {
+                    return wrong(self, "whole", &[("whole", n.floor().to_string())]);
+                }
+                Some(AnswerValue::Number(n))
+            }
+            // text, long_text, date, time
+            _ => wrong(self, "free-text", &[]),
+        }
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Pass 3: scores
+
+    fn scores(&mut self, fronts: &'a [ScoreFront], built: &[Question]) -> Vec<Score> {
+        let by_id: HashMap<&str, &Question> = forms::questions_in_order(built)
+            .into_iter()
+            .map(|q| (q.id.as_str(), q))
+            .collect();
+        let probe = Form {
+            questions: built.to_vec(),
+            scores: vec![],
+            instrument: None,
+        };
+        let mut ids: HashSet<&str> = HashSet::new();
+        let mut out = Vec::new();
+        for s in fronts {
+            let id = s.id.value.as_str();
+            if !is_valid_id(id) {
+                self.push(
+                    self.at(&s.id),
+                    Diagnostic::new(E0301, "score")
+                        .arg("id", id)
+                        .arg("suggestion", nonempty_slug(id)),
+                );
+                continue;
+            }
+            // Scores share FHIR's linkIds with the questions, so one namespace.
+            if self.index.contains_key(id) || !ids.insert(id) {
+                self.push(
+                    self.at(&s.id),
+                    Diagnostic::new(E0502, "score").arg("id", id),
+                );
+                continue;
+            }
+            if let Some(score) = self.score(s, &by_id, &probe) {
+                out.push(score);
+            }
+        }
+        out
+    }
+
+    fn score(
+        &mut self,
+        s: &'a ScoreFront,
+        by_id: &HashMap<&str, &Question>,
+        probe: &Form,
+    ) -> Option<Score> {
+        let id = s.id.value.as_str();
+        if s.questions.value.is_empty() {
+            self.push(
+                self.at(&s.questions),
+                Diagnostic::new(E0512, "empty").arg("id", id),
+            );
+            return None;
+        }
+        let mut ok = true;
+        let mut seen = HashSet::new();
+        let (mut lo, mut hi) = (0.0, 0.0);
+        for qid in &s.questions.value {
+            let name = qid.value.as_str();
+            if !seen.insert(name) {
+                self.push(
+                    self.at(qid),
+                    Diagnostic::new(E0512, "twice")
+                        .arg("id", id)
+                        .arg("question", name),
+                );
+                ok = false;
+                continue;
+            }
+            let Some(q) = by_id.get(name) else {
+                // A question that exists but failed its own checks was reported already.
+                if !self.index.contains_key(name) {
+                    let d = Diagnostic::new(E0508, "score")
+                        .arg("id", id)
+                        .arg("question", name);
+                    let d = self.scorable(d, by_id);
+                    self.push(self.at(qid), d);
+                }
+                ok = false;
+                continue;
+            };
+            match forms::contribution_range(&q.kind) {
+                Some((a, b)) => {
+                    lo += a;
+                    hi += b;
+                }
+                None => {
+                    let key = match &q.kind {
+                        QuestionKind::SingleChoice { .. } | QuestionKind::MultipleChoice { .. } => {
+                            "unscored-options"
+                        }
+                        QuestionKind::Number { .. } => "unbounded-number",
+                        _ => "unscorable",
+                    };
+                    let d = Diagnostic::new(E0512, key)
+                        .arg("id", id)
+                        .arg("question", name)
+                        .arg("type", q.kind.type_name());
+                    let d = self.scorable(d, by_id);
+                    self.push(self.at(qid), d);
+                    ok = false;
+                }
+            }
+        }
+        if !ok {
+            return None;
+        }
+        let questions: Vec<String> = s.questions.value.iter().map(|q| q.value.clone()).collect();
+        let decimals = forms::score_decimals(probe, &questions);
+        let (lo, hi) = (forms::round_to(lo, decimals), forms::round_to(hi, decimals));
+        let bands = match &s.bands {
+            Some(b) => self.bands(id, b, lo, hi, decimals)?,
+            None => vec![],
+        };
+        let alert = match &s.alert {
+            Some(a) => Some(self.alert(a, Subject::Score(id))?),
+            None => None,
+        };
+        Some(Score {
+            id: id.to_string(),
+            label: s.label.clone(),
+            questions,
+            min: lo,
+            max: hi,
+            bands,
+            alert,
+        })
+    }
+
+    /// The ids a score may count, as `{scorable}` for hints.
+    fn scorable(&self, d: Diagnostic, by_id: &HashMap<&str, &Question>) -> Diagnostic {
+        let ids: Vec<&str> = self
+            .order
+            .iter()
+            .copied()
+            .filter(|id| {
+                by_id
+                    .get(id)
+                    .is_some_and(|q| forms::contribution_range(&q.kind).is_some())
+            })
+            .collect();
+        if ids.is_empty() {
+            d.arg_phrase("scorable", "_none-yet", &[])
+        } else {
+            d.arg("scorable", ids.join(", "))
+        }
+    }
+
+    /// Checks that the bands cover `lo..=hi` in steps of the score's precision, with no gap
+    /// and no overlap. Works in whole units of that precision, so 0.1 + 0.2 is no problem.
+    fn bands(
+        &mut self,
+        id: &str,
+        bands: &Spanned<Vec<Spanned<BandFront>>>,
+        lo: f64,
+        hi: f64,
+        decimals: u32,
+    ) -> Option<Vec<Band>> {
+        let unit = 10f64.powi(decimals as i32);
+        // Every E0514 hint gives the score's range and precision (`{step}`, e.g. "whole numbers").
+        let band = |key: &'static str| {
+            let d = Diagnostic::new(E0514, key)
+                .arg("id", id)
+                .arg("lo", num(lo))
+                .arg("hi", num(hi));
+            if decimals == 0 {
+                d.arg_phrase("step", "_whole", &[])
+            } else {
+                d.arg_phrase("step", "_steps", &[("unit", num(1.0 / unit))])
+            }
+        };
+        if bands.value.is_empty() {
+            self.push(self.at(bands), band("no-band"));
+            return None;
+        }
+        let mut ok = true;
+        let mut units = Vec::new();
+        for b in &bands.value {
+            let to_units = |this: &mut Self, v: &Spanned<f64>| {
+                let scaled = v.value * unit;
+                if (scaled - scaled.round()).abs() > 1e-6 {
+                    this.push(this.at(v), band("not-value").arg("value", num(v.value)));
+                    None
+                } else {
+                    Some(scaled.round() as i64)
+                }
+            };
+            let (Some(min), Some(max)) =
+                (to_units(self, &b.value.min), to_units(self, &b.value.max))
+            else {
+                ok = false;
+                continue;
+            };
+            if min > max {
+                self.push(
+                    self.at(&b.value.max),
+                    band("reversed")
+                        .arg("label", &b.value.label)
+                        .arg("max", num(b.value.max.value))
+                        .arg("min", num(b.value.min.value)),
+                );
+                ok = false;
+                continue;
+            }
+            units.push((min, max, b));
+        }
+        if !ok {
+            return None;
+        }
+        units.sort_by_key(|(min, _, _)| *min);
+        let (lo_u, hi_u) = ((lo * unit).round() as i64, (hi * unit).round() as i64);
+        let show = |u: i64| num(forms::round_to(u as f64 / unit, decimals));
+        let mut next = lo_u;
+        for (i, (min, max, b)) in units.iter().enumerate() {
+            let label = &b.value.label;
+            if *min > next {
+                let d = if i == 0 {
+                    band("starts-high")
+                        .arg("start", show(*min))
+                        .arg("lowest", show(lo_u))
+                } else if *min - next > 1 {
+                    band("gap-range")
+                        .arg("from", show(next))
+                        .arg("to", show(*min - 1))
+                } else {
+                    band("gap").arg("from", show(next))
+                };
+                self.push(self.at(&b.value.min), d);
+                ok = false;
+            } else if *min < next {
+                let d = if i == 0 {
+                    band("starts-low")
+                        .arg("label", label)
+                        .arg("start", show(*min))
+                        .arg("lowest", show(lo_u))
+                } else {
+                    band("overlap").arg("label", label).arg("value", show(*min))
+                };
+                self.push(self.at(&b.value.min), d);
+                ok = false;
+            }
+            next = next.max(max + 1);
+        }
+        if let Some((_, max, b)) = units.last() {
+            if *max < hi_u {
+                self.push(
+                    self.at(&b.value.max),
+                    band("ends-low")
+                        .arg("end", show(*max))
+                        .arg("highest", show(hi_u)),
+                );
+                ok = false;
+            } else if *max > hi_u {
+                self.push(
+                    self.at(&b.value.max),
+                    band("ends-high")
+                        .arg("label", &b.value.label)
+                        .arg("end", show(*max))
+                        .arg("highest", show(hi_u)),
+                );
+                ok = false;
+            }
+        }
+        ok.then(|| {
+            units
+                .iter()
+                .map(|(_, _, b)| Band {
+                    min: b.value.min.value,
+                    max: b.value.max.value,
+                    label: b.value.label.clone(),
+                })
+                .collect()
+        })
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Instrument
+
+    fn instrument(&mut self, i: &Spanned<InstrumentFront>) -> Option<Instrument> {
+        let f = &i.value;
+        let licence = f
+            .licence
+            .as_ref()
+            .map(|l| l.value.trim().to_string())
+            .filter(|l| !l.is_empty());
+        let licensed = f.licensed.as_ref().is_some_and(|l| l.value);
+        if licensed && licence.is_none() {
+            let at = f
+                .licence
+                .as_ref()
+                .and_then(|l| self.at(l))
+                .or_else(|| f.licensed.as_ref().and_then(|l| self.at(l)));
+            self.push(
+                at,
+                Diagnostic::new(E0515, "no-licence").arg("name", &f.name),
+            );
+            return None;
+        }
+        Some(Instrument {
+            name: f.name.clone(),
+            source: f.source.clone(),
+            licence,
+            version: f.version.as_ref().map(|v| v.0.clone()),
+            licensed,
+        })
+    }
+}
+
+fn operators(c: &ConditionFront) -> Vec<(Operator, &Spanned<ValueFront>)> {
+    [
+        (Operator::Equals, &c.equals),
+        (Operator::NotEquals, &c.not_equals),
+        (Operator::Greater, &c.greater),
+        (Operator::Less, &c.less),
+        (Operator::Answered, &c.answered),
+    ]
+    .into_iter()
+    .filter_map(|(o, v)| v.as_ref().map(|v| (o, v)))
+    .collect()
+}
+
+fn comparison_operators(c: &ComparisonFront) -> Vec<(Operator, &Spanned<ValueFront>)> {
+    [
+        (Operator::Equals, &c.equals),
+        (Operator::NotEquals, &c.not_equals),
+        (Operator::Greater, &c.greater),
+        (Operator::Less, &c.less),
+        (Operator::Answered, &c.answered),
+    ]
+    .into_iter()
+    .filter_map(|(o, v)| v.as_ref().map(|v| (o, v)))
+    .collect()
+}

@@ -1,0 +1,875 @@
+//! Loading a content folder into validated [`Moment`]s.
+//!
+//! The work is done in passes, each over every file at once, so that a build reports every
+//! problem and the per-file work runs in parallel:
+//! 1. find the files ([`crate::source::discover`]);
+//! 2. read and parse every Markdown file's front matter, hash every media file;
+//! 3. settle ids and addresses, check them, and map every file to its place in the bundle;
+//! 4. render every Markdown body, checking its links, and check each steg's type.
+//!
+//! A [`Cache`] carried from one load to the next (as `steg serve` does) keeps the results of
+//! passes 2 and 4 per file, so that after an edit only the changed files are read and only
+//! the changed steg are rendered again.
+
+mod form;
+#[doc(hidden)]
+pub mod fuzz;
+#[doc(hidden)]
+pub mod hash;
+mod moment;
+mod steg;
+
+use self::moment::{build_moment_head, check_flags, dedup};
+use self::steg::build_steg;
+use crate::front::*;
+use crate::markdown::{self, Links};
+use crate::model::{Avsnitt, Document, MediaFile, Modul, Moment, Steg};
+use crate::source::frontmatter::{self, YamlPos};
+use crate::source::{self, MomentSource, rel_string};
+use rayon::prelude::*;
+use serde::de::DeserializeOwned;
+use serde_saphyr::Spanned;
+use std::any::Any;
+use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use steg_bundle::diagnostic::{Diagnostic, Diagnostics, Location, codes::*};
+use steg_bundle::ids::{is_valid_id, slugify};
+use steg_bundle::layout;
+use steg_bundle::manifest::AudienceGroup;
+
+/// The moments that loaded without errors, and every finding (errors and warnings).
+#[derive(Debug, Default)]
+pub struct LoadResult {
+    /// Shared, so that a rebuild hands out an unchanged moment again without copying it.
+    pub moments: Vec<Arc<Moment>>,
+    pub diagnostics: Diagnostics,
+}
+
+/// Loads every moment in `root` (a content folder, or one moment's folder).
+pub fn load(root: &Path) -> LoadResult {
+    let mut once = Cache {
+        once: true,
+        ..Cache::default()
+    };
+    load_with(root, &mut once)
+}
+
+/// Per-file results kept between loads. Entries are dropped by [`Cache::invalidate`] when a
+/// file changes, and when a file is no longer part of the content.
+#[derive(Default)]
+pub struct Cache {
+    /// Parsed Markdown files: `Arc<Result<Parsed<T>, Diagnostic>>` for the file's kind.
+    parsed: HashMap<PathBuf, Arc<dyn Any + Send + Sync>>,
+    media: HashMap<PathBuf, Result<MediaFile, Diagnostic>>,
+    /// Each moment's approvals, by the path of its approvals file.
+    approvals: HashMap<PathBuf, Result<crate::model::Approvals, Diagnostic>>,
+    steg: HashMap<PathBuf, StegEntry>,
+    /// Whole moments, by folder, while no file below the folder changed.
+    moments: HashMap<PathBuf, (Option<Arc<Moment>>, Diagnostics)>,
+    /// The last discovery of the folder tree, while no file appeared or disappeared.
+    discovered: Option<Discovered>,
+    /// A hash of each Markdown file's text as last read, kept only when watching: a save that
+    /// changed nothing is then recognized without parsing.
+    fingerprints: Option<HashMap<PathBuf, u64>>,
+    /// Nothing is kept for a next load ([`load`]): each moment's sources are dropped as soon
+    /// as the moment is built, so memory holds the sources of the moments being built.
+    once: bool,
+    /// What the last load did, for reporting.
+    pub stats: CacheStats,
+}
+
+/// How much the last load could reuse.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct CacheStats {
+    pub files_read: usize,
+    pub media_hashed: usize,
+    pub steg_rendered: usize,
+    pub steg_reused: usize,
+}
+
+struct Discovered {
+    root: PathBuf,
+    sources: Vec<MomentSource>,
+    diagnostics: Diagnostics,
+}
+
+/// A rendered steg and the inputs it was rendered from.
+#[derive(Clone)]
+struct StegEntry {
+    parsed: Arc<dyn Any + Send + Sync>,
+    key: u64,
+    steg: Option<Arc<Steg>>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl Cache {
+    /// A cache for a watcher (`steg serve`): it also remembers what each file said, so that
+    /// [`Cache::unchanged`] can tell a save that changed nothing.
+    pub fn for_watching() -> Self {
+        Cache {
+            fingerprints: Some(HashMap::new()),
+            ..Cache::default()
+        }
+    }
+
+    /// Whether `path` still has the content this cache loaded (a Markdown file it read, or a
+    /// media file it hashed). `false` for anything it does not know.
+    pub fn unchanged(&self, path: &Path) -> bool {
+        if let Some(known) = self.fingerprints.as_ref().and_then(|f| f.get(path)) {
+            return std::fs::read_to_string(path).is_ok_and(|t| fingerprint(&t) == *known);
+        }
+        if let Some(Ok(media)) = self.media.get(path) {
+            return std::fs::read(path).is_ok_and(|b| steg_bundle::sha256_hex(&b) == media.sha256);
+        }
+        false
+    }
+
+    /// Forgets everything known about `paths` (files that changed, appeared or disappeared).
+    pub fn invalidate<'a>(&mut self, paths: impl IntoIterator<Item = &'a Path>) {
+        for p in paths {
+            if let Some(f) = &mut self.fingerprints {
+                f.remove(p);
+            }
+            let known = self.parsed.remove(p).is_some() | self.media.remove(p).is_some();
+            self.approvals.remove(p);
+            self.steg.remove(p);
+            let approvals = p.file_name().is_some_and(|n| n == source::APPROVALS_FILE)
+                && p.parent().is_some_and(|d| self.moments.contains_key(d));
+            // An edit to a file already known cannot change the shape of the tree; anything
+            // else (a new, removed or renamed file or folder) needs a fresh walk.
+            if !(known || approvals) || !p.is_file() {
+                self.discovered = None;
+            }
+            self.moments.retain(|dir, _| !p.starts_with(dir));
+        }
+    }
+
+    fn parsed<T: DeserializeOwned + Send + Sync + 'static>(
+        &self,
+        file: &Path,
+        moment_dir: &Path,
+    ) -> Arc<Result<Parsed<T>, Diagnostic>> {
+        self.parsed
+            .get(file)
+            .and_then(|a| a.clone().downcast::<Result<Parsed<T>, Diagnostic>>().ok())
+            // Not parsed in pass 2 (cannot happen in practice): parse it now.
+            .unwrap_or_else(|| Arc::new(parse_file::<T>(file, moment_dir)))
+    }
+}
+
+/// Like [`load`], reusing and updating `cache`.
+pub fn load_with(root: &Path, cache: &mut Cache) -> LoadResult {
+    cache.stats = CacheStats::default();
+    let discovered = match cache.discovered.take() {
+        Some(d) if d.root == root => d,
+        _ => {
+            let mut diagnostics = Diagnostics::new();
+            let sources = source::discover(root, &mut diagnostics);
+            // Files may have disappeared: forget them, and every moment with them.
+            cache.moments.clear();
+            forget_missing(&sources, cache);
+            Discovered {
+                root: root.to_path_buf(),
+                sources,
+                diagnostics,
+            }
+        }
+    };
+    let mut diagnostics = discovered.diagnostics.clone();
+    let sources = &discovered.sources;
+    let stale: Vec<&MomentSource> = sources
+        .iter()
+        .filter(|s| !cache.moments.contains_key(&s.dir))
+        .collect();
+    let results: Vec<MomentResult> = if cache.once {
+        // Each moment read into a cache of its own and built, its sources dropped as soon
+        // as it is built: memory holds the sources of the moments being built, not all.
+        let each: Vec<(MomentResult, CacheStats)> = stale
+            .par_iter()
+            .map(|src| {
+                let mut own = Cache {
+                    once: true,
+                    ..Cache::default()
+                };
+                fill_cache(&[src], &mut own);
+                let (moment, diags, entries) = load_moment(src, &own);
+                let stats = CacheStats {
+                    steg_rendered: entries.len(),
+                    ..own.stats
+                };
+                ((moment, diags, Vec::new()), stats)
+            })
+            .collect();
+        for (_, s) in &each {
+            cache.stats.files_read += s.files_read;
+            cache.stats.media_hashed += s.media_hashed;
+            cache.stats.steg_rendered += s.steg_rendered;
+        }
+        each.into_iter().map(|(result, _)| result).collect()
+    } else {
+        fill_cache(&stale, cache);
+        stale
+            .par_iter()
+            .map(|src| load_moment(src, cache))
+            .collect()
+    };
+    let mut fresh = Vec::new();
+    for ((moment, diags, entries), src) in results.into_iter().zip(&stale) {
+        if !cache.once {
+            cache.stats.steg_rendered += entries.len();
+            cache.stats.steg_reused += moment
+                .as_ref()
+                .map_or(0, |m| m.steg().count())
+                .saturating_sub(entries.len());
+        }
+        fresh.extend(entries);
+        cache
+            .moments
+            .insert(src.dir.clone(), (moment.map(Arc::new), diags));
+    }
+    cache.steg.extend(fresh);
+    let mut moments = Vec::new();
+    for src in sources {
+        if let Some((moment, diags)) = cache.moments.get(&src.dir) {
+            diagnostics.extend(diags.iter().cloned());
+            moments.extend(moment.clone());
+        }
+    }
+    cache.discovered = Some(discovered);
+
+    let mut seen: HashMap<String, PathBuf> = HashMap::new();
+    for m in &moments {
+        if m.id == crate::model::SITE_DIR {
+            diagnostics.push(
+                Diagnostic::new(E0301, "site-name")
+                    .arg("id", &m.id)
+                    .in_file(&m.source),
+            );
+        }
+        if let Some(first) = seen.insert(m.id.clone(), m.source.clone()) {
+            diagnostics.push(
+                Diagnostic::new(E0706, "same")
+                    .arg("id", &m.id)
+                    .arg("other", first.display())
+                    .in_file(&m.source),
+            );
+        }
+    }
+    diagnostics.sort();
+    if diagnostics.has_errors() {
+        moments.clear();
+    }
+    LoadResult {
+        moments,
+        diagnostics,
+    }
+}
+
+/// Drops cache entries for files that are no longer part of the content.
+fn forget_missing(sources: &[MomentSource], cache: &mut Cache) {
+    let mut present: HashSet<&Path> = HashSet::new();
+    for src in sources {
+        present.insert(&src.file);
+        present.extend(src.assets.values().map(PathBuf::as_path));
+        for m in &src.moduler {
+            present.insert(&m.file);
+            for a in &m.avsnitt {
+                present.insert(&a.file);
+                present.extend(a.steg.iter().map(|s| s.file.as_path()));
+            }
+        }
+    }
+    cache.parsed.retain(|p, _| present.contains(p.as_path()));
+    cache.media.retain(|p, _| present.contains(p.as_path()));
+    cache
+        .approvals
+        .retain(|p, _| sources.iter().any(|s| p.parent() == Some(s.dir.as_path())));
+    cache.steg.retain(|p, _| present.contains(p.as_path()));
+    if let Some(f) = &mut cache.fingerprints {
+        f.retain(|p, _| present.contains(p.as_path()));
+    }
+}
+
+/// Pass 2: parses every Markdown file and hashes every media file the cache lacks, in
+/// parallel.
+fn fill_cache(sources: &[&MomentSource], cache: &mut Cache) {
+    type Parse = fn(&Path, &Path, bool) -> (Arc<dyn Any + Send + Sync>, Option<u64>);
+    fn parse<T: DeserializeOwned + Send + Sync + 'static>(
+        file: &Path,
+        dir: &Path,
+        keep_fingerprint: bool,
+    ) -> (Arc<dyn Any + Send + Sync>, Option<u64>) {
+        let parsed = parse_file::<T>(file, dir);
+        let print = match &parsed {
+            Ok(p) if keep_fingerprint => Some(fingerprint(&p.text)),
+            _ => None,
+        };
+        (Arc::new(parsed), print)
+    }
+    let mut markdown: Vec<(&Path, &Path, Parse)> = Vec::new();
+    let mut media: Vec<(&String, &PathBuf)> = Vec::new();
+    for src in sources {
+        markdown.push((&src.file, &src.dir, parse::<MomentFront>));
+        for m in &src.moduler {
+            markdown.push((&m.file, &src.dir, parse::<ModulFront>));
+            for a in &m.avsnitt {
+                markdown.push((&a.file, &src.dir, parse::<AvsnittFront>));
+                for s in &a.steg {
+                    markdown.push((&s.file, &src.dir, parse::<StegFront>));
+                }
+            }
+        }
+        media.extend(src.assets.iter());
+    }
+    let watching = cache.fingerprints.is_some();
+    let parsed: Vec<_> = markdown
+        .par_iter()
+        .filter(|(f, _, _)| !cache.parsed.contains_key(*f))
+        .map(|(f, dir, parse)| (f.to_path_buf(), parse(f, dir, watching)))
+        .collect();
+    cache.stats.files_read = parsed.len();
+    for (file, (parsed, print)) in parsed {
+        if let (Some(prints), Some(print)) = (&mut cache.fingerprints, print) {
+            prints.insert(file.clone(), print);
+        }
+        cache.parsed.insert(file, parsed);
+    }
+
+    let hashed: Vec<_> = media
+        .par_iter()
+        .filter(|(_, p)| !cache.media.contains_key(*p))
+        .map(|(rel, path)| ((*path).clone(), hash_media(rel, path)))
+        .collect();
+    cache.stats.media_hashed = hashed.len();
+    cache.media.extend(hashed);
+
+    // A large program's approvals are thousands of lines of YAML: read once, not per edit.
+    for src in sources {
+        let path = crate::review::approvals_path(&src.dir);
+        cache.approvals.entry(path).or_insert_with(|| {
+            crate::review::read_approvals(&src.dir).map(crate::model::Approvals::new)
+        });
+    }
+}
+
+fn fingerprint(text: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    text.hash(&mut h);
+    h.finish()
+}
+
+/// One Markdown file, read and with its front matter parsed.
+pub(super) struct Parsed<T> {
+    pub file: PathBuf,
+    /// The file's folder relative to the moment, `/`-separated.
+    pub dir: String,
+    pub text: String,
+    pub yaml_offset: usize,
+    pub body_offset: usize,
+    pub front: T,
+}
+
+impl<T> Parsed<T> {
+    pub fn body(&self) -> &str {
+        &self.text[self.body_offset..]
+    }
+
+    pub fn at<V>(&self, v: &Spanned<V>) -> Option<Location> {
+        YamlPos {
+            text: &self.text,
+            yaml_offset: self.yaml_offset,
+        }
+        .at(v)
+    }
+
+    /// Where the text starts; for an empty text, the closing `---` of the front matter (a
+    /// position after the last line cannot be shown).
+    pub fn body_start(&self) -> Location {
+        if self.body().trim().is_empty() {
+            let head = self.text[..self.body_offset].trim_end_matches(['\n', '\r']);
+            let end = head.len();
+            return Location::of_range(&self.text, end.saturating_sub(3)..end);
+        }
+        let lead = self.body().len() - self.body().trim_start().len();
+        Location::at_byte(&self.text, self.body_offset + lead)
+    }
+
+    /// The start of the front matter, for problems with the file as a whole.
+    pub fn top(&self) -> Location {
+        Location::of_range(&self.text, 0..3.min(self.text.len()))
+    }
+}
+
+fn parse_file<T: DeserializeOwned>(
+    file: &Path,
+    moment_dir: &Path,
+) -> Result<Parsed<T>, Diagnostic> {
+    let text = source::read_text(file)?;
+    let split = frontmatter::split(&text, file)?;
+    let front = frontmatter::parse::<T>(&split, file)?;
+    let (yaml_offset, body_offset) = (split.yaml_offset, split.body_offset);
+    let dir = file
+        .parent()
+        .and_then(|p| p.strip_prefix(moment_dir).ok())
+        .map(rel_string)
+        .unwrap_or_default();
+    Ok(Parsed {
+        file: file.to_path_buf(),
+        dir,
+        text,
+        yaml_offset,
+        body_offset,
+        front,
+    })
+}
+
+fn hash_media(rel: &str, path: &Path) -> Result<MediaFile, Diagnostic> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| Diagnostic::new(E0101, "file").arg("error", e).in_file(path))?;
+    Ok(MediaFile {
+        rel: rel.to_string(),
+        path: path.to_path_buf(),
+        sha256: steg_bundle::sha256_hex(&bytes),
+        size: bytes.len() as u64,
+    })
+}
+
+/// What rendering needs to know about the whole moment.
+pub(super) struct Ctx<'a> {
+    pub links: &'a Links<'a>,
+    pub media: &'a [MediaFile],
+    pub checks: &'a crate::check::Settings,
+}
+
+/// A moment (if it loaded), its findings, and the steg rendered afresh for the cache.
+type MomentResult = (Option<Moment>, Diagnostics, Vec<(PathBuf, StegEntry)>);
+type ParsedSteg = (String, String, Arc<Result<Parsed<StegFront>, Diagnostic>>);
+type ParsedAvsnitt = (
+    String,
+    Arc<Result<Parsed<AvsnittFront>, Diagnostic>>,
+    Vec<ParsedSteg>,
+);
+
+fn load_moment(
+    src: &MomentSource,
+    cache: &Cache,
+) -> (Option<Moment>, Diagnostics, Vec<(PathBuf, StegEntry)>) {
+    let mut d = Diagnostics::new();
+    let moment = cache.parsed::<MomentFront>(&src.file, &src.dir);
+    let mut media = Vec::new();
+    for path in src.assets.values() {
+        match cache.media.get(path) {
+            Some(Ok(m)) => media.push(m.clone()),
+            Some(Err(e)) => d.push(e.clone()),
+            None => match hash_media(
+                &rel_string(path.strip_prefix(&src.dir).unwrap_or(path)),
+                path,
+            ) {
+                Ok(m) => media.push(m),
+                Err(e) => d.push(e),
+            },
+        }
+    }
+    media.sort_by(|a, b| a.rel.cmp(&b.rel));
+
+    // Pass 3: ids, addresses and the map of every document's place in the bundle.
+    let mut documents: HashMap<String, String> = HashMap::new();
+    let rel_of = |p: &Path| p.strip_prefix(&src.dir).map(rel_string).unwrap_or_default();
+    documents.insert(rel_of(&src.file), layout::WELCOME.to_string());
+
+    let mut tree = Vec::new();
+    let mut modul_ids = Siblings::default();
+    for m in &src.moduler {
+        let parsed = cache.parsed::<ModulFront>(&m.file, &src.dir);
+        let front = match &*parsed {
+            Ok(f) => f,
+            Err(e) => {
+                d.push(e.clone());
+                continue;
+            }
+        };
+        let modul_id = settle_id(front.front.id.as_ref(), &m.name, front, &mut d);
+        modul_ids.add(&modul_id, &front.file, &mut d);
+        documents.insert(rel_of(&front.file), layout::modul_intro(&modul_id));
+        if m.avsnitt.is_empty() {
+            d.push(
+                Diagnostic::new(E0108, "none")
+                    .arg("id", &modul_id)
+                    .in_file(&front.file)
+                    .at(front.top()),
+            );
+        }
+        let mut avsnitt_ids = Siblings::default();
+        let mut avsnitt_out: Vec<ParsedAvsnitt> = Vec::new();
+        for a in &m.avsnitt {
+            let aparsed = cache.parsed::<AvsnittFront>(&a.file, &src.dir);
+            let afront = match &*aparsed {
+                Ok(f) => f,
+                Err(e) => {
+                    d.push(e.clone());
+                    continue;
+                }
+            };
+            let avsnitt_id = settle_id(afront.front.id.as_ref(), &a.name, afront, &mut d);
+            avsnitt_ids.add(&avsnitt_id, &afront.file, &mut d);
+            documents.insert(
+                rel_of(&afront.file),
+                layout::avsnitt_intro(&modul_id, &avsnitt_id),
+            );
+            if a.steg.is_empty() {
+                d.push(
+                    Diagnostic::new(E0109, "none")
+                        .arg("id", format!("{modul_id}/{avsnitt_id}"))
+                        .in_file(&afront.file)
+                        .at(afront.top()),
+                );
+            }
+            let mut steg_ids = Siblings::default();
+            let mut steg_out = Vec::new();
+            for s in &a.steg {
+                let sparsed = cache.parsed::<StegFront>(&s.file, &src.dir);
+                let sfront = match &*sparsed {
+                    Ok(f) => f,
+                    Err(e) => {
+                        d.push(e.clone());
+                        // Keep the file's place in the link map, so that other steg linking
+                        // to it are not reported, nor rendered again once it is fixed.
+                        let address = format!("{modul_id}/{avsnitt_id}/{}", slugify(&s.name));
+                        documents.insert(rel_of(&s.file), layout::steg(&address));
+                        continue;
+                    }
+                };
+                let steg_id = settle_id(sfront.front.id.as_ref(), &s.name, sfront, &mut d);
+                steg_ids.add(&steg_id, &sfront.file, &mut d);
+                let address = format!("{modul_id}/{avsnitt_id}/{steg_id}");
+                documents.insert(rel_of(&sfront.file), layout::steg(&address));
+                steg_out.push((steg_id, address, sparsed.clone()));
+            }
+            avsnitt_out.push((avsnitt_id, aparsed.clone(), steg_out));
+        }
+        tree.push((modul_id, parsed.clone(), avsnitt_out));
+    }
+
+    let media_paths: HashMap<String, String> = media
+        .iter()
+        .map(|m| (m.rel.clone(), m.bundle_path()))
+        .collect();
+    // A steg's rendering depends on its own file and on where every link may point; while
+    // neither changes, the cached rendering stands.
+    let links_key = {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        let mut all: Vec<_> = documents.iter().chain(media_paths.iter()).collect();
+        all.sort();
+        all.hash(&mut h);
+        // The check settings come from moment.md; a change there re-checks every steg.
+        if let Ok(p) = &*moment {
+            p.text[..p.body_offset].hash(&mut h);
+        }
+        h.finish()
+    };
+    let iframe_hosts: Vec<String> = match &*moment {
+        Ok(p) => p
+            .front
+            .checks
+            .as_ref()
+            .and_then(|c| c.allowed_iframe_hosts.clone()),
+        Err(_) => None,
+    }
+    .unwrap_or_default();
+    let links = Links {
+        documents: &documents,
+        media: &media_paths,
+        iframe_hosts: &iframe_hosts,
+    };
+    let checks = match &*moment {
+        Ok(p) => check_settings(p.front.checks.as_ref()),
+        Err(_) => crate::check::Settings::default(),
+    };
+    let ctx = Ctx {
+        links: &links,
+        media: &media,
+        checks: &checks,
+    };
+
+    // Pass 4: render and check types, in parallel per steg.
+    let head = match &*moment {
+        Ok(p) => Some(build_moment_head(src, p, &ctx, &mut d)),
+        Err(e) => {
+            d.push(e.clone());
+            None
+        }
+    };
+    let moment_groups = head
+        .as_ref()
+        .map(|m| m.audience.groups.clone())
+        .unwrap_or_else(|| AudienceGroup::ALL.to_vec());
+
+    let built: Vec<_> = tree
+        .into_par_iter()
+        .map(|(modul_id, parsed, avsnitt)| {
+            build_modul(
+                modul_id,
+                &parsed,
+                avsnitt,
+                &moment_groups,
+                &ctx,
+                cache,
+                links_key,
+            )
+        })
+        .collect();
+    let mut moduler = Vec::new();
+    let mut fresh = Vec::new();
+    for (m, diags, entries) in built {
+        d.extend(diags);
+        moduler.extend(m);
+        fresh.extend(entries);
+    }
+
+    let (Some(mut moment), Ok(parsed)) = (head, &*moment) else {
+        return (None, d, fresh);
+    };
+    if src.moduler.is_empty() {
+        d.push(
+            Diagnostic::new(E0110, "none")
+                .arg("id", &moment.id)
+                .in_file(&parsed.file)
+                .at(parsed.top()),
+        );
+    }
+    check_flags(&moment, parsed, &moduler, &mut d);
+    let hashes: Vec<String> = moduler.iter().map(|m| m.content_hash.clone()).collect();
+    moment.content_hash = hash::content_hash(&parsed.text, &hashes);
+    moment.moduler = moduler;
+    moment.media = media;
+    let approvals = match cache
+        .approvals
+        .get(&crate::review::approvals_path(&src.dir))
+    {
+        Some(read) => read.clone(),
+        None => crate::review::read_approvals(&src.dir).map(crate::model::Approvals::new),
+    };
+    match approvals {
+        Ok(a) => moment.approvals = a,
+        Err(e) => d.push(e),
+    }
+    let assets: Vec<(String, PathBuf)> = src
+        .assets
+        .iter()
+        .map(|(rel, path)| (rel.clone(), path.clone()))
+        .collect();
+    // When a steg failed to load, whatever it uses would look unused: say nothing then.
+    let all_steg: usize = src
+        .moduler
+        .iter()
+        .flat_map(|m| &m.avsnitt)
+        .map(|a| a.steg.len())
+        .sum();
+    let complete = moment.steg().count() == all_steg;
+    d.extend(crate::check::moment(&moment, &assets, complete));
+    (Some(moment), d, fresh)
+}
+
+fn build_modul(
+    id: String,
+    parsed: &Result<Parsed<ModulFront>, Diagnostic>,
+    avsnitt: Vec<ParsedAvsnitt>,
+    moment_groups: &[AudienceGroup],
+    ctx: &Ctx<'_>,
+    cache: &Cache,
+    links_key: u64,
+) -> (Option<Modul>, Diagnostics, Vec<(PathBuf, StegEntry)>) {
+    let mut d = Diagnostics::new();
+    let mut fresh = Vec::new();
+    let Ok(p) = parsed else {
+        return (None, d, fresh);
+    };
+    let intro = render_body(p, &layout::modul_intro(&id), ctx, &mut d);
+    if let Some(days) = &p.front.duration_days
+        && days.value == 0
+    {
+        d.push(
+            Diagnostic::new(E0305, "modul-days")
+                .in_file(&p.file)
+                .at_opt(p.at(days)),
+        );
+    }
+    let audience = p
+        .front
+        .audience
+        .clone()
+        .map(dedup)
+        .unwrap_or_else(|| moment_groups.to_vec());
+    let audience_key = {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (links_key, &audience).hash(&mut h);
+        h.finish()
+    };
+    let mut avsnitt_out = Vec::new();
+    for (aid, aparsed, steg) in avsnitt {
+        let Ok(ap) = &*aparsed else { continue };
+        let intro = render_body(ap, &layout::avsnitt_intro(&id, &aid), ctx, &mut d);
+        let results: Vec<(StegEntry, Option<(PathBuf, StegEntry)>)> = steg
+            .into_par_iter()
+            .filter_map(|(sid, address, sparsed)| {
+                let file = match &*sparsed {
+                    Ok(sp) => sp.file.clone(),
+                    Err(_) => return None,
+                };
+                let as_any: Arc<dyn Any + Send + Sync> = sparsed.clone();
+                if let Some(hit) = cache.steg.get(&file)
+                    && hit.key == audience_key
+                    && Arc::ptr_eq(&hit.parsed, &as_any)
+                {
+                    return Some((hit.clone(), None));
+                }
+                let Ok(sp) = &*sparsed else { return None };
+                let mut sd = Diagnostics::new();
+                let steg = build_steg(sid, address, sp, &audience, ctx, &mut sd).map(Arc::new);
+                let allows = steg
+                    .as_ref()
+                    .map(|s| s.allow.as_slice())
+                    .unwrap_or_default();
+                let sd: Diagnostics = crate::check::apply_allows(&file, allows, sd.into_vec())
+                    .into_iter()
+                    .collect();
+                let entry = StegEntry {
+                    parsed: as_any,
+                    key: audience_key,
+                    steg,
+                    diagnostics: sd.into_vec(),
+                };
+                Some((entry.clone(), Some((file, entry))))
+            })
+            .collect();
+        let mut steg_out = Vec::new();
+        for (entry, new) in results {
+            d.extend(entry.diagnostics);
+            steg_out.extend(entry.steg);
+            fresh.extend(new);
+        }
+        let hashes: Vec<String> = steg_out
+            .iter()
+            .map(|s: &Arc<Steg>| s.content_hash.clone())
+            .collect();
+        avsnitt_out.push(Avsnitt {
+            id: aid,
+            title: ap.front.title.clone(),
+            intro: (!intro.is_empty()).then_some(intro),
+            content_hash: hash::content_hash(&ap.text, &hashes),
+            steg: steg_out,
+            source: ap.file.clone(),
+        });
+    }
+    let hashes: Vec<String> = avsnitt_out.iter().map(|a| a.content_hash.clone()).collect();
+    let modul = Modul {
+        content_hash: hash::content_hash(&p.text, &hashes),
+        id,
+        title: p.front.title.clone(),
+        summary: p.front.summary.clone(),
+        duration_days: p.front.duration_days.as_ref().map(|s| s.value),
+        audience,
+        intro: (!intro.is_empty()).then_some(intro),
+        avsnitt: avsnitt_out,
+        source: p.file.clone(),
+    };
+    (Some(modul), d, fresh)
+}
+
+/// The id from `id:` if pinned, else from the file or folder name.
+pub(super) fn settle_id<T>(
+    pinned: Option<&Spanned<String>>,
+    name: &str,
+    p: &Parsed<T>,
+    d: &mut Diagnostics,
+) -> String {
+    if let Some(id) = pinned {
+        if !is_valid_id(&id.value) {
+            d.push(
+                Diagnostic::new(E0301, "id")
+                    .arg("id", &id.value)
+                    .arg("suggestion", nonempty_slug(&id.value))
+                    .in_file(&p.file)
+                    .at_opt(p.at(id)),
+            );
+        }
+        return id.value.clone();
+    }
+    let id = slugify(name);
+    if id.is_empty() {
+        d.push(
+            Diagnostic::new(E0301, "from-name")
+                .arg("name", name)
+                .in_file(&p.file)
+                .at(p.top()),
+        );
+    }
+    id
+}
+
+pub(super) fn nonempty_slug(s: &str) -> String {
+    let s = slugify(s);
+    if s.is_empty() { "intro".into() } else { s }
+}
+
+/// Ids among siblings, to report the second use of one.
+#[derive(Default)]
+struct Siblings {
+    seen: HashMap<String, PathBuf>,
+}
+
+impl Siblings {
+    fn add(&mut self, id: &str, file: &Path, d: &mut Diagnostics) {
+        if id.is_empty() {
+            return;
+        }
+        if let Some(first) = self.seen.get(id) {
+            d.push(
+                Diagnostic::new(E0302, "twice")
+                    .arg("id", id)
+                    .arg("other", first.display())
+                    .in_file(file),
+            );
+        } else {
+            self.seen.insert(id.to_string(), file.to_path_buf());
+        }
+    }
+}
+
+pub(super) fn render_body<T>(
+    p: &Parsed<T>,
+    output: &str,
+    ctx: &Ctx<'_>,
+    d: &mut Diagnostics,
+) -> Document {
+    let src = markdown::Source {
+        file: &p.file,
+        text: &p.text,
+        body_offset: p.body_offset,
+        dir: &p.dir,
+        output,
+    };
+    let (doc, problems) = markdown::render(p.body(), &src, ctx.links);
+    d.extend(problems);
+    doc
+}
+
+/// The quality rules' settings from `checks:` in moment.md, over the defaults.
+fn check_settings(front: Option<&ChecksFront>) -> crate::check::Settings {
+    let mut s = crate::check::Settings::default();
+    if let Some(f) = front {
+        if let Some(lix) = &f.lix {
+            s.lix.extend(lix.iter().map(|(g, l)| (*g, *l)));
+        }
+        if let Some(c) = &f.allowed_contacts {
+            s.allowed_contacts = c.clone();
+        }
+        if let Some(m) = f.max_words {
+            s.max_words = m;
+        }
+    }
+    s
+}

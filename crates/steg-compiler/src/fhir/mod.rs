@@ -1,0 +1,512 @@
+//! A form exported as a FHIR R4 Questionnaire, with the SDC (Structured Data Capture)
+//! extensions for scores, so that systems that speak FHIR can render it and compute its scores.
+//!
+//! Rendered from the validated [`Form`] only: every id is unique, every condition points at an
+//! earlier question and compares with a value of the right type, so this module never checks.
+//!
+//! | steg | FHIR item `type` | also |
+//! | --- | --- | --- |
+//! | text, long_text | string, text | |
+//! | single_choice, multiple_choice | choice (`repeats` for multiple) | `answerOption.valueCoding` {code, display}; `itemWeight` on options with a score |
+//! | yes_no | boolean | |
+//! | scale | integer | `minValue`, `maxValue`, `sliderStepValue`, `itemControl` slider; end labels as `lower`/`upper` display items |
+//! | number | integer (no decimals) or decimal | `minValue`, `maxValue`, `questionnaire-unit`, `maxDecimalPlaces` |
+//! | date, time, display, group | date, time, display, group | |
+//! | help | a nested display item with `itemControl` help | |
+//! | show_if | `enableWhen` (`exists`, `=`, `!=`, `>`, `<`) and `enableBehavior` | |
+//! | a score | a read-only decimal item at the end | `calculatedExpression` (FHIRPath) |
+//!
+//! Alerts to the clinician have no FHIR counterpart; they are in the bundle's manifest only.
+
+use serde_json::{Map, Value, json};
+use std::collections::HashMap;
+use steg_bundle::forms::questions_in_order;
+use steg_bundle::manifest::{
+    AnswerValue, Behavior, ChoiceOption, Form, Operator, Question, QuestionKind, Score,
+};
+
+const EXT: &str = "http://hl7.org/fhir/StructureDefinition/";
+const SDC_CALCULATED: &str =
+    "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-calculatedExpression";
+const ITEM_CONTROL_SYSTEM: &str = "http://hl7.org/fhir/questionnaire-item-control";
+
+/// What the Questionnaire says about itself besides the form.
+#[derive(Debug, Clone)]
+pub struct Meta<'a> {
+    /// The canonical URL, see [`canonical_url`].
+    pub url: String,
+    /// The moment's version: a form changes only with a new version of its program.
+    pub version: &'a str,
+    /// A machine-friendly name, see [`name_for`].
+    pub name: String,
+    /// The steg's title.
+    pub title: &'a str,
+    /// The moment's language tag.
+    pub language: &'a str,
+}
+
+impl<'a> Meta<'a> {
+    /// The metadata of the form at `address` (`modul/avsnitt/steg`) of moment `moment_id`.
+    pub fn for_steg(
+        moment_id: &str,
+        address: &str,
+        title: &'a str,
+        version: &'a str,
+        language: &'a str,
+    ) -> Self {
+        Meta {
+            url: canonical_url(moment_id, address),
+            version,
+            name: name_for(address),
+            title,
+            language,
+        }
+    }
+}
+
+/// `urn:steg:<moment>:<modul>:<avsnitt>:<steg>`: stable as long as the ids are, and with no
+/// web address that would have to be kept alive.
+pub fn canonical_url(moment_id: &str, address: &str) -> String {
+    format!("urn:steg:{moment_id}:{}", address.replace('/', ":"))
+}
+
+/// A name usable as an identifier, as FHIR recommends (`[A-Z][A-Za-z0-9_]*`): the address's
+/// words capitalised, e.g. `somn/varfor-sover-vi/formular` → `SomnVarforSoverViFormular`.
+pub fn name_for(address: &str) -> String {
+    let mut name: String = address
+        .split(['/', '-'])
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect::<String>()
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect();
+    if !name.starts_with(|c: char| c.is_ascii_uppercase()) {
+        name.insert(0, 'Q');
+    }
+    name.truncate(255);
+    name
+}
+
+/// The Questionnaire resource for `form`.
+pub fn questionnaire(form: &Form, meta: &Meta<'_>) -> Value {
+    let kinds: HashMap<&str, &QuestionKind> = questions_in_order(&form.questions)
+        .into_iter()
+        .map(|q| (q.id.as_str(), &q.kind))
+        .collect();
+    let mut items: Vec<Value> = form.questions.iter().map(|q| item(q, &kinds)).collect();
+    items.extend(form.scores.iter().map(|s| score_item(s, &kinds)));
+
+    let mut r = Map::new();
+    r.insert("resourceType".into(), json!("Questionnaire"));
+    r.insert("language".into(), json!(meta.language));
+    r.insert("url".into(), json!(meta.url));
+    r.insert("version".into(), json!(meta.version));
+    r.insert("name".into(), json!(meta.name));
+    r.insert("title".into(), json!(meta.title));
+    r.insert("status".into(), json!("active"));
+    r.insert("subjectType".into(), json!(["Patient"]));
+    if let Some(i) = &form.instrument {
+        let mut about = i.name.clone();
+        if let Some(v) = &i.version {
+            about.push_str(&format!(" ({v})"));
+        }
+        if let Some(s) = &i.source {
+            about.push_str(&format!(": {s}"));
+        }
+        r.insert("description".into(), json!(about));
+        if let Some(l) = &i.licence {
+            r.insert("copyright".into(), json!(l));
+        }
+    }
+    r.insert("item".into(), Value::Array(items));
+    Value::Object(r)
+}
+
+/// The Questionnaire as the bytes of a JSON file: pretty, ending in a newline, and with the
+/// elements in FHIR's order (`resourceType` first, nested `item` last) so that it reads like
+/// the specification's examples. The order carries no meaning; it only has to be stable.
+pub fn questionnaire_json(form: &Form, meta: &Meta<'_>) -> Vec<u8> {
+    let mut s = String::new();
+    write_ordered(&questionnaire(form, meta), 0, &mut s);
+    s.push('\n');
+    s.into_bytes()
+}
+
+/// Element names in the order FHIR's definitions list them; others follow, alphabetically.
+const ELEMENT_ORDER: &[&str] = &[
+    "resourceType",
+    "language",
+    "extension",
+    "url",
+    "version",
+    "name",
+    "title",
+    "status",
+    "subjectType",
+    "description",
+    "copyright",
+    "linkId",
+    "text",
+    "type",
+    "enableWhen",
+    "enableBehavior",
+    "required",
+    "repeats",
+    "readOnly",
+    "answerOption",
+    "question",
+    "operator",
+    "system",
+    "code",
+    "display",
+    "item",
+];
+
+fn write_ordered(v: &Value, indent: usize, out: &mut String) {
+    let pad = |n: usize| "  ".repeat(n);
+    match v {
+        Value::Object(map) if !map.is_empty() => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort_by_key(|k| {
+                (
+                    ELEMENT_ORDER
+                        .iter()
+                        .position(|e| e == k)
+                        .unwrap_or(ELEMENT_ORDER.len() - 1),
+                    k.as_str() == "item",
+                    k.as_str(),
+                )
+            });
+            out.push_str("{\n");
+            for (i, k) in keys.iter().enumerate() {
+                out.push_str(&pad(indent + 1));
+                out.push_str(&Value::String((*k).clone()).to_string());
+                out.push_str(": ");
+                write_ordered(&map[*k], indent + 1, out);
+                out.push_str(if i + 1 < keys.len() { ",\n" } else { "\n" });
+            }
+            out.push_str(&pad(indent));
+            out.push('}');
+        }
+        Value::Array(list) if !list.is_empty() => {
+            out.push_str("[\n");
+            for (i, item) in list.iter().enumerate() {
+                out.push_str(&pad(indent + 1));
+                write_ordered(item, indent + 1, out);
+                out.push_str(if i + 1 < list.len() { ",\n" } else { "\n" });
+            }
+            out.push_str(&pad(indent));
+            out.push(']');
+        }
+        // Scalars and empty containers as serde_json writes them.
+        other => out.push_str(&other.to_string()),
+    }
+}
+
+fn item(q: &Question, kinds: &HashMap<&str, &QuestionKind>) -> Value {
+    let mut it = Map::new();
+    let mut ext: Vec<Value> = Vec::new();
+    let mut children: Vec<Value> = Vec::new();
+    it.insert("linkId".into(), json!(q.id));
+    match (&q.kind, &q.help) {
+        // A display item can have no nested help item: its help joins its text.
+        (QuestionKind::Display, Some(help)) => {
+            it.insert("text".into(), json!(format!("{}\n\n{help}", q.label)))
+        }
+        _ => it.insert("text".into(), json!(q.label)),
+    };
+    if let Some(help) = q
+        .help
+        .as_ref()
+        .filter(|_| !matches!(q.kind, QuestionKind::Display))
+    {
+        // Nested display items get linkIds with a `.`, which a steg id never has.
+        children.push(display_child(&format!("{}.help", q.id), help, "help"));
+    }
+    let fhir_type = match &q.kind {
+        QuestionKind::Text => "string",
+        QuestionKind::LongText => "text",
+        QuestionKind::SingleChoice { options } | QuestionKind::MultipleChoice { options } => {
+            let multiple = matches!(q.kind, QuestionKind::MultipleChoice { .. });
+            if multiple {
+                it.insert("repeats".into(), json!(true));
+            }
+            ext.push(item_control(if multiple {
+                "check-box"
+            } else {
+                "radio-button"
+            }));
+            it.insert(
+                "answerOption".into(),
+                Value::Array(options.iter().map(answer_option).collect()),
+            );
+            "choice"
+        }
+        QuestionKind::YesNo => "boolean",
+        QuestionKind::Scale {
+            min,
+            max,
+            step,
+            min_label,
+            max_label,
+        } => {
+            ext.push(json!({ "url": format!("{EXT}minValue"), "valueInteger": min }));
+            ext.push(json!({ "url": format!("{EXT}maxValue"), "valueInteger": max }));
+            ext.push(item_control("slider"));
+            ext.push(
+                json!({ "url": format!("{EXT}questionnaire-sliderStepValue"), "valueInteger": step }),
+            );
+            if let Some(l) = min_label {
+                children.push(display_child(&format!("{}.lower", q.id), l, "lower"));
+            }
+            if let Some(l) = max_label {
+                children.push(display_child(&format!("{}.upper", q.id), l, "upper"));
+            }
+            "integer"
+        }
+        QuestionKind::Number {
+            min,
+            max,
+            unit,
+            decimals,
+        } => {
+            let value_key = if *decimals == 0 {
+                "valueInteger"
+            } else {
+                "valueDecimal"
+            };
+            for (name, bound) in [("minValue", min), ("maxValue", max)] {
+                if let Some(b) = bound {
+                    ext.push(json!({ "url": format!("{EXT}{name}"), value_key: number(*b) }));
+                }
+            }
+            if let Some(u) = unit {
+                ext.push(json!({
+                    "url": format!("{EXT}questionnaire-unit"),
+                    "valueCoding": { "display": u },
+                }));
+            }
+            if *decimals == 0 {
+                "integer"
+            } else {
+                ext.push(
+                    json!({ "url": format!("{EXT}maxDecimalPlaces"), "valueInteger": decimals }),
+                );
+                "decimal"
+            }
+        }
+        QuestionKind::Date => "date",
+        QuestionKind::Time => "time",
+        QuestionKind::Display => "display",
+        QuestionKind::Group { questions } => {
+            children.extend(questions.iter().map(|c| item(c, kinds)));
+            "group"
+        }
+    };
+    it.insert("type".into(), json!(fhir_type));
+    // FHIR forbids `required` on display items; steg never sets it there.
+    if q.required && !matches!(q.kind, QuestionKind::Display) {
+        it.insert("required".into(), json!(true));
+    }
+    if let Some(show_if) = &q.show_if {
+        let when: Vec<Value> = show_if
+            .conditions
+            .iter()
+            .map(|c| enable_when(&c.question, c.operator, &c.value, kinds))
+            .collect();
+        if when.len() > 1 {
+            let behavior = match show_if.behavior {
+                Behavior::All => "all",
+                Behavior::Any => "any",
+            };
+            it.insert("enableBehavior".into(), json!(behavior));
+        }
+        it.insert("enableWhen".into(), Value::Array(when));
+    }
+    if !ext.is_empty() {
+        it.insert("extension".into(), Value::Array(ext));
+    }
+    // Display items may not have nested items; steg's display items never have help.
+    if !children.is_empty() && !matches!(q.kind, QuestionKind::Display) {
+        it.insert("item".into(), Value::Array(children));
+    }
+    Value::Object(it)
+}
+
+fn answer_option(o: &ChoiceOption) -> Value {
+    let mut v = json!({ "valueCoding": { "code": o.value, "display": o.label } });
+    if let Some(score) = o.score {
+        v["extension"] =
+            json!([{ "url": format!("{EXT}itemWeight"), "valueDecimal": number(score) }]);
+    }
+    v
+}
+
+fn display_child(link_id: &str, text: &str, control: &str) -> Value {
+    json!({
+        "extension": [item_control(control)],
+        "linkId": link_id,
+        "text": text,
+        "type": "display",
+    })
+}
+
+fn item_control(code: &str) -> Value {
+    json!({
+        "url": format!("{EXT}questionnaire-itemControl"),
+        "valueCodeableConcept": { "coding": [{ "system": ITEM_CONTROL_SYSTEM, "code": code }] },
+    })
+}
+
+fn enable_when(
+    question: &str,
+    operator: Operator,
+    value: &AnswerValue,
+    kinds: &HashMap<&str, &QuestionKind>,
+) -> Value {
+    let op = match operator {
+        Operator::Answered => "exists",
+        Operator::Equals => "=",
+        Operator::NotEquals => "!=",
+        Operator::Greater => ">",
+        Operator::Less => "<",
+    };
+    let (key, answer) = match (operator, value, kinds.get(question)) {
+        (Operator::Answered, v, _) => {
+            ("answerBoolean", json!(matches!(v, AnswerValue::Bool(true))))
+        }
+        (_, v, Some(QuestionKind::SingleChoice { .. } | QuestionKind::MultipleChoice { .. })) => {
+            ("answerCoding", json!({ "code": text_of(v) }))
+        }
+        (_, AnswerValue::Bool(b), _) => ("answerBoolean", json!(b)),
+        (_, AnswerValue::Number(n), Some(QuestionKind::Number { decimals, .. }))
+            if *decimals > 0 =>
+        {
+            ("answerDecimal", number(*n))
+        }
+        (_, AnswerValue::Number(n), _) => ("answerInteger", number(*n)),
+        (_, AnswerValue::Text(t), _) => ("answerString", json!(t)),
+    };
+    json!({ "question": question, "operator": op, key: answer })
+}
+
+fn text_of(v: &AnswerValue) -> String {
+    match v {
+        AnswerValue::Text(t) => t.clone(),
+        AnswerValue::Bool(b) => b.to_string(),
+        AnswerValue::Number(n) => number(*n).to_string(),
+    }
+}
+
+/// A JSON number, whole numbers without `.0`.
+fn number(n: f64) -> Value {
+    if n.fract() == 0.0 && n.abs() < 9_007_199_254_740_992.0 {
+        json!(n as i64)
+    } else {
+        json!(n)
+    }
+}
+
+/// A score as a read-only item whose value a form filler computes with FHIRPath: the weights
+/// of the chosen options plus the numbers answered, over the score's questions.
+fn score_item(s: &Score, kinds: &HashMap<&str, &QuestionKind>) -> Value {
+    let list = |ids: Vec<&String>| {
+        ids.iter()
+            .map(|id| format!("'{id}'"))
+            .collect::<Vec<_>>()
+            .join(" | ")
+    };
+    let (choices, numbers): (Vec<&String>, Vec<&String>) = s.questions.iter().partition(|id| {
+        matches!(
+            kinds.get(id.as_str()),
+            Some(QuestionKind::SingleChoice { .. } | QuestionKind::MultipleChoice { .. })
+        )
+    });
+    let mut terms = Vec::new();
+    if !choices.is_empty() {
+        terms.push(format!(
+            "%resource.repeat(item).where(linkId in ({})).answer.value.weight().sum()",
+            list(choices)
+        ));
+    }
+    if !numbers.is_empty() {
+        terms.push(format!(
+            "%resource.repeat(item).where(linkId in ({})).answer.value.sum()",
+            list(numbers)
+        ));
+    }
+    json!({
+        "extension": [{
+            "url": SDC_CALCULATED,
+            "valueExpression": {
+                "description": s.label,
+                "language": "text/fhirpath",
+                "expression": terms.join(" + "),
+            },
+        }],
+        "linkId": s.id,
+        "text": s.label,
+        "type": "decimal",
+        "readOnly": true,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_urls() {
+        assert_eq!(
+            name_for("somn/varfor-sover-vi/formular"),
+            "SomnVarforSoverViFormular"
+        );
+        assert_eq!(name_for("1-a/b/c"), "Q1ABC");
+        assert_eq!(
+            canonical_url("plus-ung", "somn/a/b"),
+            "urn:steg:plus-ung:somn:a:b"
+        );
+    }
+
+    #[test]
+    fn a_scored_choice_and_a_condition() {
+        let form: Form = serde_json::from_value(json!({
+            "questions": [
+                { "id": "a", "label": "A", "type": "single_choice", "help": "Hjälp",
+                  "options": [ { "value": "0", "label": "Nej", "score": 0 },
+                               { "value": "1", "label": "Ja", "score": 1.5 } ] },
+                { "id": "b", "label": "B", "type": "text", "required": true,
+                  "show_if": { "behavior": "any", "conditions": [
+                      { "question": "a", "operator": "equals", "value": "1" },
+                      { "question": "a", "operator": "answered", "value": false } ] } }
+            ],
+            "scores": [{ "id": "s", "label": "Summa", "questions": ["a"], "min": 0, "max": 1.5 }]
+        }))
+        .unwrap();
+        let q = questionnaire(&form, &Meta::for_steg("m", "x/y/z", "Titel", "1.0.0", "sv"));
+        assert_eq!(q["resourceType"], "Questionnaire");
+        assert_eq!(q["version"], "1.0.0");
+        let a = &q["item"][0];
+        assert_eq!(a["type"], "choice");
+        assert_eq!(a["answerOption"][1]["valueCoding"]["code"], "1");
+        assert_eq!(a["answerOption"][1]["extension"][0]["valueDecimal"], 1.5);
+        assert_eq!(a["item"][0]["linkId"], "a.help");
+        let b = &q["item"][1];
+        assert_eq!(b["enableBehavior"], "any");
+        assert_eq!(b["enableWhen"][0]["answerCoding"]["code"], "1");
+        assert_eq!(b["enableWhen"][1]["operator"], "exists");
+        assert_eq!(b["enableWhen"][1]["answerBoolean"], false);
+        let s = &q["item"][2];
+        assert_eq!(s["readOnly"], true);
+        assert_eq!(
+            s["extension"][0]["valueExpression"]["expression"],
+            "%resource.repeat(item).where(linkId in ('a')).answer.value.weight().sum()"
+        );
+    }
+}

@@ -1,0 +1,321 @@
+//! The render plan: a moment rendered once into its bundle, in memory, for every output to write.
+
+use crate::model::{Document, MediaFile, MediaRef, MediaSource, Moment, StegKind};
+use steg_bundle::diagnostic::{Diagnostic, codes::E0801};
+use steg_bundle::manifest::{self as m, FORMAT_NAME, FORMAT_VERSION, Manifest};
+use steg_bundle::{layout, signature};
+
+/// One file of a bundle, or of the preview, before it is written: most are borrowed from the
+/// model, so a plan is never a second copy of the program in memory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Content<'a> {
+    /// Text or bytes held elsewhere: a rendered fragment as the model holds it, a theme file.
+    Borrowed(&'a [u8]),
+    /// Made for this output (FHIR resources, the manifest, a preview page).
+    Owned(Vec<u8>),
+    /// A media file of the content, copied as it is: read when written, and refused if it no
+    /// longer has the hash the model recorded, so what is written is what was checked.
+    Media(&'a MediaFile),
+}
+
+impl Content<'_> {
+    /// The bytes, reading a media file now.
+    pub fn bytes(&self) -> Result<std::borrow::Cow<'_, [u8]>, Diagnostic> {
+        match self {
+            Content::Borrowed(b) => Ok(std::borrow::Cow::Borrowed(b)),
+            Content::Owned(b) => Ok(std::borrow::Cow::Borrowed(b.as_slice())),
+            Content::Media(f) => {
+                let bytes = std::fs::read(&f.path).map_err(|e| {
+                    Diagnostic::new(E0801, "read")
+                        .arg("error", e)
+                        .in_file(&f.path)
+                })?;
+                if steg_bundle::sha256_hex(&bytes) != f.sha256 {
+                    return Err(Diagnostic::new(E0801, "changed").in_file(&f.path));
+                }
+                Ok(std::borrow::Cow::Owned(bytes))
+            }
+        }
+    }
+}
+
+/// A moment rendered into its bundle, in memory: the manifest and every file, in path order,
+/// `bundle.json` (and `bundle.sig` when signed) included. Every output (a folder, the
+/// single-file archive, memory for `steg diff`) writes the same plan; nothing reads back what
+/// another output wrote.
+#[derive(Debug)]
+pub struct BundlePlan<'a> {
+    pub moment_id: String,
+    pub version: String,
+    pub manifest: Manifest,
+    /// Every file with its path inside the bundle, sorted by path.
+    pub files: Vec<(String, Content<'a>)>,
+}
+
+impl<'a> BundlePlan<'a> {
+    /// The bundle's folder relative to the output folder.
+    pub fn dir(&self) -> String {
+        format!("{}/{}", self.moment_id, self.version)
+    }
+
+    /// The text of the file at `path`, when the plan has it and it is text in memory.
+    pub fn text(&self, path: &str) -> Option<&str> {
+        let i = self
+            .files
+            .binary_search_by(|(p, _)| p.as_str().cmp(path))
+            .ok()?;
+        match &self.files[i].1 {
+            Content::Borrowed(b) => std::str::from_utf8(b).ok(),
+            Content::Owned(b) => std::str::from_utf8(b).ok(),
+            Content::Media(_) => None,
+        }
+    }
+
+    /// `bundle.json` as written: the bytes a signature covers.
+    pub fn manifest_json(&self) -> &[u8] {
+        self.text(m::MANIFEST_FILE).unwrap_or_default().as_bytes()
+    }
+
+    /// Adds `bundle.sig`, the signature of the exact bytes of `bundle.json`.
+    pub fn sign(&mut self, key: &signature::SecretKey) {
+        let sig = signature::sign(key, self.manifest_json());
+        self.insert(
+            signature::SIGNATURE_FILE.to_string(),
+            Content::Owned(sig.into_bytes()),
+        );
+    }
+
+    /// Adds a file, keeping the files in path order (a path already there is replaced).
+    fn insert(&mut self, path: String, content: Content<'a>) {
+        match self.files.binary_search_by(|(p, _)| p.as_str().cmp(&path)) {
+            Ok(i) => self.files[i].1 = content,
+            Err(i) => self.files.insert(i, (path, content)),
+        }
+    }
+}
+
+/// The fragment of an introduction that has no text.
+static EMPTY: Document = Document::EMPTY;
+
+/// Renders `moment` into its bundle plan: every fragment, FHIR resource and media file with
+/// its hash, and the manifest that lists them. Deterministic: the same model gives the same
+/// bytes. `release` marks a bundle whose every steg was approved (the caller has checked that).
+pub fn render(moment: &Moment, release: bool) -> BundlePlan<'_> {
+    use rayon::prelude::*;
+    let mut files: Vec<(String, Content<'_>)> = Vec::new();
+
+    fn add_doc<'a>(
+        files: &mut Vec<(String, Content<'a>)>,
+        path: String,
+        doc: &'a Document,
+    ) -> String {
+        files.push((path.clone(), Content::Borrowed(doc.html.as_bytes())));
+        path
+    }
+
+    let version = moment.version.to_string();
+    let welcome = add_doc(&mut files, layout::WELCOME.to_string(), &moment.welcome);
+    let mut moduler = Vec::new();
+    for modul in &moment.moduler {
+        // Introductions are written even when empty: a steg may link to its modul or avsnitt.
+        let intro = Some(add_doc(
+            &mut files,
+            layout::modul_intro(&modul.id),
+            modul.intro.as_ref().unwrap_or(&EMPTY),
+        ));
+        let mut avsnitt = Vec::new();
+        for a in &modul.avsnitt {
+            let intro = Some(add_doc(
+                &mut files,
+                layout::avsnitt_intro(&modul.id, &a.id),
+                a.intro.as_ref().unwrap_or(&EMPTY),
+            ));
+            let mut steg = Vec::new();
+            for s in &a.steg {
+                let html = add_doc(&mut files, layout::steg(&s.address), &s.body);
+                let file = |r: &MediaRef| -> String {
+                    moment
+                        .media_file(r)
+                        .map(MediaFile::bundle_path)
+                        .unwrap_or_default()
+                };
+                let content = match &s.kind {
+                    StegKind::Text => m::StegContent::Text,
+                    StegKind::Video {
+                        source,
+                        captions,
+                        transcript,
+                        poster,
+                        duration_seconds,
+                    } => m::StegContent::Video {
+                        source: media_source(source, &file),
+                        captions: file(captions),
+                        transcript: add_doc(
+                            &mut files,
+                            layout::transcript(&s.address),
+                            &transcript.document,
+                        ),
+                        poster: poster.as_ref().map(file),
+                        duration_seconds: *duration_seconds,
+                    },
+                    StegKind::Audio {
+                        source,
+                        transcript,
+                        duration_seconds,
+                    } => m::StegContent::Audio {
+                        source: media_source(source, &file),
+                        transcript: add_doc(
+                            &mut files,
+                            layout::transcript(&s.address),
+                            &transcript.document,
+                        ),
+                        duration_seconds: *duration_seconds,
+                    },
+                    StegKind::Image {
+                        src,
+                        alt,
+                        decorative,
+                        caption,
+                    } => m::StegContent::Image {
+                        src: file(src),
+                        alt: alt.clone(),
+                        decorative: *decorative,
+                        caption: caption.clone(),
+                    },
+                    StegKind::Form(form) => {
+                        // The same form for systems that speak FHIR, beside the manifest's.
+                        let path = layout::fhir(&s.address);
+                        let meta = crate::fhir::Meta::for_steg(
+                            &moment.id,
+                            &s.address,
+                            &s.title,
+                            &version,
+                            &moment.language,
+                        );
+                        let json = crate::fhir::questionnaire_json(form, &meta);
+                        files.push((path.clone(), Content::Owned(json)));
+                        m::StegContent::Form {
+                            form: form.clone(),
+                            fhir: Some(path),
+                        }
+                    }
+                    StegKind::Exercise { fields } => m::StegContent::Exercise {
+                        fields: fields.clone(),
+                    },
+                };
+                steg.push(m::StegEntry {
+                    id: s.id.clone(),
+                    address: s.address.clone(),
+                    title: s.title.clone(),
+                    audience: s.audience.clone(),
+                    html,
+                    content_hash: Some(s.content_hash.clone()),
+                    review: Some(review_state(moment, s)),
+                    content,
+                });
+            }
+            avsnitt.push(m::AvsnittEntry {
+                id: a.id.clone(),
+                title: a.title.clone(),
+                intro,
+                steg,
+            });
+        }
+        moduler.push(m::ModulEntry {
+            id: modul.id.clone(),
+            title: modul.title.clone(),
+            summary: modul.summary.clone(),
+            duration_days: modul.duration_days,
+            audience: modul.audience.clone(),
+            intro,
+            avsnitt,
+        });
+    }
+
+    for f in moment.used_media() {
+        files.push((f.bundle_path(), Content::Media(f)));
+    }
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    files.dedup_by(|a, b| a.0 == b.0);
+
+    // Text is hashed side by side; a media file has the hash and size its load recorded, so
+    // it is read again only when an output copies it.
+    let entries: Vec<m::FileEntry> = files
+        .par_iter()
+        .map(|(path, content)| {
+            let (sha256, size) = match content {
+                Content::Media(f) => (f.sha256.clone(), f.size),
+                Content::Borrowed(b) => (steg_bundle::sha256_hex(b), b.len() as u64),
+                Content::Owned(b) => (steg_bundle::sha256_hex(b), b.len() as u64),
+            };
+            m::FileEntry {
+                path: path.clone(),
+                sha256,
+                size,
+                media_type: if path.starts_with(layout::FHIR_DIR) {
+                    "application/fhir+json".to_string()
+                } else {
+                    layout::media_type(path).to_string()
+                },
+            }
+        })
+        .collect();
+
+    let manifest = Manifest {
+        format: FORMAT_NAME.to_string(),
+        format_version: FORMAT_VERSION,
+        generator: m::Generator {
+            name: "steg".to_string(),
+            version: crate::VERSION.to_string(),
+        },
+        release,
+        moment: m::MomentEntry {
+            id: moment.id.clone(),
+            title: moment.title.clone(),
+            version: moment.version.to_string(),
+            language: moment.language.clone(),
+            summary: moment.summary.clone(),
+            duration_days: moment.duration_days,
+            audience: moment.audience.clone(),
+            placeholders: moment.placeholders.clone(),
+            flags: moment.flags.clone(),
+            welcome,
+            moduler,
+        },
+        files: entries,
+    };
+    let mut json = serde_json::to_string_pretty(&manifest).unwrap_or_default();
+    json.push('\n');
+    let manifest_json = json.into_bytes();
+    let mut plan = BundlePlan {
+        moment_id: moment.id.clone(),
+        version: moment.version.to_string(),
+        manifest,
+        files,
+    };
+    plan.insert(m::MANIFEST_FILE.to_string(), Content::Owned(manifest_json));
+    plan
+}
+
+fn media_source(source: &MediaSource, file: &impl Fn(&MediaRef) -> String) -> m::MediaSource {
+    match source {
+        MediaSource::File(r) => m::MediaSource::File(file(r)),
+        MediaSource::Url(u) => m::MediaSource::Url(u.clone()),
+    }
+}
+
+fn review_state(moment: &Moment, s: &crate::model::Steg) -> m::ReviewState {
+    use crate::review::{Status, status};
+    let (state, approval) = match status(&moment.approvals, &s.address, &s.content_hash) {
+        Status::Approved(a) => (m::ReviewStatus::Approved, Some(a)),
+        Status::Changed(a) => (m::ReviewStatus::Changed, Some(a)),
+        Status::Never => (m::ReviewStatus::Unapproved, None),
+    };
+    m::ReviewState {
+        status: state,
+        approved_by: approval.map(|a| a.by.clone()),
+        role: approval.and_then(|a| a.role.clone()),
+        date: approval.map(|a| a.date.clone()),
+        approved_hash: approval.map(|a| a.hash.clone()),
+    }
+}

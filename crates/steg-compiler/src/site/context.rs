@@ -1,0 +1,779 @@
+//! What each page of the preview knows: plain data for the templates, with every URL made
+//! relative to the page so the site works from any folder and from `file://`.
+//!
+//! Interface text is Swedish, as the program's readers see it.
+
+use super::Page;
+use super::value::{Ctx, tv};
+use crate::model::{Avsnitt, MediaRef, MediaSource, Modul, Moment, Steg, StegKind};
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+use steg_bundle::diagnostic::{Diagnostics, Lang};
+use steg_bundle::layout;
+use steg_bundle::manifest::{AudienceGroup, Recipient, Trigger};
+use tera::Value;
+
+/// The site's start page: the programs it holds.
+pub(crate) fn site_index(moments: &[Arc<Moment>]) -> Page {
+    let list: Vec<Value> = moments
+        .iter()
+        .map(|m| {
+            let steg = m.steg().count();
+            tv!({
+                "id": m.id, "title": m.title, "version": m.version.to_string(),
+                "summary": m.summary, "moduler": m.moduler.len(), "steg": steg,
+                "url": format!("{}/index.html", m.id),
+                "behandlare_url": format!("{}/behandlare.html", m.id),
+                "granskning_url": format!("{}/granskning.html", m.id),
+            })
+        })
+        .collect();
+    let mut ctx = Ctx::default();
+    ctx.insert(
+        "lang",
+        tv!(moments.first().map_or("sv", |m| m.language.as_str())),
+    );
+    ctx.insert("root", tv!(""));
+    ctx.insert("mroot", tv!(""));
+    ctx.insert("moment", Value::none());
+    ctx.insert("title", tv!("Förhandsvisning"));
+    ctx.insert("view", tv!("index"));
+    ctx.insert("moments", Value::from(list));
+    ctx.insert("generator", tv!(format!("steg {}", crate::VERSION)));
+    page("index.html".into(), "index.html", ctx)
+}
+
+/// Findings by the file they concern, so that each page finds its own without scanning all.
+/// Each finding is its page context (severity, code, message, line and hint, in one
+/// language) and the same as text, for fingerprints.
+type ByFile<'a> = std::collections::HashMap<&'a std::path::Path, Vec<(String, Value)>>;
+
+/// What every page of one moment is rendered from.
+pub(crate) struct MomentInput<'a> {
+    pub m: &'a Moment,
+    by_file: ByFile<'a>,
+    changes: Option<&'a crate::review::DiffReport>,
+}
+
+impl<'a> MomentInput<'a> {
+    pub fn new(
+        m: &'a Moment,
+        findings: &'a Diagnostics,
+        changes: Option<&'a crate::review::DiffReport>,
+        lang: Lang,
+    ) -> Self {
+        let mut by_file: ByFile<'a> = std::collections::HashMap::new();
+        for d in findings.iter() {
+            if let Some(f) = d.file.as_deref() {
+                let (message, hint) = (d.message(lang), d.hint(lang));
+                let line = d.location.as_ref().map(|l| l.line);
+                let print = format!("{:?} {:?} {message} {line:?} {hint:?}", d.severity, d.code);
+                let value = tv!({
+                    "severity": Value::from_serializable(&d.severity),
+                    "code": Value::from_serializable(&d.code),
+                    "message": message, "line": line, "hint": hint,
+                });
+                by_file.entry(f).or_default().push((print, value));
+            }
+        }
+        MomentInput {
+            m,
+            by_file,
+            changes,
+        }
+    }
+
+    /// Every page of the moment, named but not yet built.
+    pub fn pages(&self) -> Vec<PageRef<'a>> {
+        let m = self.m;
+        let mut pages = vec![
+            PageRef::Start,
+            PageRef::Behandlare,
+            PageRef::Granskning,
+            PageRef::Changes,
+        ];
+        for modul in &m.moduler {
+            pages.push(PageRef::Modul(modul));
+            pages.extend(modul.avsnitt.iter().map(|a| PageRef::Avsnitt(modul, a)));
+            // Previous and next run through every steg of a modul.
+            let flat: Vec<(&Avsnitt, &Steg, usize)> = modul
+                .avsnitt
+                .iter()
+                .flat_map(|a| a.steg.iter().enumerate().map(move |(i, s)| (a, &**s, i)))
+                .collect();
+            for (i, &(avsnitt, steg, position)) in flat.iter().enumerate() {
+                pages.push(PageRef::Steg {
+                    modul,
+                    avsnitt,
+                    steg,
+                    position,
+                    prev: i.checked_sub(1).map(|j| flat[j].1),
+                    next: flat.get(i + 1).map(|x| x.1),
+                });
+            }
+        }
+        pages
+    }
+
+    /// The page's path in the site.
+    pub fn path(&self, page: &PageRef<'_>) -> String {
+        let id = &self.m.id;
+        match page {
+            PageRef::Start => format!("{id}/index.html"),
+            PageRef::Behandlare => format!("{id}/behandlare.html"),
+            PageRef::Granskning => format!("{id}/granskning.html"),
+            PageRef::Changes => format!("{id}/andringar.html"),
+            PageRef::Modul(x) => format!("{id}/{}", layout::modul_intro(&x.id)),
+            PageRef::Avsnitt(x, a) => format!("{id}/{}", layout::avsnitt_intro(&x.id, &a.id)),
+            PageRef::Steg { steg, .. } => format!("{id}/{}", layout::steg(&steg.address)),
+        }
+    }
+
+    pub fn build(&self, page: &PageRef<'_>) -> Page {
+        let m = self.m;
+        match *page {
+            PageRef::Start => start_page(m),
+            PageRef::Behandlare => behandlare_page(m),
+            PageRef::Granskning => granskning_page(m, &self.by_file),
+            PageRef::Changes => changes_page(m, self.changes),
+            PageRef::Modul(x) => modul_page(m, x),
+            PageRef::Avsnitt(x, a) => avsnitt_page(m, x, a),
+            PageRef::Steg {
+                modul,
+                avsnitt,
+                steg,
+                position,
+                prev,
+                next,
+            } => steg_page(m, modul, avsnitt, steg, position, prev, next, &self.by_file),
+        }
+    }
+
+    /// A fingerprint of everything the page shows, computed without building it: steg are
+    /// compared by identity (the loader hands out the same `Arc` while a steg is unchanged),
+    /// the rest by value. `head` covers what every page of the moment shows; `whole` covers
+    /// the overview pages that show every steg.
+    pub fn key(&self, page: &PageRef<'_>, head: u64, whole: u64) -> u64 {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        head.hash(&mut h);
+        match *page {
+            PageRef::Start | PageRef::Behandlare | PageRef::Granskning | PageRef::Changes => {
+                (page.kind(), whole).hash(&mut h);
+            }
+            PageRef::Modul(x) => {
+                (page.kind(), &x.id, &x.title, &x.summary, x.duration_days).hash(&mut h);
+                format!("{:?}", x.audience).hash(&mut h);
+                x.intro.as_ref().map(|d| &d.html).hash(&mut h);
+                for a in &x.avsnitt {
+                    avsnitt_key(a, &mut h);
+                }
+            }
+            PageRef::Avsnitt(x, a) => {
+                (page.kind(), &x.id, &x.title).hash(&mut h);
+                a.intro.as_ref().map(|d| &d.html).hash(&mut h);
+                avsnitt_key(a, &mut h);
+            }
+            PageRef::Steg {
+                modul,
+                avsnitt,
+                steg,
+                position,
+                prev,
+                next,
+            } => {
+                (
+                    page.kind(),
+                    &modul.id,
+                    &modul.title,
+                    &avsnitt.id,
+                    &avsnitt.title,
+                )
+                    .hash(&mut h);
+                (position, avsnitt.steg.len()).hash(&mut h);
+                identity(steg).hash(&mut h);
+                prev.map(identity).hash(&mut h);
+                next.map(identity).hash(&mut h);
+                self.steg_review_key(steg, &mut h);
+            }
+        }
+        h.finish()
+    }
+
+    /// What every page of the moment shows (the moment's own fields and media).
+    pub fn head_key(&self, salt: u64) -> u64 {
+        let m = self.m;
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        salt.hash(&mut h);
+        (&m.id, &m.title, &m.language, &m.summary, m.duration_days).hash(&mut h);
+        m.version.to_string().hash(&mut h);
+        format!("{:?}{:?}{:?}", m.audience, m.placeholders, m.flags).hash(&mut h);
+        m.welcome.html.hash(&mut h);
+        for f in &m.media {
+            (&f.rel, &f.sha256).hash(&mut h);
+        }
+        h.finish()
+    }
+
+    /// What the overview pages show: every modul, avsnitt and steg with its review state.
+    pub fn whole_key(&self) -> u64 {
+        let m = self.m;
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        for modul in &m.moduler {
+            (&modul.id, &modul.title, &modul.summary, modul.duration_days).hash(&mut h);
+            (&modul.content_hash, format!("{:?}", modul.audience)).hash(&mut h);
+            for a in &modul.avsnitt {
+                (&a.title, &a.content_hash).hash(&mut h);
+                avsnitt_key(a, &mut h);
+                for s in &a.steg {
+                    self.steg_review_key(s, &mut h);
+                }
+            }
+        }
+        m.content_hash.hash(&mut h);
+        findings_key(self.by_file.get(m.source.as_path()), &mut h);
+        format!("{:?}", self.changes).hash(&mut h);
+        h.finish()
+    }
+
+    fn steg_review_key(&self, s: &Steg, h: &mut impl Hasher) {
+        use crate::review::{Status, status};
+        match status(&self.m.approvals, &s.address, &s.content_hash) {
+            Status::Approved(a) => (0u8, a).hash(h),
+            Status::Changed(a) => (1u8, a).hash(h),
+            Status::Never => 2u8.hash(h),
+        }
+        findings_key(self.by_file.get(s.source.as_path()), h);
+    }
+}
+
+/// A page of a moment, named by what it shows; its context is built only when it is rendered.
+#[derive(Clone, Copy)]
+pub(crate) enum PageRef<'a> {
+    Start,
+    Behandlare,
+    Granskning,
+    Changes,
+    Modul(&'a Modul),
+    Avsnitt(&'a Modul, &'a Avsnitt),
+    Steg {
+        modul: &'a Modul,
+        avsnitt: &'a Avsnitt,
+        steg: &'a Steg,
+        /// Index within the avsnitt.
+        position: usize,
+        prev: Option<&'a Steg>,
+        next: Option<&'a Steg>,
+    },
+}
+
+impl PageRef<'_> {
+    fn kind(&self) -> u8 {
+        match self {
+            PageRef::Start => 0,
+            PageRef::Behandlare => 1,
+            PageRef::Granskning => 2,
+            PageRef::Changes => 3,
+            PageRef::Modul(_) => 4,
+            PageRef::Avsnitt(..) => 5,
+            PageRef::Steg { .. } => 6,
+        }
+    }
+}
+
+/// A steg's identity: the address of the shared value the loader made for it.
+fn identity(s: &Steg) -> usize {
+    s as *const Steg as usize
+}
+
+fn avsnitt_key(a: &Avsnitt, h: &mut impl Hasher) {
+    a.id.hash(h);
+    for s in &a.steg {
+        identity(s).hash(h);
+    }
+}
+
+fn findings_key(list: Option<&Vec<(String, Value)>>, h: &mut impl Hasher) {
+    for (print, _) in list.into_iter().flatten() {
+        print.hash(h);
+    }
+}
+
+/// `../` repeated for the depth of `path` below the site root.
+fn root_of(path: &str) -> String {
+    "../".repeat(path.matches('/').count())
+}
+
+/// The moment-level fields every page of a moment has.
+fn base(m: &Moment, path: &str, view: &str, title: &str) -> Ctx {
+    let root = root_of(path);
+    let mroot = format!("{root}{}/", m.id);
+    let mut ctx = Ctx::default();
+    ctx.insert("lang", tv!(m.language));
+    ctx.insert("root", tv!(root));
+    ctx.insert("mroot", tv!(mroot));
+    ctx.insert("view", tv!(view));
+    ctx.insert("title", tv!(title));
+    ctx.insert(
+        "moment",
+        tv!({
+            "id": m.id, "title": m.title, "version": m.version.to_string(),
+            "duration_days": m.duration_days, "summary": m.summary,
+            "audience": audience_text(&m.audience.groups),
+            "min_age": m.audience.min_age, "proxy_under_age": m.audience.proxy_under_age,
+        }),
+    );
+    ctx
+}
+
+fn page(path: String, template: &'static str, ctx: Ctx) -> Page {
+    Page {
+        path,
+        template,
+        context: ctx.into_inner(),
+    }
+}
+
+fn start_page(m: &Moment) -> Page {
+    let path = format!("{}/index.html", m.id);
+    let mut ctx = base(m, &path, "invanare", &m.title);
+    let mut welcome = m.welcome.html.clone();
+    for p in &m.placeholders {
+        let value = p.example.as_deref().unwrap_or(&p.name);
+        welcome = welcome.replace(&format!("{{{{{}}}}}", p.name), &escape(value));
+    }
+    ctx.insert("welcome_html", tv!(welcome));
+    ctx.insert(
+        "moduler",
+        tv!(m
+            .moduler
+            .iter()
+            .map(|x| modul_summary(x, ""))
+            .collect::<Vec<_>>()),
+    );
+    page(path, "moment.html", ctx)
+}
+
+fn modul_summary(x: &Modul, prefix: &str) -> Value {
+    let steg: usize = x.avsnitt.iter().map(|a| a.steg.len()).sum();
+    tv!({
+        "id": x.id, "title": x.title, "summary": x.summary, "steg": steg,
+        "avsnitt_count": x.avsnitt.len(),
+        "url": format!("{prefix}{}", layout::modul_intro(&x.id)),
+        "duration_days": x.duration_days,
+        "audience": audience_text(&x.audience),
+    })
+}
+
+fn steg_link(s: &Steg, from: &str) -> Value {
+    tv!({
+        "id": s.id, "title": s.title, "address": s.address,
+        "type": s.kind.type_name(), "type_label": type_label(s.kind.type_name()),
+        "url": layout::relative(from, &layout::steg(&s.address)),
+        "for_guardians": is_for_guardians(&s.audience),
+    })
+}
+
+fn modul_page(m: &Moment, modul: &Modul) -> Page {
+    let rel = layout::modul_intro(&modul.id);
+    let path = format!("{}/{rel}", m.id);
+    let mut ctx = base(m, &path, "invanare", &modul.title);
+    let avsnitt: Vec<Value> = modul
+        .avsnitt
+        .iter()
+        .map(|a| {
+            tv!({
+                "id": a.id, "title": a.title,
+                "url": layout::relative(&rel, &layout::avsnitt_intro(&modul.id, &a.id)),
+                "steg": a.steg.iter().map(|s| steg_link(s, &rel)).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    ctx.insert("modul", modul_summary(modul, ""));
+    ctx.insert(
+        "intro_html",
+        tv!(modul.intro.as_ref().map(|d| d.html.as_str())),
+    );
+    ctx.insert("avsnitt", Value::from(avsnitt));
+    ctx.insert(
+        "breadcrumbs",
+        tv!([{ "title": m.title, "url": layout::relative(&rel, "index.html") }]),
+    );
+    page(path, "modul.html", ctx)
+}
+
+fn avsnitt_page(m: &Moment, modul: &Modul, a: &Avsnitt) -> Page {
+    let rel = layout::avsnitt_intro(&modul.id, &a.id);
+    let path = format!("{}/{rel}", m.id);
+    let mut ctx = base(m, &path, "invanare", &a.title);
+    ctx.insert(
+        "avsnitt",
+        tv!({
+            "id": a.id, "title": a.title,
+            "intro_html": a.intro.as_ref().map(|d| d.html.as_str()),
+            "steg": a.steg.iter().map(|s| steg_link(s, &rel)).collect::<Vec<_>>(),
+        }),
+    );
+    ctx.insert("breadcrumbs",
+        tv!([
+            { "title": m.title, "url": layout::relative(&rel, "index.html") },
+            { "title": modul.title, "url": layout::relative(&rel, &layout::modul_intro(&modul.id)) },
+        ]),
+    );
+    page(path, "avsnitt.html", ctx)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn steg_page(
+    m: &Moment,
+    modul: &Modul,
+    a: &Avsnitt,
+    s: &Steg,
+    position: usize,
+    prev: Option<&Steg>,
+    next: Option<&Steg>,
+    findings: &ByFile<'_>,
+) -> Page {
+    let rel = layout::steg(&s.address);
+    let path = format!("{}/{rel}", m.id);
+    let mut ctx = base(m, &path, "invanare", &s.title);
+    let media_url = |r: &MediaRef| -> String {
+        m.media_file(r)
+            .map(|f| layout::relative(&rel, &f.bundle_path()))
+            .unwrap_or_default()
+    };
+    let source_url = |src: &MediaSource| match src {
+        MediaSource::File(r) => {
+            tv!({ "url": media_url(r), "type": layout::media_type(&r.0), "external": false })
+        }
+        MediaSource::Url(u) => tv!({ "url": u, "type": Value::none(), "external": true }),
+    };
+    let steg = tv!({
+        "id": s.id, "title": s.title, "address": s.address,
+        "type": s.kind.type_name(), "type_label": type_label(s.kind.type_name()),
+        "html": s.body.html, "words": s.body.words,
+        "reading_minutes": s.body.words.div_ceil(150).max(1),
+        "for_guardians": is_for_guardians(&s.audience),
+        "audience": audience_text(&s.audience),
+        "storage_key": format!("steg:{}:{}:{}", m.id, m.version.major, s.address),
+    });
+    let extra = match &s.kind {
+        StegKind::Text => Value::none(),
+        StegKind::Video {
+            source,
+            captions,
+            transcript,
+            poster,
+            duration_seconds,
+        } => tv!({
+            "source": source_url(source),
+            "captions": media_url(captions),
+            "captions_lang": m.language,
+            "transcript_html": transcript.document.html,
+            "poster": poster.as_ref().map(media_url),
+            "duration": duration_seconds.map(duration_text),
+        }),
+        StegKind::Audio {
+            source,
+            transcript,
+            duration_seconds,
+        } => tv!({
+            "source": source_url(source),
+            "transcript_html": transcript.document.html,
+            "duration": duration_seconds.map(duration_text),
+        }),
+        StegKind::Image {
+            src,
+            alt,
+            decorative,
+            caption,
+        } => tv!({
+            "src": media_url(src), "alt": if *decorative { "" } else { alt.as_deref().unwrap_or("") },
+            "decorative": decorative, "caption": caption,
+        }),
+        StegKind::Form(form) => super::value::from_json(super::form::parts(form)),
+        StegKind::Exercise { fields } => tv!({ "fields": Value::from_serializable(fields) }),
+    };
+    ctx.insert("steg", merged(steg, tv!({ "parts": extra })));
+
+    ctx.insert(
+        "position",
+        tv!({ "index": position + 1, "count": a.steg.len() }),
+    );
+    ctx.insert("breadcrumbs",
+        tv!([
+            { "title": m.title, "url": layout::relative(&rel, "index.html") },
+            { "title": modul.title, "url": layout::relative(&rel, &layout::modul_intro(&modul.id)) },
+            { "title": a.title, "url": layout::relative(&rel, &layout::avsnitt_intro(&modul.id, &a.id)) },
+        ]),
+    );
+    let nav = |x: Option<&Steg>| {
+        x.map(
+            |s| tv!({ "title": s.title, "url": layout::relative(&rel, &layout::steg(&s.address)) }),
+        )
+    };
+    ctx.insert("prev", tv!(nav(prev)));
+    ctx.insert("next", tv!(nav(next)));
+    ctx.insert("review", review(m, s, findings));
+    page(path, "steg.html", ctx)
+}
+
+/// The review status of a node, in words for the preview.
+fn approval(m: &Moment, address: &str, hash: &str) -> Value {
+    use crate::review::{Status, status};
+    match status(&m.approvals, address, hash) {
+        Status::Approved(a) => tv!({
+            "state": "approved", "label": "Godkänd",
+            "text": format!("Godkänd av {}{} {}", a.by, a.role.as_ref().map(|r| format!(" ({r})")).unwrap_or_default(), a.date),
+            "comment": a.comment,
+        }),
+        Status::Changed(a) => tv!({
+            "state": "changed", "label": "Ändrad",
+            "text": format!("Ändrad sedan {} godkände den {}", a.by, a.date),
+            "comment": a.comment,
+        }),
+        Status::Never => {
+            tv!({ "state": "never", "label": "Ej granskad", "text": "Aldrig godkänd", "comment": Value::none() })
+        }
+    }
+}
+
+/// What a reviewer sees beside a steg.
+fn review(m: &Moment, s: &Steg, findings: &ByFile<'_>) -> Value {
+    let list: Vec<Value> = findings
+        .get(s.source.as_path())
+        .into_iter()
+        .flatten()
+        .map(|(_, v)| v.clone())
+        .collect();
+    tv!({
+        "source": s.source.display().to_string(),
+        "hash": s.content_hash,
+        "hash_short": &s.content_hash[..12.min(s.content_hash.len())],
+        "findings": list,
+        "approval": approval(m, &s.address, &s.content_hash),
+        "lix": s.lix.map(|l| format!("{l:.0}")),
+    })
+}
+
+fn behandlare_page(m: &Moment) -> Page {
+    let path = format!("{}/behandlare.html", m.id);
+    let mut ctx = base(
+        m,
+        &path,
+        "behandlare",
+        &format!("{} – behandlarvy", m.title),
+    );
+    let rel = "behandlare.html";
+    let moduler: Vec<Value> = m
+        .moduler
+        .iter()
+        .map(|x| {
+            let forms = x
+                .avsnitt
+                .iter()
+                .flat_map(|a| &a.steg)
+                .filter(|s| matches!(s.kind, StegKind::Form { .. }))
+                .count();
+            let avsnitt: Vec<Value> = x
+                .avsnitt
+                .iter()
+                .map(|a| {
+                    let steg: Vec<Value> = a.steg.iter().map(|s| steg_link(s, rel)).collect();
+                    tv!({ "id": a.id, "title": a.title, "steg": steg })
+                })
+                .collect();
+            merged(
+                modul_summary(x, ""),
+                tv!({ "forms": forms, "avsnitt": avsnitt }),
+            )
+        })
+        .collect();
+    let flags: Vec<Value> = m
+        .flags
+        .iter()
+        .map(|f| {
+            tv!({
+                "id": f.id, "title": f.title, "message": f.message,
+                "recipient": match f.recipient { Recipient::Invanare => "Invånare", Recipient::Behandlare => "Behandlare" },
+                "trigger": trigger_text(&f.trigger, m),
+            })
+        })
+        .collect();
+    ctx.insert("moduler", Value::from(moduler));
+    ctx.insert("flags", Value::from(flags));
+    ctx.insert("placeholders", Value::from_serializable(&m.placeholders));
+    page(path, "behandlare.html", ctx)
+}
+
+fn granskning_page(m: &Moment, findings: &ByFile<'_>) -> Page {
+    let path = format!("{}/granskning.html", m.id);
+    let mut ctx = base(m, &path, "granskning", &format!("{} – granskning", m.title));
+    let rows: Vec<Value> = m
+        .steg()
+        .map(|(modul, _, s)| {
+            // The row is the link, the review fields and two more.
+            let row = merged(steg_link(s, "granskning.html"), review(m, s, findings));
+            merged(row, tv!({ "modul": modul.title, "words": s.body.words }))
+        })
+        .collect();
+    let moment_findings: Vec<Value> = findings
+        .get(m.source.as_path())
+        .into_iter()
+        .flatten()
+        .map(|(_, d)| d.clone())
+        .collect();
+    let steg_findings: usize = m
+        .steg()
+        .filter_map(|(_, _, s)| findings.get(s.source.as_path()))
+        .map(Vec::len)
+        .sum();
+    ctx.insert(
+        "totals",
+        tv!({
+            "steg": rows.len(),
+            "findings": steg_findings + moment_findings.len(),
+        }),
+    );
+    ctx.insert("rows", Value::from(rows));
+    ctx.insert("moment_findings", Value::from(moment_findings));
+    page(path, "granskning.html", ctx)
+}
+
+/// The entries of two maps in one.
+fn merged(a: Value, b: Value) -> Value {
+    let mut map = a.into_map().unwrap_or_default();
+    map.extend(b.into_map().unwrap_or_default());
+    Value::from(map)
+}
+
+fn type_label(t: &str) -> &'static str {
+    match t {
+        "video" => "Film",
+        "audio" => "Ljud",
+        "image" => "Bild",
+        "form" => "Formulär",
+        "exercise" => "Uppgift",
+        _ => "Text",
+    }
+}
+
+fn is_for_guardians(groups: &[AudienceGroup]) -> bool {
+    groups == [AudienceGroup::Vardnadshavare]
+}
+
+fn audience_text(groups: &[AudienceGroup]) -> String {
+    groups
+        .iter()
+        .map(|g| match g {
+            AudienceGroup::Unga => "unga",
+            AudienceGroup::Vardnadshavare => "vårdnadshavare",
+        })
+        .collect::<Vec<_>>()
+        .join(" och ")
+}
+
+fn trigger_text(t: &Trigger, m: &Moment) -> String {
+    let days = |n: u32| {
+        if n == 1 {
+            "1 dag".to_string()
+        } else {
+            format!("{n} dagar")
+        }
+    };
+    match t {
+        Trigger::MomentStarted => "När programmet startas".into(),
+        Trigger::Inactive { days: n } => format!("Efter {} utan aktivitet", days(*n)),
+        Trigger::ModulEnds {
+            days_before,
+            moduler,
+        } => {
+            let which = if moduler.is_empty() {
+                "en modul".to_string()
+            } else {
+                let titles: Vec<_> = moduler
+                    .iter()
+                    .filter_map(|id| m.moduler.iter().find(|x| &x.id == id))
+                    .map(|x| x.title.as_str())
+                    .collect();
+                format!("modulen {}", titles.join(", "))
+            };
+            format!("{} innan {which} avslutas", days(*days_before))
+        }
+        Trigger::MomentEnds { days_before } => format!(
+            "{} innan programmet slutar (dag {} av {})",
+            days(*days_before),
+            m.duration_days.saturating_sub(*days_before),
+            m.duration_days
+        ),
+    }
+}
+
+fn duration_text(seconds: u32) -> String {
+    let (min, sec) = (seconds / 60, seconds % 60);
+    match (min, sec) {
+        (0, s) => format!("{s} sekunder"),
+        (m, 0) => format!("{m} min"),
+        (m, s) => format!("{m} min {s} s"),
+    }
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// Changes for reviewers: what changed since it was approved, and, when an earlier release
+/// bundle is at hand, a word-level comparison with it.
+fn changes_page(m: &Moment, diff: Option<&crate::review::DiffReport>) -> Page {
+    use crate::review::{Word, nodes};
+    let path = format!("{}/andringar.html", m.id);
+    let mut ctx = base(m, &path, "andringar", &format!("{} – ändringar", m.title));
+    let pending: Vec<Value> = nodes(m)
+        .iter()
+        .filter_map(|n| {
+            let approved = matches!(
+                crate::review::status(&m.approvals, &n.address, &n.hash),
+                crate::review::Status::Approved(_)
+            );
+            (!approved).then(|| {
+                let a = approval(m, &n.address, &n.hash);
+                let url = (n.level == "steg").then(|| layout::steg(&n.address));
+                tv!({ "address": n.address, "level": n.level, "title": n.title, "approval": a, "url": url })
+            })
+        })
+        .collect();
+    ctx.insert("pending", Value::from(pending));
+    let diff = diff.map(|r| {
+        let changes: Vec<Value> = r
+            .changes
+            .iter()
+            .map(|c| {
+                let words: Vec<Value> = c
+                    .words
+                    .iter()
+                    .map(|w| match w {
+                        Word::Same(t) => tv!({ "op": "same", "text": t }),
+                        Word::Removed(t) => tv!({ "op": "removed", "text": t }),
+                        Word::Added(t) => tv!({ "op": "added", "text": t }),
+                    })
+                    .collect();
+                let url = m
+                    .steg()
+                    .any(|(_, _, s)| s.address == c.subject)
+                    .then(|| layout::steg(&c.subject));
+                tv!({
+                    "kind": format!("{:?}", c.kind).to_lowercase(), "subject": c.subject, "title": c.title,
+                    "verdict": c.verdict.as_str(), "details": c.details, "words": words, "url": url,
+                })
+            })
+            .collect();
+        tv!({
+            "old_version": r.old_version, "new_version": r.new_version, "verdict": r.verdict.as_str(),
+            "required_version": r.required_version, "version_ok": r.version_ok, "changes": changes,
+        })
+    });
+    ctx.insert("diff", tv!(diff));
+    page(path, "andringar.html", ctx)
+}
