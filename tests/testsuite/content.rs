@@ -79,8 +79,10 @@ fn five_moduler_in_order_each_complete() {
         );
         let mut types: BTreeMap<&str, usize> = BTreeMap::new();
         for a in &modul.avsnitt {
+            // Short avsnitt: 3 to 7 steg (Relationer's last avsnitt has 7 since the review
+            // asked for a task of its own on limits and for the help steg to be split).
             assert!(
-                (3..=6).contains(&a.steg.len()),
+                (3..=7).contains(&a.steg.len()),
                 "{}/{} has {} steg",
                 modul.id,
                 a.id,

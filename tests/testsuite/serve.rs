@@ -144,9 +144,13 @@ fn serve_rebuilds_on_edit_shows_errors_and_recovers() {
         b.contains("steg-errors")
     });
     assert!(page.contains("E0205"), "{page}");
+    let title_line = 1 + original
+        .lines()
+        .position(|l| l.starts_with("title:"))
+        .expect("the steg has a title line");
     assert!(
-        page.contains("01-valkommen.md:2:"),
-        "the error names file and line: {page}"
+        page.contains(&format!("01-valkommen.md:{title_line}:")),
+        "the error names file and line {title_line}: {page}"
     );
     assert!(
         page.contains("En helt ny mening om sömn."),
