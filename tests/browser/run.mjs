@@ -564,7 +564,9 @@ async function runChecks() {
         await el.check();
         expected[field.name] = field.type === "checkbox" ? [field.value] : field.value;
       } else {
-        const value = `Provsvar ${field.name}`;
+        // A value of the kind the field takes, as a person would type it.
+        const byType = { time: "21:30", date: "2026-01-15", number: "1" };
+        const value = byType[field.type] ?? `Provsvar ${field.name}`;
         await el.fill(value);
         expected[field.name] = value;
       }
