@@ -23,13 +23,12 @@ use self::moment::{build_moment_head, check_flags, dedup};
 use self::steg::build_steg;
 use crate::front::*;
 use crate::markdown::{self, Links};
-use crate::model::{Avsnitt, Document, MediaFile, Modul, Moment, Steg};
+use crate::model::{Avsnitt, Document, MediaFile, Modul, Moment, Revision, Steg};
 use crate::source::frontmatter::{self, YamlPos};
 use crate::source::{self, MomentSource, rel_string};
 use rayon::prelude::*;
 use serde::de::DeserializeOwned;
 use serde_saphyr::Spanned;
-use std::any::Any;
 use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
@@ -60,8 +59,8 @@ pub fn load(root: &Path) -> LoadResult {
 /// file changes, and when a file is no longer part of the content.
 #[derive(Default)]
 pub struct Cache {
-    /// Parsed Markdown files: `Arc<Result<Parsed<T>, Diagnostic>>` for the file's kind.
-    parsed: HashMap<PathBuf, Arc<dyn Any + Send + Sync>>,
+    /// Parsed Markdown files, each as the kind of file it is.
+    parsed: HashMap<PathBuf, ParsedFile>,
     media: HashMap<PathBuf, Result<MediaFile, Diagnostic>>,
     /// Each moment's approvals, by the path of its approvals file.
     approvals: HashMap<PathBuf, Result<crate::model::Approvals, Diagnostic>>,
@@ -95,10 +94,46 @@ struct Discovered {
     diagnostics: Diagnostics,
 }
 
+/// One Markdown file as parsed (or the problem that stopped it), by the kind of file it is.
+/// Shared: a steg rendered from it keeps it, to tell by identity whether it was parsed again.
+#[derive(Clone)]
+enum ParsedFile {
+    Moment(Arc<Result<Parsed<MomentFront>, Diagnostic>>),
+    Modul(Arc<Result<Parsed<ModulFront>, Diagnostic>>),
+    Avsnitt(Arc<Result<Parsed<AvsnittFront>, Diagnostic>>),
+    Steg(Arc<Result<Parsed<StegFront>, Diagnostic>>),
+}
+
+/// A kind of front matter, and its variant of [`ParsedFile`].
+trait FrontKind: DeserializeOwned + Sized {
+    fn wrap(parsed: Arc<Result<Parsed<Self>, Diagnostic>>) -> ParsedFile;
+    fn unwrap(file: &ParsedFile) -> Option<&Arc<Result<Parsed<Self>, Diagnostic>>>;
+}
+
+macro_rules! front_kind {
+    ($front:ty, $variant:ident) => {
+        impl FrontKind for $front {
+            fn wrap(parsed: Arc<Result<Parsed<Self>, Diagnostic>>) -> ParsedFile {
+                ParsedFile::$variant(parsed)
+            }
+            fn unwrap(file: &ParsedFile) -> Option<&Arc<Result<Parsed<Self>, Diagnostic>>> {
+                match file {
+                    ParsedFile::$variant(p) => Some(p),
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+front_kind!(MomentFront, Moment);
+front_kind!(ModulFront, Modul);
+front_kind!(AvsnittFront, Avsnitt);
+front_kind!(StegFront, Steg);
+
 /// A rendered steg and the inputs it was rendered from.
 #[derive(Clone)]
 struct StegEntry {
-    parsed: Arc<dyn Any + Send + Sync>,
+    parsed: Arc<Result<Parsed<StegFront>, Diagnostic>>,
     key: u64,
     steg: Option<Arc<Steg>>,
     diagnostics: Vec<Diagnostic>,
@@ -146,16 +181,18 @@ impl Cache {
         }
     }
 
-    fn parsed<T: DeserializeOwned + Send + Sync + 'static>(
+    /// The file as pass 2 parsed it. Pass 2 parses every file discovery found, each as the
+    /// kind its place in the tree gives it, so a miss here means the tree changed under the
+    /// load; the file is then parsed now rather than reported missing.
+    fn parsed<T: FrontKind>(
         &self,
         file: &Path,
         moment_dir: &Path,
     ) -> Arc<Result<Parsed<T>, Diagnostic>> {
-        self.parsed
-            .get(file)
-            .and_then(|a| a.clone().downcast::<Result<Parsed<T>, Diagnostic>>().ok())
-            // Not parsed in pass 2 (cannot happen in practice): parse it now.
-            .unwrap_or_else(|| Arc::new(parse_file::<T>(file, moment_dir)))
+        match self.parsed.get(file).and_then(T::unwrap) {
+            Some(p) => p.clone(),
+            None => Arc::new(parse_file::<T>(file, moment_dir)),
+        }
     }
 }
 
@@ -295,18 +332,18 @@ fn forget_missing(sources: &[MomentSource], cache: &mut Cache) {
 /// Pass 2: parses every Markdown file and hashes every media file the cache lacks, in
 /// parallel.
 fn fill_cache(sources: &[&MomentSource], cache: &mut Cache) {
-    type Parse = fn(&Path, &Path, bool) -> (Arc<dyn Any + Send + Sync>, Option<u64>);
-    fn parse<T: DeserializeOwned + Send + Sync + 'static>(
+    type Parse = fn(&Path, &Path, bool) -> (ParsedFile, Option<u64>);
+    fn parse<T: FrontKind>(
         file: &Path,
         dir: &Path,
         keep_fingerprint: bool,
-    ) -> (Arc<dyn Any + Send + Sync>, Option<u64>) {
+    ) -> (ParsedFile, Option<u64>) {
         let parsed = parse_file::<T>(file, dir);
         let print = match &parsed {
             Ok(p) if keep_fingerprint => Some(fingerprint(&p.text)),
             _ => None,
         };
-        (Arc::new(parsed), print)
+        (T::wrap(Arc::new(parsed)), print)
     }
     let mut markdown: Vec<(&Path, &Path, Parse)> = Vec::new();
     let mut media: Vec<(&String, &PathBuf)> = Vec::new();
@@ -656,6 +693,24 @@ fn load_moment(
         Ok(a) => moment.approvals = a,
         Err(e) => d.push(e),
     }
+    moment.head_revision = Revision::of((
+        fingerprint(&parsed.text),
+        moment
+            .media
+            .iter()
+            .map(|f| (&f.rel, &f.sha256))
+            .collect::<Vec<_>>(),
+    ));
+    moment.revision = Revision::of((
+        moment.head_revision,
+        links_key,
+        moment
+            .moduler
+            .iter()
+            .map(|m| m.revision)
+            .collect::<Vec<_>>(),
+        &*moment.approvals,
+    ));
     let assets: Vec<(String, PathBuf)> = src
         .assets
         .iter()
@@ -719,16 +774,18 @@ fn build_modul(
                     Ok(sp) => sp.file.clone(),
                     Err(_) => return None,
                 };
-                let as_any: Arc<dyn Any + Send + Sync> = sparsed.clone();
                 if let Some(hit) = cache.steg.get(&file)
                     && hit.key == audience_key
-                    && Arc::ptr_eq(&hit.parsed, &as_any)
+                    && Arc::ptr_eq(&hit.parsed, &sparsed)
                 {
                     return Some((hit.clone(), None));
                 }
                 let Ok(sp) = &*sparsed else { return None };
                 let mut sd = Diagnostics::new();
-                let steg = build_steg(sid, address, sp, &audience, ctx, &mut sd).map(Arc::new);
+                // Everything the steg is made from: its file's exact text and its context.
+                let revision = Revision::of((fingerprint(&sp.text), audience_key, &address));
+                let steg =
+                    build_steg(sid, address, sp, &audience, ctx, revision, &mut sd).map(Arc::new);
                 let allows = steg
                     .as_ref()
                     .map(|s| s.allow.as_slice())
@@ -737,7 +794,7 @@ fn build_modul(
                     .into_iter()
                     .collect();
                 let entry = StegEntry {
-                    parsed: as_any,
+                    parsed: sparsed.clone(),
                     key: audience_key,
                     steg,
                     diagnostics: sd.into_vec(),
@@ -755,26 +812,46 @@ fn build_modul(
             .iter()
             .map(|s: &Arc<Steg>| s.content_hash.clone())
             .collect();
+        let intro = (!intro.is_empty()).then_some(intro);
+        let revision = Revision::of((
+            &aid,
+            &ap.front.title,
+            intro.as_ref().map(|d| &d.html),
+            steg_out.iter().map(|s| s.revision).collect::<Vec<_>>(),
+        ));
         avsnitt_out.push(Avsnitt {
             id: aid,
             title: ap.front.title.clone(),
-            intro: (!intro.is_empty()).then_some(intro),
+            intro,
             content_hash: hash::content_hash(&ap.text, &hashes),
             steg: steg_out,
             source: ap.file.clone(),
+            revision,
         });
     }
     let hashes: Vec<String> = avsnitt_out.iter().map(|a| a.content_hash.clone()).collect();
+    let intro = (!intro.is_empty()).then_some(intro);
+    let duration_days = p.front.duration_days.as_ref().map(|s| s.value);
+    let revision = Revision::of((
+        &id,
+        &p.front.title,
+        &p.front.summary,
+        duration_days,
+        &audience,
+        intro.as_ref().map(|d| &d.html),
+        avsnitt_out.iter().map(|a| a.revision).collect::<Vec<_>>(),
+    ));
     let modul = Modul {
         content_hash: hash::content_hash(&p.text, &hashes),
         id,
         title: p.front.title.clone(),
         summary: p.front.summary.clone(),
-        duration_days: p.front.duration_days.as_ref().map(|s| s.value),
+        duration_days,
         audience,
-        intro: (!intro.is_empty()).then_some(intro),
+        intro,
         avsnitt: avsnitt_out,
         source: p.file.clone(),
+        revision,
     };
     (Some(modul), d, fresh)
 }

@@ -102,6 +102,8 @@ pub(super) fn build_moment_head(
         source: p.file.clone(),
         content_hash: String::new(),
         approvals: Default::default(),
+        revision: Default::default(),
+        head_revision: Default::default(),
     }
 }
 

@@ -19,6 +19,7 @@ pub(super) fn build_steg(
     p: &Parsed<StegFront>,
     parent_audience: &[AudienceGroup],
     ctx: &Ctx<'_>,
+    revision: crate::model::Revision,
     d: &mut Diagnostics,
 ) -> Option<Steg> {
     let f = &p.front;
@@ -109,6 +110,7 @@ pub(super) fn build_steg(
         })
         .collect();
     Some(Steg {
+        revision,
         id,
         address,
         title: f.title.clone(),

@@ -11,6 +11,22 @@ use steg_bundle::manifest::{Audience, AudienceGroup, ExerciseField, Flag, Form, 
 /// moment may have this id.
 pub const SITE_DIR: &str = "preview";
 
+/// A fingerprint of everything a model value was made from: two values with the same revision
+/// show the same thing. An incremental rebuild compares revisions to tell what changed,
+/// without comparing whole texts and without relying on where a value lives in memory.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Revision(pub u64);
+
+impl Revision {
+    /// The revision of a value made from `inputs`.
+    pub fn of(inputs: impl std::hash::Hash) -> Revision {
+        use std::hash::Hasher;
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        inputs.hash(&mut h);
+        Revision(h.finish())
+    }
+}
+
 /// A program ("moment").
 #[derive(Debug, Clone, PartialEq)]
 pub struct Moment {
@@ -35,6 +51,10 @@ pub struct Moment {
     pub content_hash: String,
     /// The recorded approvals (`approvals.yaml`), oldest first.
     pub approvals: Approvals,
+    /// Over moment.md, the media, every modul's revision and the approvals.
+    pub revision: Revision,
+    /// Over moment.md and the media only: what every page of the moment shows.
+    pub head_revision: Revision,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -49,6 +69,8 @@ pub struct Modul {
     pub source: PathBuf,
     /// Over modul.md and every avsnitt's hash.
     pub content_hash: String,
+    /// Over the modul's own fields and its avsnitt's revisions.
+    pub revision: Revision,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -56,12 +78,13 @@ pub struct Avsnitt {
     pub id: String,
     pub title: String,
     pub intro: Option<Document>,
-    /// Shared, so that a rebuild reuses an unchanged steg without copying it and the preview can
-    /// tell by identity that it is unchanged.
+    /// Shared, so that a rebuild reuses an unchanged steg without copying it.
     pub steg: Vec<std::sync::Arc<Steg>>,
     pub source: PathBuf,
     /// Over avsnitt.md and every steg's hash.
     pub content_hash: String,
+    /// Over the avsnitt's own fields and its steg's revisions.
+    pub revision: Revision,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -82,6 +105,9 @@ pub struct Steg {
     pub allow: Vec<Allow>,
     /// The LIX readability index of the text, for prose steg of at least 50 words.
     pub lix: Option<f64>,
+    /// Over everything the steg was made from: its file's exact text, the context it was
+    /// rendered in (links, audience) and its media.
+    pub revision: Revision,
 }
 
 /// A steg's type and the parts that type has.

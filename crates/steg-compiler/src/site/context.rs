@@ -149,68 +149,27 @@ impl<'a> MomentInput<'a> {
         }
     }
 
-    /// A fingerprint of everything the page shows, computed without building it: steg are
-    /// compared by identity (the loader hands out the same `Arc` while a steg is unchanged),
-    /// the rest by value. `head` covers what every page of the moment shows; `whole` covers
-    /// the overview pages that show every steg.
+    /// A fingerprint of everything the page shows, computed without building it: the page's
+    /// own input ([`PageRef`], whose model values hash by their revisions), plus `head`, what
+    /// every page of the moment shows, and for a steg its review state and findings; the
+    /// overview pages, which show every steg, take `whole` instead.
     pub fn key(&self, page: &PageRef<'_>, head: u64, whole: u64) -> u64 {
         let mut h = std::collections::hash_map::DefaultHasher::new();
-        head.hash(&mut h);
+        (head, page).hash(&mut h);
         match *page {
             PageRef::Start | PageRef::Behandlare | PageRef::Granskning | PageRef::Changes => {
-                (page.kind(), whole).hash(&mut h);
+                whole.hash(&mut h)
             }
-            PageRef::Modul(x) => {
-                (page.kind(), &x.id, &x.title, &x.summary, x.duration_days).hash(&mut h);
-                format!("{:?}", x.audience).hash(&mut h);
-                x.intro.as_ref().map(|d| &d.html).hash(&mut h);
-                for a in &x.avsnitt {
-                    avsnitt_key(a, &mut h);
-                }
-            }
-            PageRef::Avsnitt(x, a) => {
-                (page.kind(), &x.id, &x.title).hash(&mut h);
-                a.intro.as_ref().map(|d| &d.html).hash(&mut h);
-                avsnitt_key(a, &mut h);
-            }
-            PageRef::Steg {
-                modul,
-                avsnitt,
-                steg,
-                position,
-                prev,
-                next,
-            } => {
-                (
-                    page.kind(),
-                    &modul.id,
-                    &modul.title,
-                    &avsnitt.id,
-                    &avsnitt.title,
-                )
-                    .hash(&mut h);
-                (position, avsnitt.steg.len()).hash(&mut h);
-                identity(steg).hash(&mut h);
-                prev.map(identity).hash(&mut h);
-                next.map(identity).hash(&mut h);
-                self.steg_review_key(steg, &mut h);
-            }
+            PageRef::Modul(_) | PageRef::Avsnitt(..) => {}
+            PageRef::Steg { steg, .. } => self.steg_review_key(steg, &mut h),
         }
         h.finish()
     }
 
     /// What every page of the moment shows (the moment's own fields and media).
     pub fn head_key(&self, salt: u64) -> u64 {
-        let m = self.m;
         let mut h = std::collections::hash_map::DefaultHasher::new();
-        salt.hash(&mut h);
-        (&m.id, &m.title, &m.language, &m.summary, m.duration_days).hash(&mut h);
-        m.version.to_string().hash(&mut h);
-        format!("{:?}{:?}{:?}", m.audience, m.placeholders, m.flags).hash(&mut h);
-        m.welcome.html.hash(&mut h);
-        for f in &m.media {
-            (&f.rel, &f.sha256).hash(&mut h);
-        }
+        (salt, self.m.head_revision).hash(&mut h);
         h.finish()
     }
 
@@ -218,18 +177,10 @@ impl<'a> MomentInput<'a> {
     pub fn whole_key(&self) -> u64 {
         let m = self.m;
         let mut h = std::collections::hash_map::DefaultHasher::new();
-        for modul in &m.moduler {
-            (&modul.id, &modul.title, &modul.summary, modul.duration_days).hash(&mut h);
-            (&modul.content_hash, format!("{:?}", modul.audience)).hash(&mut h);
-            for a in &modul.avsnitt {
-                (&a.title, &a.content_hash).hash(&mut h);
-                avsnitt_key(a, &mut h);
-                for s in &a.steg {
-                    self.steg_review_key(s, &mut h);
-                }
-            }
+        m.revision.hash(&mut h);
+        for (_, _, s) in m.steg() {
+            self.steg_review_key(s, &mut h);
         }
-        m.content_hash.hash(&mut h);
         findings_key(self.by_file.get(m.source.as_path()), &mut h);
         format!("{:?}", self.changes).hash(&mut h);
         h.finish()
@@ -280,15 +231,33 @@ impl PageRef<'_> {
     }
 }
 
-/// A steg's identity: the address of the shared value the loader made for it.
-fn identity(s: &Steg) -> usize {
-    s as *const Steg as usize
-}
-
-fn avsnitt_key(a: &Avsnitt, h: &mut impl Hasher) {
-    a.id.hash(h);
-    for s in &a.steg {
-        identity(s).hash(h);
+/// A page's input, hashed field by field: every field of every variant is named here (no
+/// `..`), so a field added to a page is a compile error until its key covers it. Model values
+/// hash by revision, which covers everything they were made from.
+impl Hash for PageRef<'_> {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        self.kind().hash(h);
+        match *self {
+            PageRef::Start | PageRef::Behandlare | PageRef::Granskning | PageRef::Changes => {}
+            PageRef::Modul(modul) => modul.revision.hash(h),
+            PageRef::Avsnitt(modul, avsnitt) => (&modul.id, &modul.title, avsnitt.revision).hash(h),
+            PageRef::Steg {
+                modul,
+                avsnitt,
+                steg,
+                position,
+                prev,
+                next,
+            } => (
+                (&modul.id, &modul.title),
+                (&avsnitt.id, &avsnitt.title, avsnitt.steg.len()),
+                steg.revision,
+                position,
+                prev.map(|s| s.revision),
+                next.map(|s| s.revision),
+            )
+                .hash(h),
+        }
     }
 }
 

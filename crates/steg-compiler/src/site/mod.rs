@@ -42,8 +42,7 @@ impl Default for Options {
 }
 
 /// What an earlier render produced, so that the next one (in `steg serve`) renders only the
-/// pages whose inputs changed. Keeps the moments it rendered alive: pages recognize an
-/// unchanged steg by the identity of its shared value, which must not be reused meanwhile.
+/// pages whose inputs changed, told by the model's revisions.
 #[derive(Default)]
 pub struct SiteCache {
     salt: Option<u64>,
@@ -52,7 +51,7 @@ pub struct SiteCache {
 }
 
 struct CachedMoment {
-    moment: Arc<Moment>,
+    revision: crate::model::Revision,
     /// Page path → fingerprint of its inputs.
     pages: HashMap<String, u64>,
     media: Vec<String>,
@@ -112,7 +111,7 @@ pub fn render(
     let index_key = {
         let mut h = std::collections::hash_map::DefaultHasher::new();
         for m in moments {
-            (Arc::as_ptr(m) as usize).hash(&mut h);
+            m.revision.hash(&mut h);
         }
         h.finish()
     };
@@ -136,7 +135,7 @@ pub fn render(
         if cache
             .moments
             .get(&m.id)
-            .is_some_and(|o| Arc::ptr_eq(&o.moment, m))
+            .is_some_and(|o| o.revision == m.revision)
             && let Some(old) = cache.moments.remove(&m.id)
         {
             // Nothing of this moment changed: its pages stand.
@@ -217,7 +216,7 @@ pub fn render(
         fresh.insert(
             m.id.clone(),
             CachedMoment {
-                moment: m.clone(),
+                revision: m.revision,
                 pages: keys,
                 media: media_paths,
             },
