@@ -110,6 +110,7 @@ fn main() {
     let mut dir = PathBuf::from("/dev/shm/steg-bench");
     let mut bin = PathBuf::from("target/release/steg");
     let mut runs = 3usize;
+    let mut shapes = vec![synth::Shape::Many, synth::Shape::One];
     let mut it = args.into_iter();
     while let Some(a) = it.next() {
         let v = it.next().unwrap_or_default();
@@ -118,9 +119,10 @@ fn main() {
             "--dir" => dir = PathBuf::from(v),
             "--bin" => bin = PathBuf::from(v),
             "--runs" => runs = v.parse().unwrap_or(runs).max(1),
+            "--shape" => shapes = v.split(',').filter_map(synth::Shape::parse).collect(),
             _ => {
                 eprintln!(
-                    "usage: bench [--steps 1000,5000,20000] [--dir /dev/shm/steg-bench] [--bin target/release/steg] [--runs 3]"
+                    "usage: bench [--steps 1000,5000,20000] [--shape many,one] [--dir /dev/shm/steg-bench] [--bin target/release/steg] [--runs 3]"
                 );
                 std::process::exit(2);
             }
@@ -128,12 +130,17 @@ fn main() {
     }
     let me = std::env::current_exe().expect("current exe");
     let mut rows = Vec::new();
-    for n in steps {
-        let content = dir.join(format!("content-{n}"));
+    let cases: Vec<(synth::Shape, usize)> = shapes
+        .iter()
+        .flat_map(|&shape| steps.iter().map(move |&n| (shape, n)))
+        .collect();
+    for (shape, n) in cases {
+        let content = dir.join(format!("content-{}-{n}", shape.name()));
         let _ = std::fs::remove_dir_all(&content);
-        let summary = synth::generate(&content, n, 1).expect("generate");
+        let summary = synth::generate(&content, n, 1, shape).expect("generate");
         eprintln!(
-            "generated {n} steg ({} media files, {:.1} MB) in {}",
+            "generated {n} steg in {} moment(s) ({} media files, {:.1} MB) in {}",
+            summary.moments,
             summary.media,
             summary.bytes as f64 / 1e6,
             content.display()
@@ -153,7 +160,7 @@ fn main() {
                     .args(["--moment", m, "--date", "2026-01-01"]),
             );
         }
-        let out = dir.join(format!("out-{n}"));
+        let out = dir.join(format!("out-{}-{n}", shape.name()));
         let clean = || {
             let _ = std::fs::remove_dir_all(&out);
         };
@@ -192,7 +199,12 @@ fn main() {
         clean();
         let serve_run = measure(Command::new(&me).arg("--child").arg("serve").arg(&content));
         let row = format!(
-            "| {n} | {:.2} s ({:.0} MB) | {:.2} s ({:.0} MB) | {:.2}× | {:.2} s ({:.0} MB) | {:.2}× | {} |",
+            "| {n} in {} | {:.2} s ({:.0} MB) | {:.2} s ({:.0} MB) | {:.2}× | {:.2} s ({:.0} MB) | {:.2}× | {} |",
+            if summary.moments == 1 {
+                "1 moment".to_string()
+            } else {
+                format!("{} moments", summary.moments)
+            },
             floor_t.as_secs_f64(),
             mb(floor_mem),
             build_t.as_secs_f64(),

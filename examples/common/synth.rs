@@ -151,11 +151,40 @@ const STEG_PER_AVSNITT: usize = 8;
 const AVSNITT_PER_MODUL: usize = 6;
 const MODULER_PER_MOMENT: usize = 25;
 
+/// How the steg are spread over moments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// Moments of at most 1,200 steg (25 moduler × 6 avsnitt × 8 steg), as real programs are.
+    Many,
+    /// Every steg in one moment: the worst case for pages that list a whole moment.
+    One,
+}
+
+impl Shape {
+    pub fn parse(s: &str) -> Option<Shape> {
+        match s {
+            "many" => Some(Shape::Many),
+            "one" => Some(Shape::One),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Shape::Many => "many",
+            Shape::One => "one",
+        }
+    }
+}
+
 /// Writes a content folder with `steps` steg under `out` (which must not hold content).
-pub fn generate(out: &Path, steps: usize, seed: u64) -> std::io::Result<Summary> {
+pub fn generate(out: &Path, steps: usize, seed: u64, shape: Shape) -> std::io::Result<Summary> {
     let mut rng = Rng::new(seed);
     let mut sum = Summary::default();
-    let per_moment = STEG_PER_AVSNITT * AVSNITT_PER_MODUL * MODULER_PER_MOMENT;
+    let per_moment = match shape {
+        Shape::Many => STEG_PER_AVSNITT * AVSNITT_PER_MODUL * MODULER_PER_MOMENT,
+        Shape::One => steps.max(1),
+    };
     let mut left = steps;
     let mut mi = 0;
     while left > 0 {
