@@ -106,6 +106,44 @@ fn is_whole(x: f64) -> bool {
     x.fract() == 0.0 && x.abs() <= f64::from(i32::MAX)
 }
 
+/// A band's bounds in whole units of its score's precision, and the band.
+type BandUnits<'b> = (i64, i64, &'b Spanned<BandFront>);
+
+/// The range and precision of a score whose bands are checked.
+struct BandScale<'a> {
+    id: &'a str,
+    lo: f64,
+    hi: f64,
+    decimals: u32,
+    /// How many steps of the score's precision make 1 (10 for one decimal).
+    unit: f64,
+}
+
+impl BandScale<'_> {
+    /// An E0514 finding. Every hint gives the score's range and precision (`{step}`, e.g.
+    /// "whole numbers").
+    fn hint(&self, key: &'static str) -> Diagnostic {
+        let d = Diagnostic::new(E0514, key)
+            .arg("id", self.id)
+            .arg("lo", num(self.lo))
+            .arg("hi", num(self.hi));
+        if self.decimals == 0 {
+            d.arg_phrase("step", "_whole", &[])
+        } else {
+            d.arg_phrase("step", "_steps", &[("unit", num(1.0 / self.unit))])
+        }
+    }
+
+    fn to_units(&self, x: f64) -> i64 {
+        (x * self.unit).round() as i64
+    }
+
+    /// A value in units, as the author would write it.
+    fn show(&self, u: i64) -> String {
+        num(forms::round_to(u as f64 / self.unit, self.decimals))
+    }
+}
+
 impl<'a> Check<'a, '_> {
     fn push(&mut self, at: Option<Location>, d: Diagnostic) {
         if d.is_error() {
@@ -835,30 +873,48 @@ impl<'a> Check<'a, '_> {
         hi: f64,
         decimals: u32,
     ) -> Option<Vec<Band>> {
-        let unit = 10f64.powi(decimals as i32);
-        // Every E0514 hint gives the score's range and precision (`{step}`, e.g. "whole numbers").
-        let band = |key: &'static str| {
-            let d = Diagnostic::new(E0514, key)
-                .arg("id", id)
-                .arg("lo", num(lo))
-                .arg("hi", num(hi));
-            if decimals == 0 {
-                d.arg_phrase("step", "_whole", &[])
-            } else {
-                d.arg_phrase("step", "_steps", &[("unit", num(1.0 / unit))])
-            }
+        let scale = BandScale {
+            id,
+            lo,
+            hi,
+            decimals,
+            unit: 10f64.powi(decimals as i32),
         };
         if bands.value.is_empty() {
-            self.push(self.at(bands), band("no-band"));
+            self.push(self.at(bands), scale.hint("no-band"));
             return None;
         }
+        let mut units = self.band_units(&scale, &bands.value)?;
+        units.sort_by_key(|(min, _, _)| *min);
+        let covered = self.bands_cover(&scale, &units);
+        let ends = self.bands_end(&scale, &units);
+        (covered && ends).then(|| {
+            units
+                .iter()
+                .map(|(_, _, b)| Band {
+                    min: b.value.min.value,
+                    max: b.value.max.value,
+                    label: b.value.label.clone(),
+                })
+                .collect()
+        })
+    }
+
+    /// Each band's bounds in whole units of the score's precision, or `None` when a bound is
+    /// not such a value or a band is reversed (all reported).
+    fn band_units<'b>(
+        &mut self,
+        scale: &BandScale<'_>,
+        bands: &'b [Spanned<BandFront>],
+    ) -> Option<Vec<BandUnits<'b>>> {
         let mut ok = true;
         let mut units = Vec::new();
-        for b in &bands.value {
+        for b in bands {
             let to_units = |this: &mut Self, v: &Spanned<f64>| {
-                let scaled = v.value * unit;
+                let scaled = v.value * scale.unit;
                 if (scaled - scaled.round()).abs() > 1e-6 {
-                    this.push(this.at(v), band("not-value").arg("value", num(v.value)));
+                    let d = scale.hint("not-value").arg("value", num(v.value));
+                    this.push(this.at(v), d);
                     None
                 } else {
                     Some(scaled.round() as i64)
@@ -873,7 +929,8 @@ impl<'a> Check<'a, '_> {
             if min > max {
                 self.push(
                     self.at(&b.value.max),
-                    band("reversed")
+                    scale
+                        .hint("reversed")
                         .arg("label", &b.value.label)
                         .arg("max", num(b.value.max.value))
                         .arg("min", num(b.value.min.value)),
@@ -883,73 +940,70 @@ impl<'a> Check<'a, '_> {
             }
             units.push((min, max, b));
         }
-        if !ok {
-            return None;
-        }
-        units.sort_by_key(|(min, _, _)| *min);
-        let (lo_u, hi_u) = ((lo * unit).round() as i64, (hi * unit).round() as i64);
-        let show = |u: i64| num(forms::round_to(u as f64 / unit, decimals));
+        ok.then_some(units)
+    }
+
+    /// Reports every gap and overlap between the bands (sorted by their start), and a first
+    /// band that starts above or below the score's lowest value. `true` when there are none.
+    fn bands_cover(&mut self, scale: &BandScale<'_>, units: &[BandUnits<'_>]) -> bool {
+        let mut ok = true;
+        let lo_u = scale.to_units(scale.lo);
         let mut next = lo_u;
         for (i, (min, max, b)) in units.iter().enumerate() {
             let label = &b.value.label;
             if *min > next {
                 let d = if i == 0 {
-                    band("starts-high")
-                        .arg("start", show(*min))
-                        .arg("lowest", show(lo_u))
+                    scale
+                        .hint("starts-high")
+                        .arg("start", scale.show(*min))
+                        .arg("lowest", scale.show(lo_u))
                 } else if *min - next > 1 {
-                    band("gap-range")
-                        .arg("from", show(next))
-                        .arg("to", show(*min - 1))
+                    scale
+                        .hint("gap-range")
+                        .arg("from", scale.show(next))
+                        .arg("to", scale.show(*min - 1))
                 } else {
-                    band("gap").arg("from", show(next))
+                    scale.hint("gap").arg("from", scale.show(next))
                 };
                 self.push(self.at(&b.value.min), d);
                 ok = false;
             } else if *min < next {
                 let d = if i == 0 {
-                    band("starts-low")
+                    scale
+                        .hint("starts-low")
                         .arg("label", label)
-                        .arg("start", show(*min))
-                        .arg("lowest", show(lo_u))
+                        .arg("start", scale.show(*min))
+                        .arg("lowest", scale.show(lo_u))
                 } else {
-                    band("overlap").arg("label", label).arg("value", show(*min))
+                    let d = scale.hint("overlap").arg("label", label);
+                    d.arg("value", scale.show(*min))
                 };
                 self.push(self.at(&b.value.min), d);
                 ok = false;
             }
             next = next.max(max + 1);
         }
-        if let Some((_, max, b)) = units.last() {
-            if *max < hi_u {
-                self.push(
-                    self.at(&b.value.max),
-                    band("ends-low")
-                        .arg("end", show(*max))
-                        .arg("highest", show(hi_u)),
-                );
-                ok = false;
-            } else if *max > hi_u {
-                self.push(
-                    self.at(&b.value.max),
-                    band("ends-high")
-                        .arg("label", &b.value.label)
-                        .arg("end", show(*max))
-                        .arg("highest", show(hi_u)),
-                );
-                ok = false;
-            }
-        }
-        ok.then(|| {
-            units
-                .iter()
-                .map(|(_, _, b)| Band {
-                    min: b.value.min.value,
-                    max: b.value.max.value,
-                    label: b.value.label.clone(),
-                })
-                .collect()
-        })
+        ok
+    }
+
+    /// Reports a last band that ends below or above the score's highest value.
+    fn bands_end(&mut self, scale: &BandScale<'_>, units: &[BandUnits<'_>]) -> bool {
+        let Some((_, max, b)) = units.last() else {
+            return true;
+        };
+        let hi_u = scale.to_units(scale.hi);
+        let d = if *max < hi_u {
+            scale.hint("ends-low")
+        } else if *max > hi_u {
+            scale.hint("ends-high").arg("label", &b.value.label)
+        } else {
+            return true;
+        };
+        let d = d
+            .arg("end", scale.show(*max))
+            .arg("highest", scale.show(hi_u));
+        self.push(self.at(&b.value.max), d);
+        false
     }
 
     // -----------------------------------------------------------------------------------------
