@@ -106,6 +106,41 @@ fn is_whole(x: f64) -> bool {
     x.fract() == 0.0 && x.abs() <= f64::from(i32::MAX)
 }
 
+/// A value a condition compares an answer with, as findings about it name it.
+struct Compared<'s> {
+    at: Option<Location>,
+    /// `_question` or `_score`: what `id` is.
+    phrase: &'static str,
+    id: &'s str,
+    /// The question's type, or `score`.
+    kind: &'s str,
+    op: &'s str,
+    /// The value as written.
+    shown: String,
+}
+
+impl Compared<'_> {
+    /// Reports the value as wrong for what it tests (E0510 `key`), with `args` besides.
+    fn wrong(
+        &self,
+        check: &mut Check<'_, '_>,
+        key: &'static str,
+        args: &[(&'static str, String)],
+    ) -> Option<AnswerValue> {
+        // Every E0510 message names what it tests ("question `x`" or "score `x`") as `{name}`.
+        let mut d = Diagnostic::new(E0510, key)
+            .arg_phrase("name", self.phrase, &[("id", self.id.to_string())])
+            .arg("kind", self.kind)
+            .arg("op", self.op)
+            .arg("value", &self.shown);
+        for (k, v) in args {
+            d = d.arg(k, v);
+        }
+        check.push(self.at.clone(), d);
+        None
+    }
+}
+
 /// A band's bounds in whole units of its score's precision, and the band.
 type BandUnits<'b> = (i64, i64, &'b Spanned<BandFront>);
 
@@ -632,25 +667,17 @@ impl<'a> Check<'a, '_> {
         v: &Spanned<ValueFront>,
         subject: Subject<'_>,
     ) -> Option<AnswerValue> {
-        let at = self.at(v);
-        let shown = value_text(&v.value);
         let (phrase, id, kind) = match subject {
             Subject::Question(q) => ("_question", q.id.value.as_str(), q.kind.value.as_str()),
             Subject::Score(id) => ("_score", id, "score"),
         };
-        let op = operator.as_str();
-        // Every E0510 message names what it tests ("question `x`" or "score `x`") as `{name}`.
-        let wrong = |this: &mut Self, key: &'static str, args: &[(&'static str, String)]| {
-            let mut d = Diagnostic::new(E0510, key)
-                .arg_phrase("name", phrase, &[("id", id.to_string())])
-                .arg("kind", kind)
-                .arg("op", op)
-                .arg("value", &shown);
-            for (k, v) in args {
-                d = d.arg(k, v);
-            }
-            this.push(at.clone(), d);
-            None
+        let c = Compared {
+            at: self.at(v),
+            phrase,
+            id,
+            kind,
+            op: operator.as_str(),
+            shown: value_text(&v.value),
         };
         if kind != "score" && !QUESTION_TYPES.contains(&kind) {
             // An unknown type was reported where it is written (E0506).
@@ -658,15 +685,15 @@ impl<'a> Check<'a, '_> {
             return None;
         }
         if matches!(kind, "display" | "group") {
-            return wrong(self, "no-answer", &[]);
+            return c.wrong(self, "no-answer", &[]);
         }
         if operator == Operator::Answered {
             if kind == "score" {
-                return wrong(self, "score-answered", &[]);
+                return c.wrong(self, "score-answered", &[]);
             }
             return match v.value {
                 ValueFront::Bool(b) => Some(AnswerValue::Bool(b)),
-                _ => wrong(self, "answered-bool", &[]),
+                _ => c.wrong(self, "answered-bool", &[]),
             };
         }
         match kind {
@@ -674,44 +701,64 @@ impl<'a> Check<'a, '_> {
                 let Subject::Question(q) = subject else {
                     return None;
                 };
-                let values: Vec<&str> = q
-                    .options
-                    .iter()
-                    .flat_map(|o| &o.value)
-                    .map(|o| o.value.value.0.as_str())
-                    .collect();
-                if matches!(operator, Operator::Greater | Operator::Less) {
-                    return wrong(self, "choice-compare", &[("values", values.join(", "))]);
-                }
-                if matches!(v.value, ValueFront::Bool(_)) || !values.contains(&shown.as_str()) {
-                    return wrong(self, "choice-value", &[("values", values.join(", "))]);
-                }
-                Some(AnswerValue::Text(shown))
+                self.choice_value(&c, operator, v, q)
             }
             "yes_no" => match (operator, &v.value) {
                 (Operator::Equals | Operator::NotEquals, ValueFront::Bool(b)) => {
                     Some(AnswerValue::Bool(*b))
                 }
-                _ => wrong(self, "yes-no", &[]),
+                _ => c.wrong(self, "yes-no", &[]),
             },
-            "scale" | "number" | "score" => {
-                let ValueFront::Number(n, _) = v.value else {
-                    return wrong(self, "number", &[]);
-                };
-                let whole_only = match subject {
-                    Subject::Question(q) => {
-                        kind == "scale" || q.decimals.as_ref().is_none_or(|d| d.value == 0)
-                    }
-                    Subject::Score(_) => false,
-                };
-                if whole_only && !is_whole(n) {
-                    return wrong(self, "whole", &[("whole", n.floor().to_string())]);
-                }
-                Some(AnswerValue::Number(n))
-            }
+            "scale" | "number" | "score" => self.number_value(&c, v, subject),
             // text, long_text, date, time
-            _ => wrong(self, "free-text", &[]),
+            _ => c.wrong(self, "free-text", &[]),
         }
+    }
+
+    /// A value compared with a choice question's answer: one of its options' values.
+    fn choice_value(
+        &mut self,
+        c: &Compared<'_>,
+        operator: Operator,
+        v: &Spanned<ValueFront>,
+        q: &QuestionFront,
+    ) -> Option<AnswerValue> {
+        let values: Vec<&str> = q
+            .options
+            .iter()
+            .flat_map(|o| &o.value)
+            .map(|o| o.value.value.0.as_str())
+            .collect();
+        if matches!(operator, Operator::Greater | Operator::Less) {
+            return c.wrong(self, "choice-compare", &[("values", values.join(", "))]);
+        }
+        if matches!(v.value, ValueFront::Bool(_)) || !values.contains(&c.shown.as_str()) {
+            return c.wrong(self, "choice-value", &[("values", values.join(", "))]);
+        }
+        Some(AnswerValue::Text(c.shown.clone()))
+    }
+
+    /// A value compared with a scale, a number or a score: a number, whole where the
+    /// answer is.
+    fn number_value(
+        &mut self,
+        c: &Compared<'_>,
+        v: &Spanned<ValueFront>,
+        subject: Subject<'_>,
+    ) -> Option<AnswerValue> {
+        let ValueFront::Number(n, _) = v.value else {
+            return c.wrong(self, "number", &[]);
+        };
+        let whole_only = match subject {
+            Subject::Question(q) => {
+                c.kind == "scale" || q.decimals.as_ref().is_none_or(|d| d.value == 0)
+            }
+            Subject::Score(_) => false,
+        };
+        if whole_only && !is_whole(n) {
+            return c.wrong(self, "whole", &[("whole", n.floor().to_string())]);
+        }
+        Some(AnswerValue::Number(n))
     }
 
     // -----------------------------------------------------------------------------------------
@@ -769,59 +816,7 @@ impl<'a> Check<'a, '_> {
             );
             return None;
         }
-        let mut ok = true;
-        let mut seen = HashSet::new();
-        let (mut lo, mut hi) = (0.0, 0.0);
-        for qid in &s.questions.value {
-            let name = qid.value.as_str();
-            if !seen.insert(name) {
-                self.push(
-                    self.at(qid),
-                    Diagnostic::new(E0512, "twice")
-                        .arg("id", id)
-                        .arg("question", name),
-                );
-                ok = false;
-                continue;
-            }
-            let Some(q) = by_id.get(name) else {
-                // A question that exists but failed its own checks was reported already.
-                if !self.index.contains_key(name) {
-                    let d = Diagnostic::new(E0508, "score")
-                        .arg("id", id)
-                        .arg("question", name);
-                    let d = self.scorable(d, by_id);
-                    self.push(self.at(qid), d);
-                }
-                ok = false;
-                continue;
-            };
-            match forms::contribution_range(&q.kind) {
-                Some((a, b)) => {
-                    lo += a;
-                    hi += b;
-                }
-                None => {
-                    let key = match &q.kind {
-                        QuestionKind::SingleChoice { .. } | QuestionKind::MultipleChoice { .. } => {
-                            "unscored-options"
-                        }
-                        QuestionKind::Number { .. } => "unbounded-number",
-                        _ => "unscorable",
-                    };
-                    let d = Diagnostic::new(E0512, key)
-                        .arg("id", id)
-                        .arg("question", name)
-                        .arg("type", q.kind.type_name());
-                    let d = self.scorable(d, by_id);
-                    self.push(self.at(qid), d);
-                    ok = false;
-                }
-            }
-        }
-        if !ok {
-            return None;
-        }
+        let (lo, hi) = self.score_range(s, by_id)?;
         let questions: Vec<String> = s.questions.value.iter().map(|q| q.value.clone()).collect();
         let decimals = forms::score_decimals(probe, &questions);
         let (lo, hi) = (forms::round_to(lo, decimals), forms::round_to(hi, decimals));
@@ -842,6 +837,79 @@ impl<'a> Check<'a, '_> {
             bands,
             alert,
         })
+    }
+
+    /// The lowest and highest sum the score's questions can make, or `None` when one is
+    /// named twice or cannot be counted (every such question reported).
+    fn score_range(
+        &mut self,
+        s: &'a ScoreFront,
+        by_id: &HashMap<&str, &Question>,
+    ) -> Option<(f64, f64)> {
+        let id = s.id.value.as_str();
+        let mut ok = true;
+        let mut seen = HashSet::new();
+        let (mut lo, mut hi) = (0.0, 0.0);
+        for qid in &s.questions.value {
+            let name = qid.value.as_str();
+            if !seen.insert(name) {
+                self.push(
+                    self.at(qid),
+                    Diagnostic::new(E0512, "twice")
+                        .arg("id", id)
+                        .arg("question", name),
+                );
+                ok = false;
+                continue;
+            }
+            match self.contribution(id, qid, by_id) {
+                Some((a, b)) => {
+                    lo += a;
+                    hi += b;
+                }
+                None => ok = false,
+            }
+        }
+        ok.then_some((lo, hi))
+    }
+
+    /// The least and most question `qid` adds to score `id`, or `None` (reported) when it
+    /// is not a question that can be counted.
+    fn contribution(
+        &mut self,
+        id: &str,
+        qid: &Spanned<String>,
+        by_id: &HashMap<&str, &Question>,
+    ) -> Option<(f64, f64)> {
+        let name = qid.value.as_str();
+        let Some(q) = by_id.get(name) else {
+            // A question that exists but failed its own checks was reported already.
+            if !self.index.contains_key(name) {
+                let d = Diagnostic::new(E0508, "score")
+                    .arg("id", id)
+                    .arg("question", name);
+                let d = self.scorable(d, by_id);
+                self.push(self.at(qid), d);
+            }
+            return None;
+        };
+        if let Some(range) = forms::contribution_range(&q.kind) {
+            return Some(range);
+        }
+        let key = match &q.kind {
+            QuestionKind::SingleChoice { .. } | QuestionKind::MultipleChoice { .. } => {
+                "unscored-options"
+            }
+            QuestionKind::Number { .. } => "unbounded-number",
+            _ => "unscorable",
+        };
+        let d = Diagnostic::new(E0512, key)
+            .arg("id", id)
+            .arg("question", name)
+            .arg("type", q.kind.type_name());
+        let d = self.scorable(d, by_id);
+        self.push(self.at(qid), d);
+        None
     }
 
     /// The ids a score may count, as `{scorable}` for hints.
