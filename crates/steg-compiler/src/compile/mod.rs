@@ -538,10 +538,7 @@ fn load_moment(src: &MomentSource, cache: &Cache) -> MomentResult {
         media: &media_paths,
         iframe_hosts: &iframe_hosts,
     };
-    let checks = match front {
-        Some(p) => check_settings(p.front.checks.as_ref()),
-        None => crate::check::Settings::default(),
-    };
+    let checks = check_settings(front.and_then(|p| p.front.checks.as_ref()));
     let ctx = Ctx {
         links: &links,
         media: &media,
@@ -556,30 +553,13 @@ fn load_moment(src: &MomentSource, cache: &Cache) -> MomentResult {
             None
         }
     };
-    let pass = ModulPass {
-        ctx: &ctx,
-        cache,
-        links_key,
-        // A modul that names no audience of its own is for the moment's.
-        moment_groups: head
-            .as_ref()
-            .map(|m| m.audience.groups.clone())
-            .unwrap_or_else(|| AudienceGroup::ALL.to_vec()),
-    };
+    let pass = ModulPass::new(&ctx, cache, links_key, head.as_ref());
     let (moduler, fresh) = pass.build_moduler(tree, &mut d);
 
     let (Some(mut moment), Some(parsed)) = (head, front) else {
         return (None, d, fresh);
     };
-    if src.moduler.is_empty() {
-        d.push(
-            Diagnostic::new(E0110, "none")
-                .arg("id", &moment.id)
-                .in_file(&parsed.file)
-                .at(parsed.top()),
-        );
-    }
-    check_flags(&moment, parsed, &moduler, &mut d);
+    check_moduler(src, &moment, parsed, &moduler, &mut d);
     let hashes: Vec<String> = moduler.iter().map(|m| m.content_hash.clone()).collect();
     moment.content_hash = hash::content_hash(&parsed.text, &hashes);
     moment.moduler = moduler;
@@ -591,6 +571,25 @@ fn load_moment(src: &MomentSource, cache: &Cache) -> MomentResult {
     set_revisions(&mut moment, parsed, links_key);
     d.extend(check_whole_moment(src, &moment));
     (Some(moment), d, fresh)
+}
+
+/// A moment needs at least one modul; its flags are checked against its moduler.
+fn check_moduler(
+    src: &MomentSource,
+    moment: &Moment,
+    parsed: &Parsed<MomentFront>,
+    moduler: &[Modul],
+    d: &mut Diagnostics,
+) {
+    if src.moduler.is_empty() {
+        d.push(
+            Diagnostic::new(E0110, "none")
+                .arg("id", &moment.id)
+                .in_file(&parsed.file)
+                .at(parsed.top()),
+        );
+    }
+    check_flags(moment, parsed, moduler, d);
 }
 
 /// The moment's media files, hashed (by pass 2, or now if the tree changed under the load),
@@ -841,7 +840,19 @@ struct ModulPass<'a> {
     moment_groups: Vec<AudienceGroup>,
 }
 
-impl ModulPass<'_> {
+impl<'a> ModulPass<'a> {
+    fn new(ctx: &'a Ctx<'a>, cache: &'a Cache, links_key: u64, head: Option<&Moment>) -> Self {
+        ModulPass {
+            ctx,
+            cache,
+            links_key,
+            // A modul that names no audience of its own is for the moment's.
+            moment_groups: head
+                .map(|m| m.audience.groups.clone())
+                .unwrap_or_else(|| AudienceGroup::ALL.to_vec()),
+        }
+    }
+
     /// Builds every modul, in parallel, in order: the moduler that built, and the steg
     /// rendered afresh.
     fn build_moduler(&self, tree: Vec<ParsedModul>, d: &mut Diagnostics) -> (Vec<Modul>, Fresh) {
