@@ -116,25 +116,7 @@ pub fn render(
     if cache.index != Some(index_key) || !incremental {
         r.index(moments);
     }
-    let mut fresh: HashMap<String, CachedMoment> = HashMap::new();
-    for m in moments {
-        let done = match cache.moments.remove(&m.id) {
-            // Nothing of this moment changed: its pages stand.
-            Some(old) if old.revision == m.revision => {
-                r.stats.pages += old.pages.len();
-                old
-            }
-            old => r.moment(m, old.as_ref()),
-        };
-        fresh.insert(m.id.clone(), done);
-    }
-    // Moments that are gone take their pages with them.
-    for old in cache.moments.values() {
-        old.pages
-            .keys()
-            .chain(&old.media)
-            .for_each(|p| sink.remove(p));
-    }
+    let fresh = r.moments(moments, &mut cache.moments);
     if cache.index.is_none() || !incremental {
         r.static_files();
     }
@@ -181,6 +163,35 @@ struct SiteRender<'a> {
 }
 
 impl SiteRender<'_> {
+    /// Renders every moment's pages that changed since the render `old` remembers, and
+    /// removes the pages of moments that are gone: what the next render should remember.
+    fn moments(
+        &mut self,
+        moments: &[Arc<Moment>],
+        old: &mut HashMap<String, CachedMoment>,
+    ) -> HashMap<String, CachedMoment> {
+        let mut fresh: HashMap<String, CachedMoment> = HashMap::new();
+        for m in moments {
+            let done = match old.remove(&m.id) {
+                // Nothing of this moment changed: its pages stand.
+                Some(old) if old.revision == m.revision => {
+                    self.stats.pages += old.pages.len();
+                    old
+                }
+                old => self.moment(m, old.as_ref()),
+            };
+            fresh.insert(m.id.clone(), done);
+        }
+        // Moments that are gone take their pages with them.
+        for gone in old.values() {
+            gone.pages
+                .keys()
+                .chain(&gone.media)
+                .for_each(|p| self.sink.remove(p));
+        }
+        fresh
+    }
+
     /// Renders and writes the start page.
     fn index(&mut self, moments: &[Arc<Moment>]) {
         let page = context::site_index(moments);
