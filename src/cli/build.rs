@@ -52,24 +52,7 @@ pub fn run(
     if progress.live {
         progress.clear();
     }
-    report(&result.diagnostics, format, v, lang);
-    if !result.ok() {
-        return tell.build_failed(&result.diagnostics, content, out);
-    }
-    for b in &result.built {
-        tell.built(b, key.is_some());
-    }
-    if let (Some(index), Format::Human) = (&result.site_index, format) {
-        status(
-            v,
-            &ui(lang, "preview-verb", &[]),
-            &index.display().to_string(),
-        );
-    }
-    if format == Format::Human {
-        tell.finished(&result.diagnostics, started);
-    }
-    ExitCode::SUCCESS
+    tell.result(&result, content, out, key.is_some(), started)
 }
 
 /// How to tell the user what the build did: the options every message depends on.
@@ -81,6 +64,32 @@ struct Tell {
 }
 
 impl Tell {
+    /// Reports what the build found and made, and gives the exit code.
+    fn result(
+        self,
+        result: &steg_compiler::build::BuildReport,
+        content: &Path,
+        out: &Path,
+        signed: bool,
+        started: Instant,
+    ) -> ExitCode {
+        report(&result.diagnostics, self.format, self.v, self.lang);
+        if !result.ok() {
+            return self.build_failed(&result.diagnostics, content, out);
+        }
+        for b in &result.built {
+            self.built(b, signed);
+        }
+        if let (Some(index), Format::Human) = (&result.site_index, self.format) {
+            let verb = ui(self.lang, "preview-verb", &[]);
+            status(self.v, &verb, &index.display().to_string());
+        }
+        if self.format == Format::Human {
+            self.finished(&result.diagnostics, started);
+        }
+        ExitCode::SUCCESS
+    }
+
     /// Reports `problems` with what stopped the build before it began (the signing key or
     /// the theme).
     fn setup_failed(
