@@ -149,17 +149,7 @@ fn write(
     // Each moment is rendered once into its plan; the folder, the archive and the preview's
     // comparison with the last release all read that plan.
     let plans = render_plans(moments, options);
-    let places: Vec<(PathBuf, PathBuf)> = plans
-        .iter()
-        .map(|p| {
-            let dir = staging.stage(&p.dir());
-            let archive = staging.stage(&steg_bundle::archive::archive_name(
-                &p.moment_id,
-                &p.version,
-            ));
-            (dir, archive)
-        })
-        .collect();
+    let places = stage_bundles(&mut staging, &plans);
     let site_dir = options.theme.map(|_| staging.stage(SITE_DIR));
     let files = plans.iter().map(|p| p.files.len() + 1).sum::<usize>();
     // The bundles and archives are written beside the preview's pages, so that no core waits.
@@ -217,6 +207,24 @@ fn render_plans<'m>(
                 p.sign(key);
             }
             p
+        })
+        .collect()
+}
+
+/// Where each plan's folder and archive are written while staged, in the order of `plans`.
+fn stage_bundles(
+    staging: &mut output::Staging,
+    plans: &[plan::BundlePlan<'_>],
+) -> Vec<(PathBuf, PathBuf)> {
+    plans
+        .iter()
+        .map(|p| {
+            let dir = staging.stage(&p.dir());
+            let archive = staging.stage(&steg_bundle::archive::archive_name(
+                &p.moment_id,
+                &p.version,
+            ));
+            (dir, archive)
         })
         .collect()
 }
