@@ -260,20 +260,7 @@ pub fn run(options: Options) -> Result<(), String> {
                 }
             })
             .layer(livereload);
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.port))
-            .await
-            .map_err(|e| format!("cannot listen on 127.0.0.1:{}: {e}", options.port))?;
-        let addr = listener
-            .local_addr()
-            .map_err(|e| format!("cannot read the server's address: {e}"))?;
-        let url = format!("http://{addr}/");
-        eprintln!(
-            "     Serving {url} (watching {}; press Ctrl+C to stop)",
-            options.content.display()
-        );
-        if options.open {
-            open_browser(&url);
-        }
+        let listener = listen(&options).await?;
 
         let watched: Vec<PathBuf> = std::iter::once(options.content.clone())
             .chain(options.theme_dir.clone())
@@ -297,6 +284,25 @@ pub fn run(options: Options) -> Result<(), String> {
             .await
             .map_err(|e| format!("the server stopped: {e}"))
     })
+}
+
+/// Listens on the local port, says where, and opens the browser there if asked.
+async fn listen(options: &Options) -> Result<tokio::net::TcpListener, String> {
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.port))
+        .await
+        .map_err(|e| format!("cannot listen on 127.0.0.1:{}: {e}", options.port))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| format!("cannot read the server's address: {e}"))?;
+    let url = format!("http://{addr}/");
+    eprintln!(
+        "     Serving {url} (watching {}; press Ctrl+C to stop)",
+        options.content.display()
+    );
+    if options.open {
+        open_browser(&url);
+    }
+    Ok(listener)
 }
 
 /// Starts watching `dirs`, sending each settled batch of changes to `tx`. The watch lasts
