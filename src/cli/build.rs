@@ -18,33 +18,19 @@ pub fn run(
     lang: steg_bundle::diagnostic::Lang,
 ) -> ExitCode {
     let started = Instant::now();
+    let tell = Tell { format, v, lang };
     let key = match sign.map(super::keys::secret_key).transpose() {
         Ok(k) => k,
         Err(d) => {
-            report(
-                &steg_bundle::diagnostic::Diagnostics::from_iter([d]),
-                format,
-                v,
-                lang,
-            );
-            if format == Format::Human {
-                error_line(lang, "build-key-failed", &[]);
-            }
-            return ExitCode::from(1);
+            let problems = steg_bundle::diagnostic::Diagnostics::from_iter([d]);
+            return tell.setup_failed(&problems, "build-key-failed", &[]);
         }
     };
     let theme = match site.theme() {
         Ok(t) => t,
         Err(problems) => {
-            report(&problems, format, v, lang);
-            if format == Format::Human {
-                error_line(
-                    lang,
-                    "build-theme-failed",
-                    &[("counts", counts(&problems, lang))],
-                );
-            }
-            return ExitCode::from(1);
+            let counts = ("counts", counts(&problems, lang));
+            return tell.setup_failed(&problems, "build-theme-failed", &[counts]);
         }
     };
     let progress = Progress {
@@ -66,31 +52,84 @@ pub fn run(
     if progress.live {
         progress.clear();
     }
-    report(&result.diagnostics, format, v, lang);
-    if !result.ok() {
-        let output_failed = result.diagnostics.iter().any(|d| d.code.starts_with("E08"));
-        if format == Format::Human {
+    tell.result(&result, content, out, key.is_some(), started)
+}
+
+/// How to tell the user what the build did: the options every message depends on.
+#[derive(Clone, Copy)]
+struct Tell {
+    format: Format,
+    v: Verbosity,
+    lang: steg_bundle::diagnostic::Lang,
+}
+
+impl Tell {
+    /// Reports what the build found and made, and gives the exit code.
+    fn result(
+        self,
+        result: &steg_compiler::build::BuildReport,
+        content: &Path,
+        out: &Path,
+        signed: bool,
+        started: Instant,
+    ) -> ExitCode {
+        report(&result.diagnostics, self.format, self.v, self.lang);
+        if !result.ok() {
+            return self.build_failed(&result.diagnostics, content, out);
+        }
+        for b in &result.built {
+            self.built(b, signed);
+        }
+        if let (Some(index), Format::Human) = (&result.site_index, self.format) {
+            let verb = ui(self.lang, "preview-verb", &[]);
+            status(self.v, &verb, &index.display().to_string());
+        }
+        if self.format == Format::Human {
+            self.finished(&result.diagnostics, started);
+        }
+        ExitCode::SUCCESS
+    }
+
+    /// Reports `problems` with what stopped the build before it began (the signing key or
+    /// the theme).
+    fn setup_failed(
+        self,
+        problems: &steg_bundle::diagnostic::Diagnostics,
+        message: &str,
+        args: &[(&str, String)],
+    ) -> ExitCode {
+        report(problems, self.format, self.v, self.lang);
+        if self.format == Format::Human {
+            error_line(self.lang, message, args);
+        }
+        ExitCode::from(1)
+    }
+
+    /// Says why the build failed (its findings are already reported). The exit code tells
+    /// content that did not compile (1) from an output that could not be written (3).
+    fn build_failed(
+        self,
+        diagnostics: &steg_bundle::diagnostic::Diagnostics,
+        content: &Path,
+        out: &Path,
+    ) -> ExitCode {
+        let output_failed = diagnostics.iter().any(|d| d.code.starts_with("E08"));
+        if self.format == Format::Human {
+            let out = ("out", out.display().to_string());
             if output_failed {
-                error_line(
-                    lang,
-                    "build-output-failed",
-                    &[("out", out.display().to_string())],
-                );
+                error_line(self.lang, "build-output-failed", &[out]);
             } else {
-                error_line(
-                    lang,
-                    "build-failed",
-                    &[
-                        ("content", content.display().to_string()),
-                        ("counts", counts(&result.diagnostics, lang)),
-                        ("out", out.display().to_string()),
-                    ],
-                );
+                let content = ("content", content.display().to_string());
+                let counts = ("counts", counts(diagnostics, self.lang));
+                error_line(self.lang, "build-failed", &[content, counts, out]);
             }
         }
-        return ExitCode::from(if output_failed { 3 } else { 1 });
+        ExitCode::from(if output_failed { 3 } else { 1 })
     }
-    for b in &result.built {
+
+    /// Reports one built moment: its size, its bundle and its archive.
+    fn built(self, b: &steg_compiler::build::Built, signed: bool) {
+        let (v, lang) = (self.v, self.lang);
         let m = &b.moment;
         let mut by_type = std::collections::BTreeMap::<&str, usize>::new();
         for (_, _, s) in m.steg() {
@@ -99,58 +138,47 @@ pub fn run(
         let types: Vec<String> = by_type.iter().map(|(t, n)| format!("{n} {t}")).collect();
         let avsnitt: usize = m.moduler.iter().map(|x| x.avsnitt.len()).sum();
         let steg: usize = by_type.values().sum();
-        match format {
-            Format::Human => {
-                status(
-                    v,
-                    &ui(lang, "compiled-verb", &[]),
-                    &format!(
-                        "{} {}: {} moduler, {avsnitt} avsnitt, {steg} steg ({})",
-                        m.id,
-                        m.version,
-                        m.moduler.len(),
-                        types.join(", ")
-                    ),
-                );
-                status(
-                    v,
-                    &ui(lang, "bundle-verb", &[]),
-                    &ui(
-                        lang,
-                        "bundle",
-                        &[
-                            ("path", b.bundle_dir.display().to_string()),
-                            ("files", b.files.to_string()),
-                            ("size", human_size(b.bytes)),
-                        ],
-                    ),
-                );
-                let archive = ("path", b.archive.display().to_string());
-                let archive = if key.is_some() {
-                    ui(lang, "archive-signed", &[archive])
-                } else {
-                    archive.1
-                };
-                status(v, &ui(lang, "archive-verb", &[]), &archive);
-            }
-            Format::Json => println!(
+        if self.format == Format::Json {
+            println!(
                 "{}",
                 serde_json::json!({
                     "built": m.id, "version": m.version.to_string(),
-                    "bundle": b.bundle_dir, "archive": b.archive, "signed": key.is_some(), "moduler": m.moduler.len(), "avsnitt": avsnitt,
+                    "bundle": b.bundle_dir, "archive": b.archive, "signed": signed, "moduler": m.moduler.len(), "avsnitt": avsnitt,
                     "steg": steg, "files": b.files, "bytes": b.bytes
                 })
-            ),
+            );
+            return;
         }
-    }
-    if let (Some(index), Format::Human) = (&result.site_index, format) {
+        let sizes = format!(
+            "{} {}: {} moduler, {avsnitt} avsnitt, {steg} steg ({})",
+            m.id,
+            m.version,
+            m.moduler.len(),
+            types.join(", ")
+        );
+        status(v, &ui(lang, "compiled-verb", &[]), &sizes);
+        let bundle = [
+            ("path", b.bundle_dir.display().to_string()),
+            ("files", b.files.to_string()),
+            ("size", human_size(b.bytes)),
+        ];
         status(
             v,
-            &ui(lang, "preview-verb", &[]),
-            &index.display().to_string(),
+            &ui(lang, "bundle-verb", &[]),
+            &ui(lang, "bundle", &bundle),
         );
+        let archive = ("path", b.archive.display().to_string());
+        let archive = if signed {
+            ui(lang, "archive-signed", &[archive])
+        } else {
+            archive.1
+        };
+        status(v, &ui(lang, "archive-verb", &[]), &archive);
     }
-    if format == Format::Human {
+
+    /// The last line: how long the build took, and how many findings it had.
+    fn finished(self, diagnostics: &steg_bundle::diagnostic::Diagnostics, started: Instant) {
+        let lang = self.lang;
         let time = ui(
             lang,
             "seconds",
@@ -160,15 +188,14 @@ pub fn run(
                     .replace('.', &ui(lang, "decimal-mark", &[])),
             )],
         );
-        let finished = if result.diagnostics.is_empty() {
+        let finished = if diagnostics.is_empty() {
             ui(lang, "finished", &[("time", time)])
         } else {
-            let counts = counts(&result.diagnostics, lang);
+            let counts = counts(diagnostics, lang);
             ui(lang, "finished-with", &[("time", time), ("counts", counts)])
         };
-        status(v, &ui(lang, "finished-verb", &[]), &finished);
+        status(self.v, &ui(lang, "finished-verb", &[]), &finished);
     }
-    ExitCode::SUCCESS
 }
 
 /// The phase a build is in, on one line of a terminal that the next line overwrites; with

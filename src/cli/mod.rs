@@ -284,32 +284,7 @@ pub fn run() -> ExitCode {
         ),
         Command::Check { content, format } => check::run(&content, format, v, lang),
         Command::New(args) => new::run(args),
-        Command::Review(ReviewCommand::Status { content, format }) => {
-            review::status_cmd(&content, format, v, lang)
-        }
-        Command::Review(ReviewCommand::Approve {
-            addresses,
-            by,
-            role,
-            comment,
-            date,
-            recursive,
-            content,
-            moment,
-        }) => review::approve(
-            review::ApproveArgs {
-                content: &content,
-                addresses: &addresses,
-                by: &by,
-                role: role.as_deref(),
-                comment: comment.as_deref(),
-                date: date.as_deref(),
-                recursive,
-                moment: moment.as_deref(),
-                lang,
-            },
-            v,
-        ),
+        Command::Review(command) => run_review(command, v, lang),
         Command::Diff { old, new, format } => diff::run(&old, &new, format, v, lang),
         Command::Verify {
             bundle,
@@ -323,27 +298,7 @@ pub fn run() -> ExitCode {
             port,
             open,
             theme,
-        } => {
-            let site = SiteArgs {
-                theme,
-                no_minify: true,
-            };
-            let options = steg_compiler::serve::Options {
-                theme_dir: site.theme_dir(),
-                content,
-                port,
-                open,
-                style: style(),
-                lang,
-            };
-            match steg_compiler::serve::run(options) {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(message) => {
-                    eprintln!("error: {message}");
-                    ExitCode::from(3)
-                }
-            }
-        }
+        } => serve(content, port, open, theme, lang),
         Command::Schema { name, out } => schema::run(&name, out.as_deref(), v),
         Command::Completions { shell } => {
             clap_complete::generate(
@@ -353,6 +308,58 @@ pub fn run() -> ExitCode {
                 &mut std::io::stdout(),
             );
             ExitCode::SUCCESS
+        }
+    }
+}
+
+fn run_review(command: ReviewCommand, v: Verbosity, lang: Lang) -> ExitCode {
+    match command {
+        ReviewCommand::Status { content, format } => review::status_cmd(&content, format, v, lang),
+        ReviewCommand::Approve {
+            addresses,
+            by,
+            role,
+            comment,
+            date,
+            recursive,
+            content,
+            moment,
+        } => review::approve(
+            review::ApproveArgs {
+                content: &content,
+                addresses: &addresses,
+                by: &by,
+                role: role.as_deref(),
+                comment: comment.as_deref(),
+                date: date.as_deref(),
+                recursive,
+                moment: moment.as_deref(),
+                lang,
+            },
+            v,
+        ),
+    }
+}
+
+/// `steg serve`: the preview, never minified, rebuilt as the content changes.
+fn serve(content: PathBuf, port: u16, open: bool, theme: Option<String>, lang: Lang) -> ExitCode {
+    let site = SiteArgs {
+        theme,
+        no_minify: true,
+    };
+    let options = steg_compiler::serve::Options {
+        theme_dir: site.theme_dir(),
+        content,
+        port,
+        open,
+        style: style(),
+        lang,
+    };
+    match steg_compiler::serve::run(options) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::from(3)
         }
     }
 }

@@ -48,83 +48,87 @@ pub fn status_cmd(content: &Path, format: Format, v: Verbosity, lang: Lang) -> E
     };
     for m in &moments {
         let nodes = review::nodes(m);
-        let mut rows = Vec::new();
-        let (mut approved, mut changed, mut never) = (0, 0, 0);
-        for n in &nodes {
-            let st = review::status(&m.approvals, &n.address, &n.hash);
-            if n.level == "steg" {
-                match st {
-                    Status::Approved(_) => approved += 1,
-                    Status::Changed(_) => changed += 1,
-                    Status::Never => never += 1,
-                }
-            }
-            rows.push((n, st));
-        }
+        let rows: Vec<(&Node, Status<'_>)> = nodes
+            .iter()
+            .map(|n| (n, review::status(&m.approvals, &n.address, &n.hash)))
+            .collect();
         match format {
-            Format::Json => {
-                for (n, st) in &rows {
-                    let (state, a) = match st {
-                        Status::Approved(a) => ("approved", Some(*a)),
-                        Status::Changed(a) => ("changed", Some(*a)),
-                        Status::Never => ("never", None),
-                    };
-                    println!(
-                        "{}",
-                        serde_json::json!({
-                            "moment": m.id, "address": n.address, "level": n.level, "title": n.title,
-                            "status": state, "hash": n.hash, "source": n.source,
-                            "approval": a, "modified": modified(&n.source),
-                        })
-                    );
-                }
-            }
-            Format::Human => {
-                println!("{} {} — {}", m.id, m.version, m.title);
-                for (n, st) in &rows {
-                    let what = match st {
-                        Status::Approved(a) => format!(
-                            "approved   by {}{} on {}",
-                            a.by,
-                            a.role
-                                .as_ref()
-                                .map(|r| format!(" ({r})"))
-                                .unwrap_or_default(),
-                            a.date
-                        ),
-                        Status::Changed(a) => format!(
-                            "CHANGED    since {} approved it on {}; file changed {}",
-                            a.by,
-                            a.date,
-                            modified(&n.source).unwrap_or_else(|| "?".into())
-                        ),
-                        Status::Never => "never approved".to_string(),
-                    };
-                    println!("  {:<8} {:<48} {what}", n.level, n.address);
-                }
-                let stale: Vec<&Approval> = m
-                    .approvals
-                    .iter()
-                    .filter(|a| !nodes.iter().any(|n| n.address == a.address))
-                    .collect();
-                for a in stale {
-                    println!(
-                        "  note: an approval names `{}`, which is no longer in the program",
-                        a.address
-                    );
-                }
-                status(
-                    v,
-                    "Review",
-                    &format!(
-                        "{}: {approved} steg approved, {changed} changed since approval, {never} never approved",
-                        m.id
-                    ),
-                );
-            }
+            Format::Json => print_json_rows(m, &rows),
+            Format::Human => print_human_rows(m, &nodes, &rows, v),
         }
     }
     ExitCode::SUCCESS
+}
+
+/// One JSON line per node, with its review status.
+fn print_json_rows(m: &Moment, rows: &[(&Node, Status<'_>)]) {
+    for (n, st) in rows {
+        let (state, a) = match st {
+            Status::Approved(a) => ("approved", Some(*a)),
+            Status::Changed(a) => ("changed", Some(*a)),
+            Status::Never => ("never", None),
+        };
+        println!(
+            "{}",
+            serde_json::json!({
+                "moment": m.id, "address": n.address, "level": n.level, "title": n.title,
+                "status": state, "hash": n.hash, "source": n.source,
+                "approval": a, "modified": modified(&n.source),
+            })
+        );
+    }
+}
+
+/// A line per node, approvals that name nothing any more, and the steg counted by status.
+fn print_human_rows(m: &Moment, nodes: &[Node], rows: &[(&Node, Status<'_>)], v: Verbosity) {
+    println!("{} {} — {}", m.id, m.version, m.title);
+    let (mut approved, mut changed, mut never) = (0, 0, 0);
+    for (n, st) in rows {
+        if n.level == "steg" {
+            match st {
+                Status::Approved(_) => approved += 1,
+                Status::Changed(_) => changed += 1,
+                Status::Never => never += 1,
+            }
+        }
+        let what = match st {
+            Status::Approved(a) => format!(
+                "approved   by {}{} on {}",
+                a.by,
+                a.role
+                    .as_ref()
+                    .map(|r| format!(" ({r})"))
+                    .unwrap_or_default(),
+                a.date
+            ),
+            Status::Changed(a) => format!(
+                "CHANGED    since {} approved it on {}; file changed {}",
+                a.by,
+                a.date,
+                modified(&n.source).unwrap_or_else(|| "?".into())
+            ),
+            Status::Never => "never approved".to_string(),
+        };
+        println!("  {:<8} {:<48} {what}", n.level, n.address);
+    }
+    let stale = m
+        .approvals
+        .iter()
+        .filter(|a| !nodes.iter().any(|n| n.address == a.address));
+    for a in stale {
+        println!(
+            "  note: an approval names `{}`, which is no longer in the program",
+            a.address
+        );
+    }
+    status(
+        v,
+        "Review",
+        &format!(
+            "{}: {approved} steg approved, {changed} changed since approval, {never} never approved",
+            m.id
+        ),
+    );
 }
 
 pub struct ApproveArgs<'a> {
@@ -140,10 +144,6 @@ pub struct ApproveArgs<'a> {
 }
 
 pub fn approve(args: ApproveArgs<'_>, v: Verbosity) -> ExitCode {
-    let usage = |msg: String| {
-        eprintln!("error: {msg}");
-        ExitCode::from(2)
-    };
     if args.by.trim().is_empty() {
         return usage("--by needs the reviewer's name".into());
     }
@@ -156,77 +156,16 @@ pub fn approve(args: ApproveArgs<'_>, v: Verbosity) -> ExitCode {
         Ok(m) => m,
         Err(code) => return code,
     };
-    let moment = match (args.moment, moments.as_slice()) {
-        (Some(id), ms) => match ms.iter().find(|m| m.id == id) {
-            Some(m) => m,
-            None => {
-                return usage(format!(
-                    "there is no program `{id}` in {}",
-                    args.content.display()
-                ));
-            }
-        },
-        (None, [m]) => m,
-        (None, _) => {
-            return usage(format!(
-                "{} holds several programs; say which with --moment ({})",
-                args.content.display(),
-                moments
-                    .iter()
-                    .map(|m| m.id.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
-        }
+    let moment = match pick_moment(&args, &moments) {
+        Ok(m) => m,
+        Err(code) => return code,
     };
     let nodes = review::nodes(moment);
-    let mut chosen: Vec<&Node> = Vec::new();
-    for addr in args.addresses {
-        let addr = addr.trim_end_matches('/');
-        let addr = if addr.is_empty() {
-            review::MOMENT_ADDRESS
-        } else {
-            addr
-        };
-        let matched: Vec<&Node> = nodes
-            .iter()
-            .filter(|n| {
-                n.address == addr
-                    || (args.recursive
-                        && (addr == review::MOMENT_ADDRESS
-                            || n.address.starts_with(&format!("{addr}/"))))
-            })
-            .collect();
-        if matched.is_empty() {
-            return usage(format!(
-                "`{addr}` is not an address in {}; `steg review status` lists them (`/` is the program itself)",
-                moment.id
-            ));
-        }
-        for n in matched {
-            if !chosen.iter().any(|c| c.address == n.address) {
-                chosen.push(n);
-            }
-        }
-    }
-    let mut new = Vec::new();
-    for n in chosen {
-        if let Status::Approved(a) = review::status(&moment.approvals, &n.address, &n.hash) {
-            println!(
-                "  already approved  {} (by {} on {})",
-                n.address, a.by, a.date
-            );
-            continue;
-        }
-        new.push(Approval {
-            address: n.address.clone(),
-            hash: n.hash.clone(),
-            by: args.by.trim().to_string(),
-            role: args.role.map(str::to_string),
-            date: date.clone(),
-            comment: args.comment.map(str::to_string),
-        });
-    }
+    let chosen = match chosen_nodes(&args, moment, &nodes) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let new = new_approvals(&args, moment, chosen, &date);
     if new.is_empty() {
         status(
             v,
@@ -257,4 +196,103 @@ pub fn approve(args: ApproveArgs<'_>, v: Verbosity) -> ExitCode {
             ExitCode::from(3)
         }
     }
+}
+
+/// A mistake in the command line: said on stderr, exit code 2.
+fn usage(msg: String) -> ExitCode {
+    eprintln!("error: {msg}");
+    ExitCode::from(2)
+}
+
+/// The moment `--moment` names, or the only one.
+fn pick_moment<'m>(
+    args: &ApproveArgs<'_>,
+    moments: &'m [Arc<Moment>],
+) -> Result<&'m Moment, ExitCode> {
+    match (args.moment, moments) {
+        (Some(id), ms) => match ms.iter().find(|m| m.id == id) {
+            Some(m) => Ok(&**m),
+            None => Err(usage(format!(
+                "there is no program `{id}` in {}",
+                args.content.display()
+            ))),
+        },
+        (None, [m]) => Ok(&**m),
+        (None, _) => Err(usage(format!(
+            "{} holds several programs; say which with --moment ({})",
+            args.content.display(),
+            moments
+                .iter()
+                .map(|m| m.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
+}
+
+/// The nodes the addresses name (with `--recursive`, and everything below them), each once,
+/// in the order named.
+fn chosen_nodes<'n>(
+    args: &ApproveArgs<'_>,
+    moment: &Moment,
+    nodes: &'n [Node],
+) -> Result<Vec<&'n Node>, ExitCode> {
+    let mut chosen: Vec<&Node> = Vec::new();
+    for addr in args.addresses {
+        let addr = addr.trim_end_matches('/');
+        let addr = if addr.is_empty() {
+            review::MOMENT_ADDRESS
+        } else {
+            addr
+        };
+        let matched: Vec<&Node> = nodes
+            .iter()
+            .filter(|n| {
+                n.address == addr
+                    || (args.recursive
+                        && (addr == review::MOMENT_ADDRESS
+                            || n.address.starts_with(&format!("{addr}/"))))
+            })
+            .collect();
+        if matched.is_empty() {
+            return Err(usage(format!(
+                "`{addr}` is not an address in {}; `steg review status` lists them (`/` is the program itself)",
+                moment.id
+            )));
+        }
+        for n in matched {
+            if !chosen.iter().any(|c| c.address == n.address) {
+                chosen.push(n);
+            }
+        }
+    }
+    Ok(chosen)
+}
+
+/// An approval for each chosen node not already approved as it is (those are said).
+fn new_approvals(
+    args: &ApproveArgs<'_>,
+    moment: &Moment,
+    chosen: Vec<&Node>,
+    date: &str,
+) -> Vec<Approval> {
+    let mut new = Vec::new();
+    for n in chosen {
+        if let Status::Approved(a) = review::status(&moment.approvals, &n.address, &n.hash) {
+            println!(
+                "  already approved  {} (by {} on {})",
+                n.address, a.by, a.date
+            );
+            continue;
+        }
+        new.push(Approval {
+            address: n.address.clone(),
+            hash: n.hash.clone(),
+            by: args.by.trim().to_string(),
+            role: args.role.map(str::to_string),
+            date: date.to_string(),
+            comment: args.comment.map(str::to_string),
+        });
+    }
+    new
 }

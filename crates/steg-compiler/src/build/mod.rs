@@ -143,64 +143,17 @@ fn write(
     options: &Options<'_>,
     findings: &Diagnostics,
 ) -> Result<Written, Diagnostics> {
-    let one = |d: steg_bundle::diagnostic::Diagnostic| Diagnostics::from_iter([d]);
     let progress = |start: bool, phase: Phase, count: usize| options.tell(start, phase, count);
     let mut staging = output::Staging::begin(out).map_err(one)?;
     let mtime = archive::archive_mtime();
     // Each moment is rendered once into its plan; the folder, the archive and the preview's
     // comparison with the last release all read that plan.
-    let plans: Vec<plan::BundlePlan<'_>> = {
-        use rayon::prelude::*;
-        moments
-            .par_iter()
-            .map(|m| {
-                let mut p = plan::render(m, options.release);
-                if let Some(key) = options.sign {
-                    p.sign(key);
-                }
-                p
-            })
-            .collect()
-    };
-    let places: Vec<(PathBuf, PathBuf)> = plans
-        .iter()
-        .map(|p| {
-            let dir = staging.stage(&p.dir());
-            let archive = staging.stage(&steg_bundle::archive::archive_name(
-                &p.moment_id,
-                &p.version,
-            ));
-            (dir, archive)
-        })
-        .collect();
+    let plans = render_plans(moments, options);
+    let places = stage_bundles(&mut staging, &plans);
     let site_dir = options.theme.map(|_| staging.stage(SITE_DIR));
     let files = plans.iter().map(|p| p.files.len() + 1).sum::<usize>();
     // The bundles and archives are written beside the preview's pages, so that no core waits.
-    let bundles = || -> Result<(), Diagnostics> {
-        use rayon::prelude::*;
-        let problems: Vec<_> = plans
-            .par_iter()
-            .zip(&places)
-            .flat_map(|(p, (dir, target))| {
-                let folder = output::Folder { root: dir.clone() };
-                let mut problems: Vec<_> =
-                    folder.write_plan(p).err().into_iter().flatten().collect();
-                let archived = archive::Archive::create(target, mtime)
-                    .map_err(one)
-                    .and_then(|a| {
-                        a.write_plan(p)?;
-                        a.finish().map_err(one)
-                    });
-                problems.extend(archived.err().into_iter().flatten());
-                problems
-            })
-            .collect();
-        if problems.is_empty() {
-            Ok(())
-        } else {
-            Err(problems.into_iter().collect())
-        }
-    };
+    let bundles = || write_bundles(&plans, &places, mtime);
     let site = || -> Result<Option<(PathBuf, usize)>, Diagnostics> {
         let (Some(theme), Some(site_dir)) = (options.theme, site_dir) else {
             return Ok(None);
@@ -233,7 +186,83 @@ fn write(
     progress(true, Phase::Writing, files);
     staging.commit().map_err(one)?;
     progress(false, Phase::Writing, files);
-    let summaries = plans
+    Ok((summaries(&plans), site_index.map(|(index, _)| index)))
+}
+
+fn one(d: steg_bundle::diagnostic::Diagnostic) -> Diagnostics {
+    Diagnostics::from_iter([d])
+}
+
+/// Every moment's bundle plan, signed when a key is given, in parallel.
+fn render_plans<'m>(
+    moments: &'m [Arc<Moment>],
+    options: &Options<'_>,
+) -> Vec<plan::BundlePlan<'m>> {
+    use rayon::prelude::*;
+    moments
+        .par_iter()
+        .map(|m| {
+            let mut p = plan::render(m, options.release);
+            if let Some(key) = options.sign {
+                p.sign(key);
+            }
+            p
+        })
+        .collect()
+}
+
+/// Where each plan's folder and archive are written while staged, in the order of `plans`.
+fn stage_bundles(
+    staging: &mut output::Staging,
+    plans: &[plan::BundlePlan<'_>],
+) -> Vec<(PathBuf, PathBuf)> {
+    plans
+        .iter()
+        .map(|p| {
+            let dir = staging.stage(&p.dir());
+            let archive = staging.stage(&steg_bundle::archive::archive_name(
+                &p.moment_id,
+                &p.version,
+            ));
+            (dir, archive)
+        })
+        .collect()
+}
+
+/// Writes each plan into its folder and its archive (`places`, in the order of `plans`), in
+/// parallel: every problem, or none.
+fn write_bundles(
+    plans: &[plan::BundlePlan<'_>],
+    places: &[(PathBuf, PathBuf)],
+    mtime: u64,
+) -> Result<(), Diagnostics> {
+    use rayon::prelude::*;
+    let problems: Vec<_> = plans
+        .par_iter()
+        .zip(places)
+        .flat_map(|(p, (dir, target))| {
+            let folder = output::Folder { root: dir.clone() };
+            let mut problems: Vec<_> = folder.write_plan(p).err().into_iter().flatten().collect();
+            let archived = archive::Archive::create(target, mtime)
+                .map_err(one)
+                .and_then(|a| {
+                    a.write_plan(p)?;
+                    a.finish().map_err(one)
+                });
+            problems.extend(archived.err().into_iter().flatten());
+            problems
+        })
+        .collect();
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems.into_iter().collect())
+    }
+}
+
+/// What is kept of each written bundle for the report.
+fn summaries(plans: &[plan::BundlePlan<'_>]) -> Vec<BundleSummary> {
+    plans
         .iter()
         .map(|p| BundleSummary {
             moment_id: p.moment_id.clone(),
@@ -241,8 +270,7 @@ fn write(
             files: p.manifest.files.len(),
             bytes: p.manifest.files.iter().map(|f| f.size).sum(),
         })
-        .collect();
-    Ok((summaries, site_index.map(|(index, _)| index)))
+        .collect()
 }
 
 /// One error per steg that is not approved for its current content.

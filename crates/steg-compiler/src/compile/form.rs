@@ -106,6 +106,79 @@ fn is_whole(x: f64) -> bool {
     x.fract() == 0.0 && x.abs() <= f64::from(i32::MAX)
 }
 
+/// A value a condition compares an answer with, as findings about it name it.
+struct Compared<'s> {
+    at: Option<Location>,
+    /// `_question` or `_score`: what `id` is.
+    phrase: &'static str,
+    id: &'s str,
+    /// The question's type, or `score`.
+    kind: &'s str,
+    op: &'s str,
+    /// The value as written.
+    shown: String,
+}
+
+impl Compared<'_> {
+    /// Reports the value as wrong for what it tests (E0510 `key`), with `args` besides.
+    fn wrong(
+        &self,
+        check: &mut Check<'_, '_>,
+        key: &'static str,
+        args: &[(&'static str, String)],
+    ) -> Option<AnswerValue> {
+        // Every E0510 message names what it tests ("question `x`" or "score `x`") as `{name}`.
+        let mut d = Diagnostic::new(E0510, key)
+            .arg_phrase("name", self.phrase, &[("id", self.id.to_string())])
+            .arg("kind", self.kind)
+            .arg("op", self.op)
+            .arg("value", &self.shown);
+        for (k, v) in args {
+            d = d.arg(k, v);
+        }
+        check.push(self.at.clone(), d);
+        None
+    }
+}
+
+/// A band's bounds in whole units of its score's precision, and the band.
+type BandUnits<'b> = (i64, i64, &'b Spanned<BandFront>);
+
+/// The range and precision of a score whose bands are checked.
+struct BandScale<'a> {
+    id: &'a str,
+    lo: f64,
+    hi: f64,
+    decimals: u32,
+    /// How many steps of the score's precision make 1 (10 for one decimal).
+    unit: f64,
+}
+
+impl BandScale<'_> {
+    /// An E0514 finding. Every hint gives the score's range and precision (`{step}`, e.g.
+    /// "whole numbers").
+    fn hint(&self, key: &'static str) -> Diagnostic {
+        let d = Diagnostic::new(E0514, key)
+            .arg("id", self.id)
+            .arg("lo", num(self.lo))
+            .arg("hi", num(self.hi));
+        if self.decimals == 0 {
+            d.arg_phrase("step", "_whole", &[])
+        } else {
+            d.arg_phrase("step", "_steps", &[("unit", num(1.0 / self.unit))])
+        }
+    }
+
+    fn to_units(&self, x: f64) -> i64 {
+        (x * self.unit).round() as i64
+    }
+
+    /// A value in units, as the author would write it.
+    fn show(&self, u: i64) -> String {
+        num(forms::round_to(u as f64 / self.unit, self.decimals))
+    }
+}
+
 impl<'a> Check<'a, '_> {
     fn push(&mut self, at: Option<Location>, d: Diagnostic) {
         if d.is_error() {
@@ -594,25 +667,17 @@ impl<'a> Check<'a, '_> {
         v: &Spanned<ValueFront>,
         subject: Subject<'_>,
     ) -> Option<AnswerValue> {
-        let at = self.at(v);
-        let shown = value_text(&v.value);
         let (phrase, id, kind) = match subject {
             Subject::Question(q) => ("_question", q.id.value.as_str(), q.kind.value.as_str()),
             Subject::Score(id) => ("_score", id, "score"),
         };
-        let op = operator.as_str();
-        // Every E0510 message names what it tests ("question `x`" or "score `x`") as `{name}`.
-        let wrong = |this: &mut Self, key: &'static str, args: &[(&'static str, String)]| {
-            let mut d = Diagnostic::new(E0510, key)
-                .arg_phrase("name", phrase, &[("id", id.to_string())])
-                .arg("kind", kind)
-                .arg("op", op)
-                .arg("value", &shown);
-            for (k, v) in args {
-                d = d.arg(k, v);
-            }
-            this.push(at.clone(), d);
-            None
+        let c = Compared {
+            at: self.at(v),
+            phrase,
+            id,
+            kind,
+            op: operator.as_str(),
+            shown: value_text(&v.value),
         };
         if kind != "score" && !QUESTION_TYPES.contains(&kind) {
             // An unknown type was reported where it is written (E0506).
@@ -620,15 +685,15 @@ impl<'a> Check<'a, '_> {
             return None;
         }
         if matches!(kind, "display" | "group") {
-            return wrong(self, "no-answer", &[]);
+            return c.wrong(self, "no-answer", &[]);
         }
         if operator == Operator::Answered {
             if kind == "score" {
-                return wrong(self, "score-answered", &[]);
+                return c.wrong(self, "score-answered", &[]);
             }
             return match v.value {
                 ValueFront::Bool(b) => Some(AnswerValue::Bool(b)),
-                _ => wrong(self, "answered-bool", &[]),
+                _ => c.wrong(self, "answered-bool", &[]),
             };
         }
         match kind {
@@ -636,44 +701,64 @@ impl<'a> Check<'a, '_> {
                 let Subject::Question(q) = subject else {
                     return None;
                 };
-                let values: Vec<&str> = q
-                    .options
-                    .iter()
-                    .flat_map(|o| &o.value)
-                    .map(|o| o.value.value.0.as_str())
-                    .collect();
-                if matches!(operator, Operator::Greater | Operator::Less) {
-                    return wrong(self, "choice-compare", &[("values", values.join(", "))]);
-                }
-                if matches!(v.value, ValueFront::Bool(_)) || !values.contains(&shown.as_str()) {
-                    return wrong(self, "choice-value", &[("values", values.join(", "))]);
-                }
-                Some(AnswerValue::Text(shown))
+                self.choice_value(&c, operator, v, q)
             }
             "yes_no" => match (operator, &v.value) {
                 (Operator::Equals | Operator::NotEquals, ValueFront::Bool(b)) => {
                     Some(AnswerValue::Bool(*b))
                 }
-                _ => wrong(self, "yes-no", &[]),
+                _ => c.wrong(self, "yes-no", &[]),
             },
-            "scale" | "number" | "score" => {
-                let ValueFront::Number(n, _) = v.value else {
-                    return wrong(self, "number", &[]);
-                };
-                let whole_only = match subject {
-                    Subject::Question(q) => {
-                        kind == "scale" || q.decimals.as_ref().is_none_or(|d| d.value == 0)
-                    }
-                    Subject::Score(_) => false,
-                };
-                if whole_only && !is_whole(n) {
-                    return wrong(self, "whole", &[("whole", n.floor().to_string())]);
-                }
-                Some(AnswerValue::Number(n))
-            }
+            "scale" | "number" | "score" => self.number_value(&c, v, subject),
             // text, long_text, date, time
-            _ => wrong(self, "free-text", &[]),
+            _ => c.wrong(self, "free-text", &[]),
         }
+    }
+
+    /// A value compared with a choice question's answer: one of its options' values.
+    fn choice_value(
+        &mut self,
+        c: &Compared<'_>,
+        operator: Operator,
+        v: &Spanned<ValueFront>,
+        q: &QuestionFront,
+    ) -> Option<AnswerValue> {
+        let values: Vec<&str> = q
+            .options
+            .iter()
+            .flat_map(|o| &o.value)
+            .map(|o| o.value.value.0.as_str())
+            .collect();
+        if matches!(operator, Operator::Greater | Operator::Less) {
+            return c.wrong(self, "choice-compare", &[("values", values.join(", "))]);
+        }
+        if matches!(v.value, ValueFront::Bool(_)) || !values.contains(&c.shown.as_str()) {
+            return c.wrong(self, "choice-value", &[("values", values.join(", "))]);
+        }
+        Some(AnswerValue::Text(c.shown.clone()))
+    }
+
+    /// A value compared with a scale, a number or a score: a number, whole where the
+    /// answer is.
+    fn number_value(
+        &mut self,
+        c: &Compared<'_>,
+        v: &Spanned<ValueFront>,
+        subject: Subject<'_>,
+    ) -> Option<AnswerValue> {
+        let ValueFront::Number(n, _) = v.value else {
+            return c.wrong(self, "number", &[]);
+        };
+        let whole_only = match subject {
+            Subject::Question(q) => {
+                c.kind == "scale" || q.decimals.as_ref().is_none_or(|d| d.value == 0)
+            }
+            Subject::Score(_) => false,
+        };
+        if whole_only && !is_whole(n) {
+            return c.wrong(self, "whole", &[("whole", n.floor().to_string())]);
+        }
+        Some(AnswerValue::Number(n))
     }
 
     // -----------------------------------------------------------------------------------------
@@ -731,59 +816,7 @@ impl<'a> Check<'a, '_> {
             );
             return None;
         }
-        let mut ok = true;
-        let mut seen = HashSet::new();
-        let (mut lo, mut hi) = (0.0, 0.0);
-        for qid in &s.questions.value {
-            let name = qid.value.as_str();
-            if !seen.insert(name) {
-                self.push(
-                    self.at(qid),
-                    Diagnostic::new(E0512, "twice")
-                        .arg("id", id)
-                        .arg("question", name),
-                );
-                ok = false;
-                continue;
-            }
-            let Some(q) = by_id.get(name) else {
-                // A question that exists but failed its own checks was reported already.
-                if !self.index.contains_key(name) {
-                    let d = Diagnostic::new(E0508, "score")
-                        .arg("id", id)
-                        .arg("question", name);
-                    let d = self.scorable(d, by_id);
-                    self.push(self.at(qid), d);
-                }
-                ok = false;
-                continue;
-            };
-            match forms::contribution_range(&q.kind) {
-                Some((a, b)) => {
-                    lo += a;
-                    hi += b;
-                }
-                None => {
-                    let key = match &q.kind {
-                        QuestionKind::SingleChoice { .. } | QuestionKind::MultipleChoice { .. } => {
-                            "unscored-options"
-                        }
-                        QuestionKind::Number { .. } => "unbounded-number",
-                        _ => "unscorable",
-                    };
-                    let d = Diagnostic::new(E0512, key)
-                        .arg("id", id)
-                        .arg("question", name)
-                        .arg("type", q.kind.type_name());
-                    let d = self.scorable(d, by_id);
-                    self.push(self.at(qid), d);
-                    ok = false;
-                }
-            }
-        }
-        if !ok {
-            return None;
-        }
+        let (lo, hi) = self.score_range(s, by_id)?;
         let questions: Vec<String> = s.questions.value.iter().map(|q| q.value.clone()).collect();
         let decimals = forms::score_decimals(probe, &questions);
         let (lo, hi) = (forms::round_to(lo, decimals), forms::round_to(hi, decimals));
@@ -804,6 +837,79 @@ impl<'a> Check<'a, '_> {
             bands,
             alert,
         })
+    }
+
+    /// The lowest and highest sum the score's questions can make, or `None` when one is
+    /// named twice or cannot be counted (every such question reported).
+    fn score_range(
+        &mut self,
+        s: &'a ScoreFront,
+        by_id: &HashMap<&str, &Question>,
+    ) -> Option<(f64, f64)> {
+        let id = s.id.value.as_str();
+        let mut ok = true;
+        let mut seen = HashSet::new();
+        let (mut lo, mut hi) = (0.0, 0.0);
+        for qid in &s.questions.value {
+            let name = qid.value.as_str();
+            if !seen.insert(name) {
+                self.push(
+                    self.at(qid),
+                    Diagnostic::new(E0512, "twice")
+                        .arg("id", id)
+                        .arg("question", name),
+                );
+                ok = false;
+                continue;
+            }
+            match self.contribution(id, qid, by_id) {
+                Some((a, b)) => {
+                    lo += a;
+                    hi += b;
+                }
+                None => ok = false,
+            }
+        }
+        ok.then_some((lo, hi))
+    }
+
+    /// The least and most question `qid` adds to score `id`, or `None` (reported) when it
+    /// is not a question that can be counted.
+    fn contribution(
+        &mut self,
+        id: &str,
+        qid: &Spanned<String>,
+        by_id: &HashMap<&str, &Question>,
+    ) -> Option<(f64, f64)> {
+        let name = qid.value.as_str();
+        let Some(q) = by_id.get(name) else {
+            // A question that exists but failed its own checks was reported already.
+            if !self.index.contains_key(name) {
+                let d = Diagnostic::new(E0508, "score")
+                    .arg("id", id)
+                    .arg("question", name);
+                let d = self.scorable(d, by_id);
+                self.push(self.at(qid), d);
+            }
+            return None;
+        };
+        if let Some(range) = forms::contribution_range(&q.kind) {
+            return Some(range);
+        }
+        let key = match &q.kind {
+            QuestionKind::SingleChoice { .. } | QuestionKind::MultipleChoice { .. } => {
+                "unscored-options"
+            }
+            QuestionKind::Number { .. } => "unbounded-number",
+            _ => "unscorable",
+        };
+        let d = Diagnostic::new(E0512, key)
+            .arg("id", id)
+            .arg("question", name)
+            .arg("type", q.kind.type_name());
+        let d = self.scorable(d, by_id);
+        self.push(self.at(qid), d);
+        None
     }
 
     /// The ids a score may count, as `{scorable}` for hints.
@@ -835,30 +941,48 @@ impl<'a> Check<'a, '_> {
         hi: f64,
         decimals: u32,
     ) -> Option<Vec<Band>> {
-        let unit = 10f64.powi(decimals as i32);
-        // Every E0514 hint gives the score's range and precision (`{step}`, e.g. "whole numbers").
-        let band = |key: &'static str| {
-            let d = Diagnostic::new(E0514, key)
-                .arg("id", id)
-                .arg("lo", num(lo))
-                .arg("hi", num(hi));
-            if decimals == 0 {
-                d.arg_phrase("step", "_whole", &[])
-            } else {
-                d.arg_phrase("step", "_steps", &[("unit", num(1.0 / unit))])
-            }
+        let scale = BandScale {
+            id,
+            lo,
+            hi,
+            decimals,
+            unit: 10f64.powi(decimals as i32),
         };
         if bands.value.is_empty() {
-            self.push(self.at(bands), band("no-band"));
+            self.push(self.at(bands), scale.hint("no-band"));
             return None;
         }
+        let mut units = self.band_units(&scale, &bands.value)?;
+        units.sort_by_key(|(min, _, _)| *min);
+        let covered = self.bands_cover(&scale, &units);
+        let ends = self.bands_end(&scale, &units);
+        (covered && ends).then(|| {
+            units
+                .iter()
+                .map(|(_, _, b)| Band {
+                    min: b.value.min.value,
+                    max: b.value.max.value,
+                    label: b.value.label.clone(),
+                })
+                .collect()
+        })
+    }
+
+    /// Each band's bounds in whole units of the score's precision, or `None` when a bound is
+    /// not such a value or a band is reversed (all reported).
+    fn band_units<'b>(
+        &mut self,
+        scale: &BandScale<'_>,
+        bands: &'b [Spanned<BandFront>],
+    ) -> Option<Vec<BandUnits<'b>>> {
         let mut ok = true;
         let mut units = Vec::new();
-        for b in &bands.value {
+        for b in bands {
             let to_units = |this: &mut Self, v: &Spanned<f64>| {
-                let scaled = v.value * unit;
+                let scaled = v.value * scale.unit;
                 if (scaled - scaled.round()).abs() > 1e-6 {
-                    this.push(this.at(v), band("not-value").arg("value", num(v.value)));
+                    let d = scale.hint("not-value").arg("value", num(v.value));
+                    this.push(this.at(v), d);
                     None
                 } else {
                     Some(scaled.round() as i64)
@@ -873,7 +997,8 @@ impl<'a> Check<'a, '_> {
             if min > max {
                 self.push(
                     self.at(&b.value.max),
-                    band("reversed")
+                    scale
+                        .hint("reversed")
                         .arg("label", &b.value.label)
                         .arg("max", num(b.value.max.value))
                         .arg("min", num(b.value.min.value)),
@@ -883,73 +1008,70 @@ impl<'a> Check<'a, '_> {
             }
             units.push((min, max, b));
         }
-        if !ok {
-            return None;
-        }
-        units.sort_by_key(|(min, _, _)| *min);
-        let (lo_u, hi_u) = ((lo * unit).round() as i64, (hi * unit).round() as i64);
-        let show = |u: i64| num(forms::round_to(u as f64 / unit, decimals));
+        ok.then_some(units)
+    }
+
+    /// Reports every gap and overlap between the bands (sorted by their start), and a first
+    /// band that starts above or below the score's lowest value. `true` when there are none.
+    fn bands_cover(&mut self, scale: &BandScale<'_>, units: &[BandUnits<'_>]) -> bool {
+        let mut ok = true;
+        let lo_u = scale.to_units(scale.lo);
         let mut next = lo_u;
         for (i, (min, max, b)) in units.iter().enumerate() {
             let label = &b.value.label;
             if *min > next {
                 let d = if i == 0 {
-                    band("starts-high")
-                        .arg("start", show(*min))
-                        .arg("lowest", show(lo_u))
+                    scale
+                        .hint("starts-high")
+                        .arg("start", scale.show(*min))
+                        .arg("lowest", scale.show(lo_u))
                 } else if *min - next > 1 {
-                    band("gap-range")
-                        .arg("from", show(next))
-                        .arg("to", show(*min - 1))
+                    scale
+                        .hint("gap-range")
+                        .arg("from", scale.show(next))
+                        .arg("to", scale.show(*min - 1))
                 } else {
-                    band("gap").arg("from", show(next))
+                    scale.hint("gap").arg("from", scale.show(next))
                 };
                 self.push(self.at(&b.value.min), d);
                 ok = false;
             } else if *min < next {
                 let d = if i == 0 {
-                    band("starts-low")
+                    scale
+                        .hint("starts-low")
                         .arg("label", label)
-                        .arg("start", show(*min))
-                        .arg("lowest", show(lo_u))
+                        .arg("start", scale.show(*min))
+                        .arg("lowest", scale.show(lo_u))
                 } else {
-                    band("overlap").arg("label", label).arg("value", show(*min))
+                    let d = scale.hint("overlap").arg("label", label);
+                    d.arg("value", scale.show(*min))
                 };
                 self.push(self.at(&b.value.min), d);
                 ok = false;
             }
             next = next.max(max + 1);
         }
-        if let Some((_, max, b)) = units.last() {
-            if *max < hi_u {
-                self.push(
-                    self.at(&b.value.max),
-                    band("ends-low")
-                        .arg("end", show(*max))
-                        .arg("highest", show(hi_u)),
-                );
-                ok = false;
-            } else if *max > hi_u {
-                self.push(
-                    self.at(&b.value.max),
-                    band("ends-high")
-                        .arg("label", &b.value.label)
-                        .arg("end", show(*max))
-                        .arg("highest", show(hi_u)),
-                );
-                ok = false;
-            }
-        }
-        ok.then(|| {
-            units
-                .iter()
-                .map(|(_, _, b)| Band {
-                    min: b.value.min.value,
-                    max: b.value.max.value,
-                    label: b.value.label.clone(),
-                })
-                .collect()
-        })
+        ok
+    }
+
+    /// Reports a last band that ends below or above the score's highest value.
+    fn bands_end(&mut self, scale: &BandScale<'_>, units: &[BandUnits<'_>]) -> bool {
+        let Some((_, max, b)) = units.last() else {
+            return true;
+        };
+        let hi_u = scale.to_units(scale.hi);
+        let d = if *max < hi_u {
+            scale.hint("ends-low")
+        } else if *max > hi_u {
+            scale.hint("ends-high").arg("label", &b.value.label)
+        } else {
+            return true;
+        };
+        let d = d
+            .arg("end", scale.show(*max))
+            .arg("highest", scale.show(hi_u));
+        self.push(self.at(&b.value.max), d);
+        false
     }
 
     // -----------------------------------------------------------------------------------------

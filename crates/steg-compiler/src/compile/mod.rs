@@ -199,7 +199,47 @@ impl Cache {
 /// Like [`load`], reusing and updating `cache`.
 pub fn load_with(root: &Path, cache: &mut Cache) -> LoadResult {
     cache.stats = CacheStats::default();
-    let discovered = match cache.discovered.take() {
+    let discovered = discover(root, cache);
+    let mut diagnostics = discovered.diagnostics.clone();
+    let sources = &discovered.sources;
+    let stale: Vec<&MomentSource> = sources
+        .iter()
+        .filter(|s| !cache.moments.contains_key(&s.dir))
+        .collect();
+    let results = if cache.once {
+        load_once(&stale, cache)
+    } else {
+        fill_cache(&stale, cache);
+        stale
+            .par_iter()
+            .map(|src| load_moment(src, cache))
+            .collect()
+    };
+    keep_results(results, &stale, cache);
+    let mut moments = Vec::new();
+    for src in sources {
+        if let Some((moment, diags)) = cache.moments.get(&src.dir) {
+            diagnostics.extend(diags.iter().cloned());
+            moments.extend(moment.clone());
+        }
+    }
+    cache.discovered = Some(discovered);
+
+    check_moment_ids(&moments, &mut diagnostics);
+    diagnostics.sort();
+    if diagnostics.has_errors() {
+        moments.clear();
+    }
+    LoadResult {
+        moments,
+        diagnostics,
+    }
+}
+
+/// The folder tree: the last discovery while nothing appeared or disappeared, else a fresh
+/// walk.
+fn discover(root: &Path, cache: &mut Cache) -> Discovered {
+    match cache.discovered.take() {
         Some(d) if d.root == root => d,
         _ => {
             let mut diagnostics = Diagnostics::new();
@@ -213,47 +253,42 @@ pub fn load_with(root: &Path, cache: &mut Cache) -> LoadResult {
                 diagnostics,
             }
         }
-    };
-    let mut diagnostics = discovered.diagnostics.clone();
-    let sources = &discovered.sources;
-    let stale: Vec<&MomentSource> = sources
-        .iter()
-        .filter(|s| !cache.moments.contains_key(&s.dir))
+    }
+}
+
+/// Loads each moment for a single load ([`load`]), adding up the work done in `cache.stats`.
+fn load_once(stale: &[&MomentSource], cache: &mut Cache) -> Vec<MomentResult> {
+    // Each moment read into a cache of its own and built, its sources dropped as soon
+    // as it is built: memory holds the sources of the moments being built, not all.
+    let each: Vec<(MomentResult, CacheStats)> = stale
+        .par_iter()
+        .map(|src| {
+            let mut own = Cache {
+                once: true,
+                ..Cache::default()
+            };
+            fill_cache(&[src], &mut own);
+            let (moment, diags, entries) = load_moment(src, &own);
+            let stats = CacheStats {
+                steg_rendered: entries.len(),
+                ..own.stats
+            };
+            ((moment, diags, Vec::new()), stats)
+        })
         .collect();
-    let results: Vec<MomentResult> = if cache.once {
-        // Each moment read into a cache of its own and built, its sources dropped as soon
-        // as it is built: memory holds the sources of the moments being built, not all.
-        let each: Vec<(MomentResult, CacheStats)> = stale
-            .par_iter()
-            .map(|src| {
-                let mut own = Cache {
-                    once: true,
-                    ..Cache::default()
-                };
-                fill_cache(&[src], &mut own);
-                let (moment, diags, entries) = load_moment(src, &own);
-                let stats = CacheStats {
-                    steg_rendered: entries.len(),
-                    ..own.stats
-                };
-                ((moment, diags, Vec::new()), stats)
-            })
-            .collect();
-        for (_, s) in &each {
-            cache.stats.files_read += s.files_read;
-            cache.stats.media_hashed += s.media_hashed;
-            cache.stats.steg_rendered += s.steg_rendered;
-        }
-        each.into_iter().map(|(result, _)| result).collect()
-    } else {
-        fill_cache(&stale, cache);
-        stale
-            .par_iter()
-            .map(|src| load_moment(src, cache))
-            .collect()
-    };
+    for (_, s) in &each {
+        cache.stats.files_read += s.files_read;
+        cache.stats.media_hashed += s.media_hashed;
+        cache.stats.steg_rendered += s.steg_rendered;
+    }
+    each.into_iter().map(|(result, _)| result).collect()
+}
+
+/// Keeps each freshly loaded moment (of `stale`, in order), and the steg it rendered, in
+/// `cache`.
+fn keep_results(results: Vec<MomentResult>, stale: &[&MomentSource], cache: &mut Cache) {
     let mut fresh = Vec::new();
-    for ((moment, diags, entries), src) in results.into_iter().zip(&stale) {
+    for ((moment, diags, entries), src) in results.into_iter().zip(stale) {
         if !cache.once {
             cache.stats.steg_rendered += entries.len();
             cache.stats.steg_reused += moment
@@ -267,17 +302,12 @@ pub fn load_with(root: &Path, cache: &mut Cache) -> LoadResult {
             .insert(src.dir.clone(), (moment.map(Arc::new), diags));
     }
     cache.steg.extend(fresh);
-    let mut moments = Vec::new();
-    for src in sources {
-        if let Some((moment, diags)) = cache.moments.get(&src.dir) {
-            diagnostics.extend(diags.iter().cloned());
-            moments.extend(moment.clone());
-        }
-    }
-    cache.discovered = Some(discovered);
+}
 
+/// Moment ids must be unique, and must not take the preview site's folder.
+fn check_moment_ids(moments: &[Arc<Moment>], diagnostics: &mut Diagnostics) {
     let mut seen: HashMap<String, PathBuf> = HashMap::new();
-    for m in &moments {
+    for m in moments {
         if m.id == crate::model::SITE_DIR {
             diagnostics.push(
                 Diagnostic::new(E0301, "site-name")
@@ -293,14 +323,6 @@ pub fn load_with(root: &Path, cache: &mut Cache) -> LoadResult {
                     .in_file(&m.source),
             );
         }
-    }
-    diagnostics.sort();
-    if diagnostics.has_errors() {
-        moments.clear();
-    }
-    LoadResult {
-        moments,
-        diagnostics,
     }
 }
 
@@ -483,19 +505,96 @@ pub(super) struct Ctx<'a> {
 
 /// A moment (if it loaded), its findings, and the steg rendered afresh for the cache.
 type MomentResult = (Option<Moment>, Diagnostics, Vec<(PathBuf, StegEntry)>);
+/// Steg rendered afresh, by file, for the cache.
+type Fresh = Vec<(PathBuf, StegEntry)>;
 type ParsedSteg = (String, String, Arc<Result<Parsed<StegFront>, Diagnostic>>);
 type ParsedAvsnitt = (
     String,
     Arc<Result<Parsed<AvsnittFront>, Diagnostic>>,
     Vec<ParsedSteg>,
 );
+type ParsedModul = (
+    String,
+    Arc<Result<Parsed<ModulFront>, Diagnostic>>,
+    Vec<ParsedAvsnitt>,
+);
 
-fn load_moment(
-    src: &MomentSource,
-    cache: &Cache,
-) -> (Option<Moment>, Diagnostics, Vec<(PathBuf, StegEntry)>) {
+fn load_moment(src: &MomentSource, cache: &Cache) -> MomentResult {
     let mut d = Diagnostics::new();
     let moment = cache.parsed::<MomentFront>(&src.file, &src.dir);
+    let front = (*moment).as_ref().ok();
+    let media = moment_media(src, cache, &mut d);
+
+    // Pass 3: ids, addresses and the map of every document's place in the bundle.
+    let (tree, documents) = settle_tree(src, cache, &mut d);
+    let media_paths: HashMap<String, String> = media
+        .iter()
+        .map(|m| (m.rel.clone(), m.bundle_path()))
+        .collect();
+    let links_key = links_key(&documents, &media_paths, front);
+    let iframe_hosts = iframe_hosts(front);
+    let links = Links {
+        documents: &documents,
+        media: &media_paths,
+        iframe_hosts: &iframe_hosts,
+    };
+    let checks = check_settings(front.and_then(|p| p.front.checks.as_ref()));
+    let ctx = Ctx {
+        links: &links,
+        media: &media,
+        checks: &checks,
+    };
+
+    // Pass 4: render and check types, in parallel per steg.
+    let head = match &*moment {
+        Ok(p) => Some(build_moment_head(src, p, &ctx, &mut d)),
+        Err(e) => {
+            d.push(e.clone());
+            None
+        }
+    };
+    let pass = ModulPass::new(&ctx, cache, links_key, head.as_ref());
+    let (moduler, fresh) = pass.build_moduler(tree, &mut d);
+
+    let (Some(mut moment), Some(parsed)) = (head, front) else {
+        return (None, d, fresh);
+    };
+    check_moduler(src, &moment, parsed, &moduler, &mut d);
+    let hashes: Vec<String> = moduler.iter().map(|m| m.content_hash.clone()).collect();
+    moment.content_hash = hash::content_hash(&parsed.text, &hashes);
+    moment.moduler = moduler;
+    moment.media = media;
+    match moment_approvals(src, cache) {
+        Ok(a) => moment.approvals = a,
+        Err(e) => d.push(e),
+    }
+    set_revisions(&mut moment, parsed, links_key);
+    d.extend(check_whole_moment(src, &moment));
+    (Some(moment), d, fresh)
+}
+
+/// A moment needs at least one modul; its flags are checked against its moduler.
+fn check_moduler(
+    src: &MomentSource,
+    moment: &Moment,
+    parsed: &Parsed<MomentFront>,
+    moduler: &[Modul],
+    d: &mut Diagnostics,
+) {
+    if src.moduler.is_empty() {
+        d.push(
+            Diagnostic::new(E0110, "none")
+                .arg("id", &moment.id)
+                .in_file(&parsed.file)
+                .at(parsed.top()),
+        );
+    }
+    check_flags(moment, parsed, moduler, d);
+}
+
+/// The moment's media files, hashed (by pass 2, or now if the tree changed under the load),
+/// in the order of their paths.
+fn moment_media(src: &MomentSource, cache: &Cache, d: &mut Diagnostics) -> Vec<MediaFile> {
     let mut media = Vec::new();
     for path in src.assets.values() {
         match cache.media.get(path) {
@@ -511,26 +610,66 @@ fn load_moment(
         }
     }
     media.sort_by(|a, b| a.rel.cmp(&b.rel));
+    media
+}
 
-    // Pass 3: ids, addresses and the map of every document's place in the bundle.
-    let mut documents: HashMap<String, String> = HashMap::new();
-    let rel_of = |p: &Path| p.strip_prefix(&src.dir).map(rel_string).unwrap_or_default();
-    documents.insert(rel_of(&src.file), layout::WELCOME.to_string());
-
+/// Pass 3: settles the id and address of every modul, avsnitt and steg in `src`, and maps
+/// every Markdown file (by its path in the moment) to its output in the bundle.
+fn settle_tree(
+    src: &MomentSource,
+    cache: &Cache,
+    d: &mut Diagnostics,
+) -> (Vec<ParsedModul>, HashMap<String, String>) {
+    let mut settle = Settle {
+        src,
+        cache,
+        documents: HashMap::new(),
+    };
+    settle.place(&src.file, layout::WELCOME.to_string());
     let mut tree = Vec::new();
     let mut modul_ids = Siblings::default();
     for m in &src.moduler {
-        let parsed = cache.parsed::<ModulFront>(&m.file, &src.dir);
+        tree.extend(settle.modul(m, &mut modul_ids, d));
+    }
+    (tree, settle.documents)
+}
+
+/// Pass 3's walk over one moment: the files come parsed from the cache, the map of
+/// documents grows as each file's place is settled.
+struct Settle<'a> {
+    src: &'a MomentSource,
+    cache: &'a Cache,
+    documents: HashMap<String, String>,
+}
+
+impl Settle<'_> {
+    /// Records that `file` is rendered to `output` in the bundle.
+    fn place(&mut self, file: &Path, output: String) {
+        let rel = file
+            .strip_prefix(&self.src.dir)
+            .map(rel_string)
+            .unwrap_or_default();
+        self.documents.insert(rel, output);
+    }
+
+    /// A modul and everything in it, or `None` if its modul.md did not parse.
+    fn modul(
+        &mut self,
+        m: &source::ModulSource,
+        ids: &mut Siblings,
+        d: &mut Diagnostics,
+    ) -> Option<ParsedModul> {
+        let parsed = self.cache.parsed::<ModulFront>(&m.file, &self.src.dir);
         let front = match &*parsed {
             Ok(f) => f,
             Err(e) => {
                 d.push(e.clone());
-                continue;
+                return None;
             }
         };
-        let modul_id = settle_id(front.front.id.as_ref(), &m.name, front, &mut d);
-        modul_ids.add(&modul_id, &front.file, &mut d);
-        documents.insert(rel_of(&front.file), layout::modul_intro(&modul_id));
+        let modul_id = settle_id(front.front.id.as_ref(), &m.name, front, d);
+        ids.add(&modul_id, &front.file, d);
+        self.place(&front.file, layout::modul_intro(&modul_id));
         if m.avsnitt.is_empty() {
             d.push(
                 Diagnostic::new(E0108, "none")
@@ -540,159 +679,121 @@ fn load_moment(
             );
         }
         let mut avsnitt_ids = Siblings::default();
-        let mut avsnitt_out: Vec<ParsedAvsnitt> = Vec::new();
+        let mut avsnitt = Vec::new();
         for a in &m.avsnitt {
-            let aparsed = cache.parsed::<AvsnittFront>(&a.file, &src.dir);
-            let afront = match &*aparsed {
-                Ok(f) => f,
-                Err(e) => {
-                    d.push(e.clone());
-                    continue;
-                }
-            };
-            let avsnitt_id = settle_id(afront.front.id.as_ref(), &a.name, afront, &mut d);
-            avsnitt_ids.add(&avsnitt_id, &afront.file, &mut d);
-            documents.insert(
-                rel_of(&afront.file),
-                layout::avsnitt_intro(&modul_id, &avsnitt_id),
+            avsnitt.extend(self.avsnitt(&modul_id, a, &mut avsnitt_ids, d));
+        }
+        Some((modul_id, parsed.clone(), avsnitt))
+    }
+
+    /// An avsnitt of modul `modul_id` and its steg, or `None` if its avsnitt.md did not parse.
+    fn avsnitt(
+        &mut self,
+        modul_id: &str,
+        a: &source::AvsnittSource,
+        ids: &mut Siblings,
+        d: &mut Diagnostics,
+    ) -> Option<ParsedAvsnitt> {
+        let parsed = self.cache.parsed::<AvsnittFront>(&a.file, &self.src.dir);
+        let front = match &*parsed {
+            Ok(f) => f,
+            Err(e) => {
+                d.push(e.clone());
+                return None;
+            }
+        };
+        let avsnitt_id = settle_id(front.front.id.as_ref(), &a.name, front, d);
+        ids.add(&avsnitt_id, &front.file, d);
+        self.place(&front.file, layout::avsnitt_intro(modul_id, &avsnitt_id));
+        let parent = format!("{modul_id}/{avsnitt_id}");
+        if a.steg.is_empty() {
+            d.push(
+                Diagnostic::new(E0109, "none")
+                    .arg("id", &parent)
+                    .in_file(&front.file)
+                    .at(front.top()),
             );
-            if a.steg.is_empty() {
-                d.push(
-                    Diagnostic::new(E0109, "none")
-                        .arg("id", format!("{modul_id}/{avsnitt_id}"))
-                        .in_file(&afront.file)
-                        .at(afront.top()),
-                );
+        }
+        let mut steg_ids = Siblings::default();
+        let mut steg = Vec::new();
+        for s in &a.steg {
+            steg.extend(self.steg(&parent, s, &mut steg_ids, d));
+        }
+        Some((avsnitt_id, parsed.clone(), steg))
+    }
+
+    /// A steg of the avsnitt at address `parent` (`modul/avsnitt`), or `None` if it did not
+    /// parse.
+    fn steg(
+        &mut self,
+        parent: &str,
+        s: &source::StegSource,
+        ids: &mut Siblings,
+        d: &mut Diagnostics,
+    ) -> Option<ParsedSteg> {
+        let parsed = self.cache.parsed::<StegFront>(&s.file, &self.src.dir);
+        let front = match &*parsed {
+            Ok(f) => f,
+            Err(e) => {
+                d.push(e.clone());
+                // Keep the file's place in the link map, so that other steg linking
+                // to it are not reported, nor rendered again once it is fixed.
+                let address = format!("{parent}/{}", slugify(&s.name));
+                self.place(&s.file, layout::steg(&address));
+                return None;
             }
-            let mut steg_ids = Siblings::default();
-            let mut steg_out = Vec::new();
-            for s in &a.steg {
-                let sparsed = cache.parsed::<StegFront>(&s.file, &src.dir);
-                let sfront = match &*sparsed {
-                    Ok(f) => f,
-                    Err(e) => {
-                        d.push(e.clone());
-                        // Keep the file's place in the link map, so that other steg linking
-                        // to it are not reported, nor rendered again once it is fixed.
-                        let address = format!("{modul_id}/{avsnitt_id}/{}", slugify(&s.name));
-                        documents.insert(rel_of(&s.file), layout::steg(&address));
-                        continue;
-                    }
-                };
-                let steg_id = settle_id(sfront.front.id.as_ref(), &s.name, sfront, &mut d);
-                steg_ids.add(&steg_id, &sfront.file, &mut d);
-                let address = format!("{modul_id}/{avsnitt_id}/{steg_id}");
-                documents.insert(rel_of(&sfront.file), layout::steg(&address));
-                steg_out.push((steg_id, address, sparsed.clone()));
-            }
-            avsnitt_out.push((avsnitt_id, aparsed.clone(), steg_out));
-        }
-        tree.push((modul_id, parsed.clone(), avsnitt_out));
+        };
+        let steg_id = settle_id(front.front.id.as_ref(), &s.name, front, d);
+        ids.add(&steg_id, &front.file, d);
+        let address = format!("{parent}/{steg_id}");
+        self.place(&front.file, layout::steg(&address));
+        Some((steg_id, address, parsed.clone()))
     }
+}
 
-    let media_paths: HashMap<String, String> = media
-        .iter()
-        .map(|m| (m.rel.clone(), m.bundle_path()))
-        .collect();
-    // A steg's rendering depends on its own file and on where every link may point; while
-    // neither changes, the cached rendering stands.
-    let links_key = {
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        let mut all: Vec<_> = documents.iter().chain(media_paths.iter()).collect();
-        all.sort();
-        all.hash(&mut h);
-        // The check settings come from moment.md; a change there re-checks every steg.
-        if let Ok(p) = &*moment {
-            p.text[..p.body_offset].hash(&mut h);
-        }
-        h.finish()
-    };
-    let iframe_hosts: Vec<String> = match &*moment {
-        Ok(p) => p
-            .front
-            .checks
-            .as_ref()
-            .and_then(|c| c.allowed_iframe_hosts.clone()),
-        Err(_) => None,
+/// A steg's rendering depends on its own file and on where every link may point; while
+/// neither changes, the cached rendering stands. This key stands for the second.
+fn links_key(
+    documents: &HashMap<String, String>,
+    media_paths: &HashMap<String, String>,
+    moment: Option<&Parsed<MomentFront>>,
+) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    let mut all: Vec<_> = documents.iter().chain(media_paths.iter()).collect();
+    all.sort();
+    all.hash(&mut h);
+    // The check settings come from moment.md; a change there re-checks every steg.
+    if let Some(p) = moment {
+        p.text[..p.body_offset].hash(&mut h);
     }
-    .unwrap_or_default();
-    let links = Links {
-        documents: &documents,
-        media: &media_paths,
-        iframe_hosts: &iframe_hosts,
-    };
-    let checks = match &*moment {
-        Ok(p) => check_settings(p.front.checks.as_ref()),
-        Err(_) => crate::check::Settings::default(),
-    };
-    let ctx = Ctx {
-        links: &links,
-        media: &media,
-        checks: &checks,
-    };
+    h.finish()
+}
 
-    // Pass 4: render and check types, in parallel per steg.
-    let head = match &*moment {
-        Ok(p) => Some(build_moment_head(src, p, &ctx, &mut d)),
-        Err(e) => {
-            d.push(e.clone());
-            None
-        }
-    };
-    let moment_groups = head
-        .as_ref()
-        .map(|m| m.audience.groups.clone())
-        .unwrap_or_else(|| AudienceGroup::ALL.to_vec());
+/// The hosts moment.md allows iframes from (none if it says nothing or did not parse).
+fn iframe_hosts(moment: Option<&Parsed<MomentFront>>) -> Vec<String> {
+    moment
+        .and_then(|p| p.front.checks.as_ref())
+        .and_then(|c| c.allowed_iframe_hosts.clone())
+        .unwrap_or_default()
+}
 
-    let built: Vec<_> = tree
-        .into_par_iter()
-        .map(|(modul_id, parsed, avsnitt)| {
-            build_modul(
-                modul_id,
-                &parsed,
-                avsnitt,
-                &moment_groups,
-                &ctx,
-                cache,
-                links_key,
-            )
-        })
-        .collect();
-    let mut moduler = Vec::new();
-    let mut fresh = Vec::new();
-    for (m, diags, entries) in built {
-        d.extend(diags);
-        moduler.extend(m);
-        fresh.extend(entries);
-    }
-
-    let (Some(mut moment), Ok(parsed)) = (head, &*moment) else {
-        return (None, d, fresh);
-    };
-    if src.moduler.is_empty() {
-        d.push(
-            Diagnostic::new(E0110, "none")
-                .arg("id", &moment.id)
-                .in_file(&parsed.file)
-                .at(parsed.top()),
-        );
-    }
-    check_flags(&moment, parsed, &moduler, &mut d);
-    let hashes: Vec<String> = moduler.iter().map(|m| m.content_hash.clone()).collect();
-    moment.content_hash = hash::content_hash(&parsed.text, &hashes);
-    moment.moduler = moduler;
-    moment.media = media;
-    let approvals = match cache
+/// The moment's approvals: as pass 2 read them, or read now if the tree changed under the
+/// load.
+fn moment_approvals(
+    src: &MomentSource,
+    cache: &Cache,
+) -> Result<crate::model::Approvals, Diagnostic> {
+    match cache
         .approvals
         .get(&crate::review::approvals_path(&src.dir))
     {
         Some(read) => read.clone(),
         None => crate::review::read_approvals(&src.dir).map(crate::model::Approvals::new),
-    };
-    match approvals {
-        Ok(a) => moment.approvals = a,
-        Err(e) => d.push(e),
     }
+}
+
+/// Sets the moment's revisions, once its moduler, media and approvals are in place.
+fn set_revisions(moment: &mut Moment, parsed: &Parsed<MomentFront>, links_key: u64) {
     moment.head_revision = Revision::of((
         fingerprint(&parsed.text),
         moment
@@ -711,6 +812,10 @@ fn load_moment(
             .collect::<Vec<_>>(),
         &*moment.approvals,
     ));
+}
+
+/// The checks of the moment as a whole (such as media no steg uses).
+fn check_whole_moment(src: &MomentSource, moment: &Moment) -> Diagnostics {
     let assets: Vec<(String, PathBuf)> = src
         .assets
         .iter()
@@ -724,112 +829,134 @@ fn load_moment(
         .map(|a| a.steg.len())
         .sum();
     let complete = moment.steg().count() == all_steg;
-    d.extend(crate::check::moment(&moment, &assets, complete));
-    (Some(moment), d, fresh)
+    crate::check::moment(moment, &assets, complete)
 }
 
-fn build_modul(
-    id: String,
-    parsed: &Result<Parsed<ModulFront>, Diagnostic>,
-    avsnitt: Vec<ParsedAvsnitt>,
-    moment_groups: &[AudienceGroup],
-    ctx: &Ctx<'_>,
-    cache: &Cache,
+/// Pass 4 over one moment's moduler: what every modul is built with.
+struct ModulPass<'a> {
+    ctx: &'a Ctx<'a>,
+    cache: &'a Cache,
     links_key: u64,
-) -> (Option<Modul>, Diagnostics, Vec<(PathBuf, StegEntry)>) {
-    let mut d = Diagnostics::new();
-    let mut fresh = Vec::new();
-    let Ok(p) = parsed else {
-        return (None, d, fresh);
-    };
-    let intro = render_body(p, &layout::modul_intro(&id), ctx, &mut d);
-    if let Some(days) = &p.front.duration_days
-        && days.value == 0
-    {
-        d.push(
-            Diagnostic::new(E0305, "modul-days")
-                .in_file(&p.file)
-                .at_opt(p.at(days)),
-        );
-    }
-    let audience = p
-        .front
-        .audience
-        .clone()
-        .map(dedup)
-        .unwrap_or_else(|| moment_groups.to_vec());
-    let audience_key = {
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        (links_key, &audience).hash(&mut h);
-        h.finish()
-    };
-    let mut avsnitt_out = Vec::new();
-    for (aid, aparsed, steg) in avsnitt {
-        let Ok(ap) = &*aparsed else { continue };
-        let intro = render_body(ap, &layout::avsnitt_intro(&id, &aid), ctx, &mut d);
-        let results: Vec<(StegEntry, Option<(PathBuf, StegEntry)>)> = steg
-            .into_par_iter()
-            .filter_map(|(sid, address, sparsed)| {
-                let file = match &*sparsed {
-                    Ok(sp) => sp.file.clone(),
-                    Err(_) => return None,
-                };
-                if let Some(hit) = cache.steg.get(&file)
-                    && hit.key == audience_key
-                    && Arc::ptr_eq(&hit.parsed, &sparsed)
-                {
-                    return Some((hit.clone(), None));
-                }
-                let Ok(sp) = &*sparsed else { return None };
-                let mut sd = Diagnostics::new();
-                // Everything the steg is made from: its file's exact text and its context.
-                let revision = Revision::of((fingerprint(&sp.text), audience_key, &address));
-                let steg =
-                    build_steg(sid, address, sp, &audience, ctx, revision, &mut sd).map(Arc::new);
-                let allows = steg
-                    .as_ref()
-                    .map(|s| s.allow.as_slice())
-                    .unwrap_or_default();
-                let sd: Diagnostics = crate::check::apply_allows(&file, allows, sd.into_vec())
-                    .into_iter()
-                    .collect();
-                let entry = StegEntry {
-                    parsed: sparsed.clone(),
-                    key: audience_key,
-                    steg,
-                    diagnostics: sd.into_vec(),
-                };
-                Some((entry.clone(), Some((file, entry))))
-            })
-            .collect();
-        let mut steg_out = Vec::new();
-        for (entry, new) in results {
-            d.extend(entry.diagnostics);
-            steg_out.extend(entry.steg);
-            fresh.extend(new);
+    moment_groups: Vec<AudienceGroup>,
+}
+
+impl<'a> ModulPass<'a> {
+    fn new(ctx: &'a Ctx<'a>, cache: &'a Cache, links_key: u64, head: Option<&Moment>) -> Self {
+        ModulPass {
+            ctx,
+            cache,
+            links_key,
+            // A modul that names no audience of its own is for the moment's.
+            moment_groups: head
+                .map(|m| m.audience.groups.clone())
+                .unwrap_or_else(|| AudienceGroup::ALL.to_vec()),
         }
-        let hashes: Vec<String> = steg_out
-            .iter()
-            .map(|s: &Arc<Steg>| s.content_hash.clone())
-            .collect();
-        let intro = (!intro.is_empty()).then_some(intro);
-        let revision = Revision::of((
-            &aid,
-            &ap.front.title,
-            intro.as_ref().map(|d| &d.html),
-            steg_out.iter().map(|s| s.revision).collect::<Vec<_>>(),
-        ));
-        avsnitt_out.push(Avsnitt {
-            id: aid,
-            title: ap.front.title.clone(),
-            intro,
-            content_hash: hash::content_hash(&ap.text, &hashes),
-            steg: steg_out,
-            source: ap.file.clone(),
-            revision,
-        });
     }
-    let hashes: Vec<String> = avsnitt_out.iter().map(|a| a.content_hash.clone()).collect();
+
+    /// Builds every modul, in parallel, in order: the moduler that built, and the steg
+    /// rendered afresh.
+    fn build_moduler(&self, tree: Vec<ParsedModul>, d: &mut Diagnostics) -> (Vec<Modul>, Fresh) {
+        let built: Vec<_> = tree
+            .into_par_iter()
+            .map(|(modul_id, parsed, avsnitt)| self.build_modul(modul_id, &parsed, avsnitt))
+            .collect();
+        let mut moduler = Vec::new();
+        let mut fresh = Vec::new();
+        for (m, diags, entries) in built {
+            d.extend(diags);
+            moduler.extend(m);
+            fresh.extend(entries);
+        }
+        (moduler, fresh)
+    }
+
+    fn build_modul(
+        &self,
+        id: String,
+        parsed: &Result<Parsed<ModulFront>, Diagnostic>,
+        avsnitt: Vec<ParsedAvsnitt>,
+    ) -> (Option<Modul>, Diagnostics, Fresh) {
+        let mut d = Diagnostics::new();
+        let mut fresh = Vec::new();
+        let Ok(p) = parsed else {
+            return (None, d, fresh);
+        };
+        let intro = render_body(p, &layout::modul_intro(&id), self.ctx, &mut d);
+        if let Some(days) = &p.front.duration_days
+            && days.value == 0
+        {
+            d.push(
+                Diagnostic::new(E0305, "modul-days")
+                    .in_file(&p.file)
+                    .at_opt(p.at(days)),
+            );
+        }
+        let audience = p
+            .front
+            .audience
+            .clone()
+            .map(dedup)
+            .unwrap_or_else(|| self.moment_groups.to_vec());
+        // Every steg of the modul is rendered for its audience, under the moment's links.
+        let audience_key = {
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            (self.links_key, &audience).hash(&mut h);
+            h.finish()
+        };
+        let steg = StegPass {
+            ctx: self.ctx,
+            cache: self.cache,
+            audience: &audience,
+            audience_key,
+        };
+        let mut avsnitt_out = Vec::new();
+        for (aid, aparsed, parsed_steg) in avsnitt {
+            let Ok(ap) = &*aparsed else { continue };
+            let intro = render_body(ap, &layout::avsnitt_intro(&id, &aid), self.ctx, &mut d);
+            let (steg_out, new) = steg.build_all(parsed_steg, &mut d);
+            fresh.extend(new);
+            avsnitt_out.push(assemble_avsnitt(aid, ap, intro, steg_out));
+        }
+        let modul = assemble_modul(id, p, intro, audience, avsnitt_out);
+        (Some(modul), d, fresh)
+    }
+}
+
+/// Assembles an avsnitt from its file, its rendered intro and its built steg.
+fn assemble_avsnitt(
+    id: String,
+    p: &Parsed<AvsnittFront>,
+    intro: Document,
+    steg: Vec<Arc<Steg>>,
+) -> Avsnitt {
+    let hashes: Vec<String> = steg.iter().map(|s| s.content_hash.clone()).collect();
+    let intro = (!intro.is_empty()).then_some(intro);
+    let revision = Revision::of((
+        &id,
+        &p.front.title,
+        intro.as_ref().map(|d| &d.html),
+        steg.iter().map(|s| s.revision).collect::<Vec<_>>(),
+    ));
+    Avsnitt {
+        id,
+        title: p.front.title.clone(),
+        intro,
+        content_hash: hash::content_hash(&p.text, &hashes),
+        steg,
+        source: p.file.clone(),
+        revision,
+    }
+}
+
+/// Assembles a modul from its file, its rendered intro, its audience and its built avsnitt.
+fn assemble_modul(
+    id: String,
+    p: &Parsed<ModulFront>,
+    intro: Document,
+    audience: Vec<AudienceGroup>,
+    avsnitt: Vec<Avsnitt>,
+) -> Modul {
+    let hashes: Vec<String> = avsnitt.iter().map(|a| a.content_hash.clone()).collect();
     let intro = (!intro.is_empty()).then_some(intro);
     let duration_days = p.front.duration_days.as_ref().map(|s| s.value);
     let revision = Revision::of((
@@ -839,9 +966,9 @@ fn build_modul(
         duration_days,
         &audience,
         intro.as_ref().map(|d| &d.html),
-        avsnitt_out.iter().map(|a| a.revision).collect::<Vec<_>>(),
+        avsnitt.iter().map(|a| a.revision).collect::<Vec<_>>(),
     ));
-    let modul = Modul {
+    Modul {
         content_hash: hash::content_hash(&p.text, &hashes),
         id,
         title: p.front.title.clone(),
@@ -849,11 +976,78 @@ fn build_modul(
         duration_days,
         audience,
         intro,
-        avsnitt: avsnitt_out,
+        avsnitt,
         source: p.file.clone(),
         revision,
-    };
-    (Some(modul), d, fresh)
+    }
+}
+
+/// Pass 4 over one avsnitt's steg: what every steg of a modul is built with.
+struct StegPass<'a> {
+    ctx: &'a Ctx<'a>,
+    cache: &'a Cache,
+    audience: &'a [AudienceGroup],
+    /// The links key and the modul's audience: a cached steg built under another is stale.
+    audience_key: u64,
+}
+
+impl StegPass<'_> {
+    /// Builds (or takes from the cache) every steg, in parallel, in order: the steg that
+    /// built, and the ones rendered afresh.
+    fn build_all(&self, steg: Vec<ParsedSteg>, d: &mut Diagnostics) -> (Vec<Arc<Steg>>, Fresh) {
+        let results: Vec<(StegEntry, Option<(PathBuf, StegEntry)>)> = steg
+            .into_par_iter()
+            .filter_map(|(sid, address, sparsed)| self.build_one(sid, address, sparsed))
+            .collect();
+        let mut steg_out = Vec::new();
+        let mut fresh = Vec::new();
+        for (entry, new) in results {
+            d.extend(entry.diagnostics);
+            steg_out.extend(entry.steg);
+            fresh.extend(new);
+        }
+        (steg_out, fresh)
+    }
+
+    /// One steg: from the cache while its file and its context are unchanged (`None` as the
+    /// new entry), else built now.
+    fn build_one(
+        &self,
+        sid: String,
+        address: String,
+        sparsed: Arc<Result<Parsed<StegFront>, Diagnostic>>,
+    ) -> Option<(StegEntry, Option<(PathBuf, StegEntry)>)> {
+        let file = match &*sparsed {
+            Ok(sp) => sp.file.clone(),
+            Err(_) => return None,
+        };
+        if let Some(hit) = self.cache.steg.get(&file)
+            && hit.key == self.audience_key
+            && Arc::ptr_eq(&hit.parsed, &sparsed)
+        {
+            return Some((hit.clone(), None));
+        }
+        let Ok(sp) = &*sparsed else { return None };
+        let mut sd = Diagnostics::new();
+        // Everything the steg is made from: its file's exact text and its context.
+        let revision = Revision::of((fingerprint(&sp.text), self.audience_key, &address));
+        let steg =
+            build_steg(sid, address, sp, self.audience, self.ctx, revision, &mut sd).map(Arc::new);
+        let allows = steg
+            .as_ref()
+            .map(|s| s.allow.as_slice())
+            .unwrap_or_default();
+        let sd: Diagnostics = crate::check::apply_allows(&file, allows, sd.into_vec())
+            .into_iter()
+            .collect();
+        let entry = StegEntry {
+            parsed: sparsed.clone(),
+            key: self.audience_key,
+            steg,
+            diagnostics: sd.into_vec(),
+        };
+        Some((entry.clone(), Some((file, entry))))
+    }
 }
 
 /// The id from `id:` if pinned, else from the file or folder name.

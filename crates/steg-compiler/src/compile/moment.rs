@@ -19,57 +19,8 @@ pub(super) fn build_moment_head(
     let f = &p.front;
     let folder = split_number_prefix(&src.name).map_or(src.name.as_str(), |(_, r)| r);
     let id = settle_id(f.id.as_ref(), folder, p, d);
-
-    let version = match semver::Version::parse(f.version.value.trim()) {
-        Ok(v) => v,
-        Err(e) => {
-            d.push(
-                Diagnostic::new(E0303, "version")
-                    .arg("version", &f.version.value)
-                    .arg("error", e)
-                    .in_file(&p.file)
-                    .at_opt(p.at(&f.version)),
-            );
-            semver::Version::new(0, 0, 0)
-        }
-    };
-    if !is_language_tag(&f.language.value) {
-        d.push(
-            Diagnostic::new(E0304, "tag")
-                .arg("value", &f.language.value)
-                .in_file(&p.file)
-                .at_opt(p.at(&f.language)),
-        );
-    }
-    if f.duration_days.value == 0 {
-        d.push(
-            Diagnostic::new(E0305, "moment-days")
-                .in_file(&p.file)
-                .at_opt(p.at(&f.duration_days)),
-        );
-    }
-    if f.audience.groups.value.is_empty() {
-        d.push(
-            Diagnostic::new(E0206, "no-group")
-                .in_file(&p.file)
-                .at_opt(p.at(&f.audience.groups)),
-        );
-    }
-
-    let welcome = render_body(p, layout::WELCOME, ctx, d);
-    if welcome.is_empty() {
-        d.push(
-            Diagnostic::new(E0701, "none")
-                .in_file(&p.file)
-                .at(p.body_start()),
-        );
-    }
-    let placeholders = check_placeholders(p, d);
-    let welcome = Document {
-        html: normalize_placeholders(&welcome.html),
-        ..welcome
-    };
-
+    let version = check_head_fields(p, d);
+    let (welcome, placeholders) = welcome(p, ctx, d);
     let flags = f
         .flags
         .iter()
@@ -105,6 +56,71 @@ pub(super) fn build_moment_head(
         revision: Default::default(),
         head_revision: Default::default(),
     }
+}
+
+/// Checks the version, language, duration and audience of moment.md: the version, or
+/// 0.0.0 when it is not one (reported).
+fn check_head_fields(p: &Parsed<MomentFront>, d: &mut Diagnostics) -> semver::Version {
+    let f = &p.front;
+    let version = match semver::Version::parse(f.version.value.trim()) {
+        Ok(v) => v,
+        Err(e) => {
+            d.push(
+                Diagnostic::new(E0303, "version")
+                    .arg("version", &f.version.value)
+                    .arg("error", e)
+                    .in_file(&p.file)
+                    .at_opt(p.at(&f.version)),
+            );
+            semver::Version::new(0, 0, 0)
+        }
+    };
+    if !is_language_tag(&f.language.value) {
+        d.push(
+            Diagnostic::new(E0304, "tag")
+                .arg("value", &f.language.value)
+                .in_file(&p.file)
+                .at_opt(p.at(&f.language)),
+        );
+    }
+    if f.duration_days.value == 0 {
+        d.push(
+            Diagnostic::new(E0305, "moment-days")
+                .in_file(&p.file)
+                .at_opt(p.at(&f.duration_days)),
+        );
+    }
+    if f.audience.groups.value.is_empty() {
+        d.push(
+            Diagnostic::new(E0206, "no-group")
+                .in_file(&p.file)
+                .at_opt(p.at(&f.audience.groups)),
+        );
+    }
+    version
+}
+
+/// The welcome text, which must not be empty, with its placeholders checked and written
+/// one way.
+fn welcome(
+    p: &Parsed<MomentFront>,
+    ctx: &Ctx<'_>,
+    d: &mut Diagnostics,
+) -> (Document, Vec<Placeholder>) {
+    let welcome = render_body(p, layout::WELCOME, ctx, d);
+    if welcome.is_empty() {
+        d.push(
+            Diagnostic::new(E0701, "none")
+                .in_file(&p.file)
+                .at(p.body_start()),
+        );
+    }
+    let placeholders = check_placeholders(p, d);
+    let welcome = Document {
+        html: normalize_placeholders(&welcome.html),
+        ..welcome
+    };
+    (welcome, placeholders)
 }
 
 pub(super) fn check_flags(

@@ -23,25 +23,7 @@ pub(super) fn build_steg(
     d: &mut Diagnostics,
 ) -> Option<Steg> {
     let f = &p.front;
-    let type_name = f.kind.as_ref().map_or("text", |k| k.value.as_str());
-    let Some((_, allowed)) = crate::front::STEG_TYPE_FIELDS
-        .iter()
-        .find(|(t, _)| *t == type_name)
-    else {
-        let k = f.kind.as_ref()?;
-        let known: Vec<_> = crate::front::STEG_TYPE_FIELDS
-            .iter()
-            .map(|(t, _)| *t)
-            .collect();
-        d.push(
-            Diagnostic::new(E0401, "unknown")
-                .arg("value", &k.value)
-                .arg("known", known.join(", "))
-                .in_file(&p.file)
-                .at_opt(p.at(k)),
-        );
-        return None;
-    };
+    let (type_name, allowed) = steg_type(p, d)?;
     warn_unused_fields(p, type_name, allowed, d);
 
     let body = render_body(p, &layout::steg(&address), ctx, d);
@@ -51,27 +33,76 @@ pub(super) fn build_steg(
         ctx,
         address: &address,
     };
-    let kind = match type_name {
-        "video" => check.video(d),
-        "audio" => check.audio(d),
-        "image" => check.image(d),
-        "form" => check.form(d),
-        "exercise" => {
-            check.require_body(&body, "exercise", d);
-            Some(StegKind::Exercise {
-                fields: check.exercise_fields(d),
-            })
-        }
-        _ => {
-            check.require_body(&body, "text", d);
-            Some(StegKind::Text)
-        }
-    }?;
+    let kind = check.kind(&body, d)?;
     let audience = f
         .audience
         .clone()
         .map(dedup)
         .unwrap_or_else(|| parent_audience.to_vec());
+    let inputs = hash_inputs(&body, &kind, ctx);
+    let lix = body.lix;
+    d.extend(crate::check::steg(
+        &crate::check::StegText {
+            file: &p.file,
+            text: &p.text,
+            body_offset: p.body_offset,
+            audience: &audience,
+            prose: matches!(kind, StegKind::Text | StegKind::Exercise { .. }),
+            lix,
+            headings: &body.headings,
+        },
+        ctx.checks,
+    ));
+    Some(Steg {
+        revision,
+        id,
+        address,
+        title: f.title.clone(),
+        allow: allows(p),
+        audience,
+        content_hash: super::hash::content_hash(&p.text, &inputs),
+        lix: matches!(kind, StegKind::Text | StegKind::Exercise { .. })
+            .then_some(lix)
+            .filter(|l| l.words >= 50)
+            .map(|l| l.score()),
+        body,
+        kind,
+        source: p.file.clone(),
+    })
+}
+
+/// The steg's type (`text` when it names none) and the fields that type takes, or `None`
+/// for a type steg does not know (reported).
+fn steg_type<'p>(
+    p: &'p Parsed<StegFront>,
+    d: &mut Diagnostics,
+) -> Option<(&'p str, &'static [&'static str])> {
+    let f = &p.front;
+    let type_name = f.kind.as_ref().map_or("text", |k| k.value.as_str());
+    if let Some((_, allowed)) = crate::front::STEG_TYPE_FIELDS
+        .iter()
+        .find(|(t, _)| *t == type_name)
+    {
+        return Some((type_name, allowed));
+    }
+    let k = f.kind.as_ref()?;
+    let known: Vec<_> = crate::front::STEG_TYPE_FIELDS
+        .iter()
+        .map(|(t, _)| *t)
+        .collect();
+    d.push(
+        Diagnostic::new(E0401, "unknown")
+            .arg("value", &k.value)
+            .arg("known", known.join(", "))
+            .in_file(&p.file)
+            .at_opt(p.at(k)),
+    );
+    None
+}
+
+/// What the steg's content hash covers besides its file: the media its text embeds, and
+/// the hashes of the media files its type uses.
+fn hash_inputs(body: &Document, kind: &StegKind, ctx: &Ctx<'_>) -> Vec<String> {
     let mut inputs: Vec<String> = body.media.clone();
     inputs.extend(
         kind.media_refs()
@@ -86,20 +117,12 @@ pub(super) fn build_steg(
             })
             .map(|m| m.sha256.clone()),
     );
-    let lix = body.lix;
-    d.extend(crate::check::steg(
-        &crate::check::StegText {
-            file: &p.file,
-            text: &p.text,
-            body_offset: p.body_offset,
-            audience: &audience,
-            prose: matches!(kind, StegKind::Text | StegKind::Exercise { .. }),
-            lix,
-            headings: &body.headings,
-        },
-        ctx.checks,
-    ));
-    let allow = f
+    inputs
+}
+
+/// The findings the steg's `allow:` lets stand, with where each is written.
+fn allows(p: &Parsed<StegFront>) -> Vec<crate::model::Allow> {
+    p.front
         .allow
         .iter()
         .flatten()
@@ -108,23 +131,7 @@ pub(super) fn build_steg(
             reason: a.reason.clone(),
             location: p.at(&a.code),
         })
-        .collect();
-    Some(Steg {
-        revision,
-        id,
-        address,
-        title: f.title.clone(),
-        allow,
-        audience,
-        content_hash: super::hash::content_hash(&p.text, &inputs),
-        lix: matches!(kind, StegKind::Text | StegKind::Exercise { .. })
-            .then_some(lix)
-            .filter(|l| l.words >= 50)
-            .map(|l| l.score()),
-        body,
-        kind,
-        source: p.file.clone(),
-    })
+        .collect()
 }
 
 fn warn_unused_fields(
@@ -203,6 +210,26 @@ impl StegCheck<'_> {
     }
 
     /// `kind` is the catalogue key (`text` or `exercise`), which says what the text should hold.
+    /// The typed content of the steg, checked for what its type needs.
+    fn kind(&self, body: &Document, d: &mut Diagnostics) -> Option<StegKind> {
+        match self.type_name {
+            "video" => self.video(d),
+            "audio" => self.audio(d),
+            "image" => self.image(d),
+            "form" => self.form(d),
+            "exercise" => {
+                self.require_body(body, "exercise", d);
+                Some(StegKind::Exercise {
+                    fields: self.exercise_fields(d),
+                })
+            }
+            _ => {
+                self.require_body(body, "text", d);
+                Some(StegKind::Text)
+            }
+        }
+    }
+
     fn require_body(&self, body: &Document, kind: &'static str, d: &mut Diagnostics) {
         if body.is_empty() {
             d.push(

@@ -22,7 +22,7 @@ use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 use steg_bundle::forms::questions_in_order;
 use steg_bundle::manifest::{
-    AnswerValue, Behavior, ChoiceOption, Form, Operator, Question, QuestionKind, Score,
+    AnswerValue, Behavior, ChoiceOption, Form, Operator, Question, QuestionKind, Score, ShowIf,
 };
 
 const EXT: &str = "http://hl7.org/fhir/StructureDefinition/";
@@ -211,8 +211,6 @@ fn write_ordered(v: &Value, indent: usize, out: &mut String) {
 
 fn item(q: &Question, kinds: &HashMap<&str, &QuestionKind>) -> Value {
     let mut it = Map::new();
-    let mut ext: Vec<Value> = Vec::new();
-    let mut children: Vec<Value> = Vec::new();
     it.insert("linkId".into(), json!(q.id));
     match (&q.kind, &q.help) {
         // A display item can have no nested help item: its help joins its text.
@@ -221,113 +219,34 @@ fn item(q: &Question, kinds: &HashMap<&str, &QuestionKind>) -> Value {
         }
         _ => it.insert("text".into(), json!(q.label)),
     };
+    let mut parts = ItemParts {
+        it,
+        ext: Vec::new(),
+        children: Vec::new(),
+    };
     if let Some(help) = q
         .help
         .as_ref()
         .filter(|_| !matches!(q.kind, QuestionKind::Display))
     {
         // Nested display items get linkIds with a `.`, which a steg id never has.
-        children.push(display_child(&format!("{}.help", q.id), help, "help"));
+        parts
+            .children
+            .push(display_child(&format!("{}.help", q.id), help, "help"));
     }
-    let fhir_type = match &q.kind {
-        QuestionKind::Text => "string",
-        QuestionKind::LongText => "text",
-        QuestionKind::SingleChoice { options } | QuestionKind::MultipleChoice { options } => {
-            let multiple = matches!(q.kind, QuestionKind::MultipleChoice { .. });
-            if multiple {
-                it.insert("repeats".into(), json!(true));
-            }
-            ext.push(item_control(if multiple {
-                "check-box"
-            } else {
-                "radio-button"
-            }));
-            it.insert(
-                "answerOption".into(),
-                Value::Array(options.iter().map(answer_option).collect()),
-            );
-            "choice"
-        }
-        QuestionKind::YesNo => "boolean",
-        QuestionKind::Scale {
-            min,
-            max,
-            step,
-            min_label,
-            max_label,
-        } => {
-            ext.push(json!({ "url": format!("{EXT}minValue"), "valueInteger": min }));
-            ext.push(json!({ "url": format!("{EXT}maxValue"), "valueInteger": max }));
-            ext.push(item_control("slider"));
-            ext.push(
-                json!({ "url": format!("{EXT}questionnaire-sliderStepValue"), "valueInteger": step }),
-            );
-            if let Some(l) = min_label {
-                children.push(display_child(&format!("{}.lower", q.id), l, "lower"));
-            }
-            if let Some(l) = max_label {
-                children.push(display_child(&format!("{}.upper", q.id), l, "upper"));
-            }
-            "integer"
-        }
-        QuestionKind::Number {
-            min,
-            max,
-            unit,
-            decimals,
-        } => {
-            let value_key = if *decimals == 0 {
-                "valueInteger"
-            } else {
-                "valueDecimal"
-            };
-            for (name, bound) in [("minValue", min), ("maxValue", max)] {
-                if let Some(b) = bound {
-                    ext.push(json!({ "url": format!("{EXT}{name}"), value_key: number(*b) }));
-                }
-            }
-            if let Some(u) = unit {
-                ext.push(json!({
-                    "url": format!("{EXT}questionnaire-unit"),
-                    "valueCoding": { "display": u },
-                }));
-            }
-            if *decimals == 0 {
-                "integer"
-            } else {
-                ext.push(
-                    json!({ "url": format!("{EXT}maxDecimalPlaces"), "valueInteger": decimals }),
-                );
-                "decimal"
-            }
-        }
-        QuestionKind::Date => "date",
-        QuestionKind::Time => "time",
-        QuestionKind::Display => "display",
-        QuestionKind::Group { questions } => {
-            children.extend(questions.iter().map(|c| item(c, kinds)));
-            "group"
-        }
-    };
+    let fhir_type = parts.kind(q, kinds);
+    let ItemParts {
+        mut it,
+        ext,
+        children,
+    } = parts;
     it.insert("type".into(), json!(fhir_type));
     // FHIR forbids `required` on display items; steg never sets it there.
     if q.required && !matches!(q.kind, QuestionKind::Display) {
         it.insert("required".into(), json!(true));
     }
     if let Some(show_if) = &q.show_if {
-        let when: Vec<Value> = show_if
-            .conditions
-            .iter()
-            .map(|c| enable_when(&c.question, c.operator, &c.value, kinds))
-            .collect();
-        if when.len() > 1 {
-            let behavior = match show_if.behavior {
-                Behavior::All => "all",
-                Behavior::Any => "any",
-            };
-            it.insert("enableBehavior".into(), json!(behavior));
-        }
-        it.insert("enableWhen".into(), Value::Array(when));
+        insert_enable_when(&mut it, show_if, kinds);
     }
     if !ext.is_empty() {
         it.insert("extension".into(), Value::Array(ext));
@@ -337,6 +256,136 @@ fn item(q: &Question, kinds: &HashMap<&str, &QuestionKind>) -> Value {
         it.insert("item".into(), Value::Array(children));
     }
     Value::Object(it)
+}
+
+/// An item as it is made: its fields so far, its extensions and its nested items, which
+/// go last.
+struct ItemParts {
+    it: Map<String, Value>,
+    ext: Vec<Value>,
+    children: Vec<Value>,
+}
+
+impl ItemParts {
+    /// Adds what the question's kind needs, and gives the item's FHIR type.
+    fn kind(&mut self, q: &Question, kinds: &HashMap<&str, &QuestionKind>) -> &'static str {
+        match &q.kind {
+            QuestionKind::Text => "string",
+            QuestionKind::LongText => "text",
+            QuestionKind::SingleChoice { options } => self.choice(options, false),
+            QuestionKind::MultipleChoice { options } => self.choice(options, true),
+            QuestionKind::YesNo => "boolean",
+            QuestionKind::Scale {
+                min,
+                max,
+                step,
+                min_label,
+                max_label,
+            } => {
+                self.ext
+                    .push(json!({ "url": format!("{EXT}minValue"), "valueInteger": min }));
+                self.ext
+                    .push(json!({ "url": format!("{EXT}maxValue"), "valueInteger": max }));
+                self.ext.push(item_control("slider"));
+                self.ext.push(
+                    json!({ "url": format!("{EXT}questionnaire-sliderStepValue"), "valueInteger": step }),
+                );
+                if let Some(l) = min_label {
+                    let child = display_child(&format!("{}.lower", q.id), l, "lower");
+                    self.children.push(child);
+                }
+                if let Some(l) = max_label {
+                    let child = display_child(&format!("{}.upper", q.id), l, "upper");
+                    self.children.push(child);
+                }
+                "integer"
+            }
+            QuestionKind::Number {
+                min,
+                max,
+                unit,
+                decimals,
+            } => self.number(*min, *max, unit.as_deref(), *decimals),
+            QuestionKind::Date => "date",
+            QuestionKind::Time => "time",
+            QuestionKind::Display => "display",
+            QuestionKind::Group { questions } => {
+                self.children
+                    .extend(questions.iter().map(|c| item(c, kinds)));
+                "group"
+            }
+        }
+    }
+
+    fn choice(&mut self, options: &[ChoiceOption], multiple: bool) -> &'static str {
+        if multiple {
+            self.it.insert("repeats".into(), json!(true));
+        }
+        self.ext.push(item_control(if multiple {
+            "check-box"
+        } else {
+            "radio-button"
+        }));
+        self.it.insert(
+            "answerOption".into(),
+            Value::Array(options.iter().map(answer_option).collect()),
+        );
+        "choice"
+    }
+
+    fn number(
+        &mut self,
+        min: Option<f64>,
+        max: Option<f64>,
+        unit: Option<&str>,
+        decimals: u8,
+    ) -> &'static str {
+        let value_key = if decimals == 0 {
+            "valueInteger"
+        } else {
+            "valueDecimal"
+        };
+        for (name, bound) in [("minValue", min), ("maxValue", max)] {
+            if let Some(b) = bound {
+                self.ext
+                    .push(json!({ "url": format!("{EXT}{name}"), value_key: number(b) }));
+            }
+        }
+        if let Some(u) = unit {
+            self.ext.push(json!({
+                "url": format!("{EXT}questionnaire-unit"),
+                "valueCoding": { "display": u },
+            }));
+        }
+        if decimals == 0 {
+            "integer"
+        } else {
+            self.ext
+                .push(json!({ "url": format!("{EXT}maxDecimalPlaces"), "valueInteger": decimals }));
+            "decimal"
+        }
+    }
+}
+
+/// `enableWhen` from `show_if:`, with `enableBehavior` when there is more than one condition.
+fn insert_enable_when(
+    it: &mut Map<String, Value>,
+    show_if: &ShowIf,
+    kinds: &HashMap<&str, &QuestionKind>,
+) {
+    let when: Vec<Value> = show_if
+        .conditions
+        .iter()
+        .map(|c| enable_when(&c.question, c.operator, &c.value, kinds))
+        .collect();
+    if when.len() > 1 {
+        let behavior = match show_if.behavior {
+            Behavior::All => "all",
+            Behavior::Any => "any",
+        };
+        it.insert("enableBehavior".into(), json!(behavior));
+    }
+    it.insert("enableWhen".into(), Value::Array(when));
 }
 
 fn answer_option(o: &ChoiceOption) -> Value {

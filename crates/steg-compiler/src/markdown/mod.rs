@@ -10,6 +10,7 @@ use crate::model::Document;
 use crate::source::{PathProblem, resolve_path};
 use pulldown_cmark::{CowStr, Event, Options, Parser, Tag};
 use std::collections::HashMap;
+use std::ops::Range;
 use std::path::Path;
 use steg_bundle::diagnostic::{Diagnostic, Location, codes::*};
 use steg_bundle::layout;
@@ -39,97 +40,35 @@ pub struct Source<'a> {
 
 /// Renders `body` and reports links that point nowhere.
 pub fn render(body: &str, src: &Source<'_>, links: &Links<'_>) -> (Document, Vec<Diagnostic>) {
-    let mut problems = Vec::new();
     let mut counter = readability::Counter::default();
     let mut headings = Vec::new();
     let mut raw_html = false;
-    let mut media = Vec::new();
+    let mut rewriter = Rewriter {
+        src,
+        links,
+        problems: Vec::new(),
+        media: Vec::new(),
+    };
     let mut events = Vec::new();
     for (event, range) in Parser::new_ext(body, options()).into_offset_iter() {
         counter.event(&event);
         if let Event::Start(Tag::Heading { level, .. }) = &event {
             headings.push((*level as usize, range.clone()));
         }
-        let event = match event {
-            Event::Start(Tag::Link {
-                link_type,
-                dest_url,
-                title,
-                id,
-            }) => {
-                let dest_url = rewrite(
-                    dest_url,
-                    false,
-                    src,
-                    links,
-                    &range,
-                    &mut problems,
-                    &mut media,
-                );
-                Event::Start(Tag::Link {
-                    link_type,
-                    dest_url,
-                    title,
-                    id,
-                })
-            }
-            Event::Start(Tag::Image {
-                link_type,
-                dest_url,
-                title,
-                id,
-            }) => {
-                let dest_url = rewrite(
-                    dest_url,
-                    true,
-                    src,
-                    links,
-                    &range,
-                    &mut problems,
-                    &mut media,
-                );
-                Event::Start(Tag::Image {
-                    link_type,
-                    dest_url,
-                    title,
-                    id,
-                })
-            }
-            Event::Html(h) | Event::InlineHtml(h) => {
-                raw_html = true;
-                Event::Html(h)
-            }
-            other => other,
-        };
-        events.push(event);
+        if matches!(event, Event::Html(_) | Event::InlineHtml(_)) {
+            raw_html = true;
+        }
+        events.push(rewriter.event(event, &range));
     }
+    let Rewriter {
+        mut problems,
+        mut media,
+        ..
+    } = rewriter;
     let mut html = String::with_capacity(body.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
     if raw_html {
-        // Only documents with raw HTML pay for sanitizing: Markdown alone cannot produce
-        // script, and its links and images went through `rewrite`, which refuses schemes
-        // outside `URL_SCHEMES`.
-        let refused = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-        html = sanitizer(links.iframe_hosts, refused.clone())
-            .clean(&html)
-            .to_string();
-        let refused = refused.lock().map(|r| r.clone()).unwrap_or_default();
-        for src_url in refused {
-            problems.push(
-                Diagnostic::new(
-                    E0606,
-                    if links.iframe_hosts.is_empty() {
-                        "iframe-off"
-                    } else {
-                        "iframe"
-                    },
-                )
-                .arg("url", &src_url)
-                .arg("hosts", links.iframe_hosts.join(", "))
-                .in_file(src.file)
-                .at(Location::at_byte(src.text, src.body_offset)),
-            );
-        }
+        html = sanitize(&html, src, links, &mut problems);
     }
     media.sort();
     media.dedup();
@@ -145,6 +84,39 @@ pub fn render(body: &str, src: &Source<'_>, links: &Links<'_>) -> (Document, Vec
         },
         problems,
     )
+}
+
+/// Only documents with raw HTML pay for sanitizing: Markdown alone cannot produce script,
+/// and its links and images went through [`Rewriter`], which refuses schemes outside
+/// `URL_SCHEMES`. Reports every iframe the sanitizer refused.
+fn sanitize(
+    html: &str,
+    src: &Source<'_>,
+    links: &Links<'_>,
+    problems: &mut Vec<Diagnostic>,
+) -> String {
+    let refused = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let html = sanitizer(links.iframe_hosts, refused.clone())
+        .clean(html)
+        .to_string();
+    let refused = refused.lock().map(|r| r.clone()).unwrap_or_default();
+    for src_url in refused {
+        problems.push(
+            Diagnostic::new(
+                E0606,
+                if links.iframe_hosts.is_empty() {
+                    "iframe-off"
+                } else {
+                    "iframe"
+                },
+            )
+            .arg("url", &src_url)
+            .arg("hosts", links.iframe_hosts.join(", "))
+            .in_file(src.file)
+            .at(Location::at_byte(src.text, src.body_offset)),
+        );
+    }
+    html
 }
 
 /// The Markdown extensions steg renders with (and counts with).
@@ -327,94 +299,121 @@ fn is_external(url: &str) -> bool {
         })
 }
 
-fn rewrite<'e>(
-    url: CowStr<'e>,
-    image: bool,
-    src: &Source<'_>,
-    links: &Links<'_>,
-    range: &std::ops::Range<usize>,
-    problems: &mut Vec<Diagnostic>,
-    media: &mut Vec<String>,
-) -> CowStr<'e> {
-    if url.is_empty() {
-        return url;
+/// Rewrites the links and images of one document, collecting its problems and the media
+/// files it embeds.
+struct Rewriter<'s> {
+    src: &'s Source<'s>,
+    links: &'s Links<'s>,
+    problems: Vec<Diagnostic>,
+    media: Vec<String>,
+}
+
+impl Rewriter<'_> {
+    /// The event with its link or image rewritten; raw HTML as a block; others as they are.
+    fn event<'e>(&mut self, event: Event<'e>, range: &Range<usize>) -> Event<'e> {
+        match event {
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => Event::Start(Tag::Link {
+                link_type,
+                dest_url: self.rewrite(dest_url, false, range),
+                title,
+                id,
+            }),
+            Event::Start(Tag::Image {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) => Event::Start(Tag::Image {
+                link_type,
+                dest_url: self.rewrite(dest_url, true, range),
+                title,
+                id,
+            }),
+            Event::Html(h) | Event::InlineHtml(h) => Event::Html(h),
+            other => other,
+        }
     }
-    if is_external(&url) {
+
+    /// Where in the file the link at `range` (in the body) is written.
+    fn at(&self, range: &Range<usize>) -> Location {
+        let offset = self.src.body_offset;
+        Location::of_range(self.src.text, offset + range.start..offset + range.end)
+    }
+
+    fn rewrite<'e>(&mut self, url: CowStr<'e>, image: bool, range: &Range<usize>) -> CowStr<'e> {
+        if url.is_empty() {
+            return url;
+        }
+        if is_external(&url) {
+            return self.external(url, image, range);
+        }
+        let (path, fragment) = match url.find('#') {
+            Some(i) => (&url[..i], &url[i..]),
+            None => (&url[..], ""),
+        };
+        let decoded = percent_decode(path);
+        let rel = match resolve_path(self.src.dir, &decoded) {
+            Ok(rel) => rel,
+            Err(PathProblem::LeavesMoment) => {
+                let d = Diagnostic::new(E0602, "link").arg("url", &url);
+                self.problems
+                    .push(d.in_file(self.src.file).at(self.at(range)));
+                return url;
+            }
+        };
+        let document = if image {
+            None
+        } else {
+            self.links.documents.get(&rel)
+        };
+        let target = document.or_else(|| {
+            let file = self.links.media.get(&rel);
+            self.media.extend(file.cloned());
+            file
+        });
+        if let Some(target) = target {
+            let to = layout::relative(self.src.output, target);
+            return CowStr::from(format!("{to}{fragment}"));
+        }
+        let code = if !image && rel.to_ascii_lowercase().ends_with(".md") {
+            E0603
+        } else {
+            E0601
+        };
+        self.problems.push(
+            Diagnostic::new(code, "link")
+                .arg("url", &url)
+                .arg("path", &rel)
+                .in_file(self.src.file)
+                .at(self.at(range)),
+        );
+        url
+    }
+
+    /// A link out of the moment: kept if its scheme is allowed, else reported and made `#`.
+    fn external<'e>(&mut self, url: CowStr<'e>, image: bool, range: &Range<usize>) -> CowStr<'e> {
         let scheme = url.split_once(':').map(|(s, _)| s.to_ascii_lowercase());
         let allowed = url.starts_with('#')
             || url.starts_with("//")
             || scheme.as_deref().is_some_and(|s| URL_SCHEMES.contains(&s));
-        if !allowed {
-            let at = Location::of_range(
-                src.text,
-                src.body_offset + range.start..src.body_offset + range.end,
-            );
-            let shown: String = url.chars().take(60).collect();
-            problems.push(
-                Diagnostic::new(E0605, if image { "image" } else { "link" })
-                    .arg("url", shown)
-                    .arg("scheme", scheme.unwrap_or_default())
-                    .arg("schemes", URL_SCHEMES.join(":, "))
-                    .in_file(src.file)
-                    .at(at),
-            );
-            return CowStr::from("#");
-        }
-        return url;
-    }
-    let (path, fragment) = match url.find('#') {
-        Some(i) => (&url[..i], &url[i..]),
-        None => (&url[..], ""),
-    };
-    let decoded = percent_decode(path);
-    let at = || {
-        Location::of_range(
-            src.text,
-            src.body_offset + range.start..src.body_offset + range.end,
-        )
-    };
-    let rel = match resolve_path(src.dir, &decoded) {
-        Ok(rel) => rel,
-        Err(PathProblem::LeavesMoment) => {
-            problems.push(
-                Diagnostic::new(E0602, "link")
-                    .arg("url", &url)
-                    .in_file(src.file)
-                    .at(at()),
-            );
+        if allowed {
             return url;
         }
-    };
-    let document = if image {
-        None
-    } else {
-        links.documents.get(&rel)
-    };
-    let target = document.or_else(|| {
-        let file = links.media.get(&rel);
-        media.extend(file.cloned());
-        file
-    });
-    match target {
-        Some(target) => CowStr::from(format!(
-            "{}{fragment}",
-            layout::relative(src.output, target)
-        )),
-        None => {
-            let code = if !image && rel.to_ascii_lowercase().ends_with(".md") {
-                E0603
-            } else {
-                E0601
-            };
-            problems.push(
-                Diagnostic::new(code, "link")
-                    .arg("url", &url)
-                    .arg("path", &rel)
-                    .in_file(src.file)
-                    .at(at()),
-            );
-            url
-        }
+        let shown: String = url.chars().take(60).collect();
+        self.problems.push(
+            Diagnostic::new(E0605, if image { "image" } else { "link" })
+                .arg("url", shown)
+                .arg("scheme", scheme.unwrap_or_default())
+                .arg("schemes", URL_SCHEMES.join(":, "))
+                .in_file(self.src.file)
+                .at(self.at(range)),
+        );
+        CowStr::from("#")
     }
 }
 

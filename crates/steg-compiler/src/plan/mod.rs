@@ -1,6 +1,8 @@
 //! The render plan: a moment rendered once into its bundle, in memory, for every output to write.
 
-use crate::model::{Document, MediaFile, MediaRef, MediaSource, Moment, StegKind};
+use crate::model::{
+    Avsnitt, Document, MediaFile, MediaRef, MediaSource, Modul, Moment, Steg, StegKind,
+};
 use steg_bundle::diagnostic::{Diagnostic, codes::E0801};
 use steg_bundle::manifest::{self as m, FORMAT_NAME, FORMAT_VERSION, Manifest};
 use steg_bundle::{layout, signature};
@@ -101,136 +103,14 @@ static EMPTY: Document = Document::EMPTY;
 /// its hash, and the manifest that lists them. Deterministic: the same model gives the same
 /// bytes. `release` marks a bundle whose every steg was approved (the caller has checked that).
 pub fn render(moment: &Moment, release: bool) -> BundlePlan<'_> {
-    use rayon::prelude::*;
-    let mut files: Vec<(String, Content<'_>)> = Vec::new();
-
-    fn add_doc<'a>(
-        files: &mut Vec<(String, Content<'a>)>,
-        path: String,
-        doc: &'a Document,
-    ) -> String {
-        files.push((path.clone(), Content::Borrowed(doc.html.as_bytes())));
-        path
-    }
-
-    let version = moment.version.to_string();
-    let welcome = add_doc(&mut files, layout::WELCOME.to_string(), &moment.welcome);
-    let mut moduler = Vec::new();
-    for modul in &moment.moduler {
-        // Introductions are written even when empty: a steg may link to its modul or avsnitt.
-        let intro = Some(add_doc(
-            &mut files,
-            layout::modul_intro(&modul.id),
-            modul.intro.as_ref().unwrap_or(&EMPTY),
-        ));
-        let mut avsnitt = Vec::new();
-        for a in &modul.avsnitt {
-            let intro = Some(add_doc(
-                &mut files,
-                layout::avsnitt_intro(&modul.id, &a.id),
-                a.intro.as_ref().unwrap_or(&EMPTY),
-            ));
-            let mut steg = Vec::new();
-            for s in &a.steg {
-                let html = add_doc(&mut files, layout::steg(&s.address), &s.body);
-                let file = |r: &MediaRef| -> String {
-                    moment
-                        .media_file(r)
-                        .map(MediaFile::bundle_path)
-                        .unwrap_or_default()
-                };
-                let content = match &s.kind {
-                    StegKind::Text => m::StegContent::Text,
-                    StegKind::Video {
-                        source,
-                        captions,
-                        transcript,
-                        poster,
-                        duration_seconds,
-                    } => m::StegContent::Video {
-                        source: media_source(source, &file),
-                        captions: file(captions),
-                        transcript: add_doc(
-                            &mut files,
-                            layout::transcript(&s.address),
-                            &transcript.document,
-                        ),
-                        poster: poster.as_ref().map(file),
-                        duration_seconds: *duration_seconds,
-                    },
-                    StegKind::Audio {
-                        source,
-                        transcript,
-                        duration_seconds,
-                    } => m::StegContent::Audio {
-                        source: media_source(source, &file),
-                        transcript: add_doc(
-                            &mut files,
-                            layout::transcript(&s.address),
-                            &transcript.document,
-                        ),
-                        duration_seconds: *duration_seconds,
-                    },
-                    StegKind::Image {
-                        src,
-                        alt,
-                        decorative,
-                        caption,
-                    } => m::StegContent::Image {
-                        src: file(src),
-                        alt: alt.clone(),
-                        decorative: *decorative,
-                        caption: caption.clone(),
-                    },
-                    StegKind::Form(form) => {
-                        // The same form for systems that speak FHIR, beside the manifest's.
-                        let path = layout::fhir(&s.address);
-                        let meta = crate::fhir::Meta::for_steg(
-                            &moment.id,
-                            &s.address,
-                            &s.title,
-                            &version,
-                            &moment.language,
-                        );
-                        let json = crate::fhir::questionnaire_json(form, &meta);
-                        files.push((path.clone(), Content::Owned(json)));
-                        m::StegContent::Form {
-                            form: form.clone(),
-                            fhir: Some(path),
-                        }
-                    }
-                    StegKind::Exercise { fields } => m::StegContent::Exercise {
-                        fields: fields.clone(),
-                    },
-                };
-                steg.push(m::StegEntry {
-                    id: s.id.clone(),
-                    address: s.address.clone(),
-                    title: s.title.clone(),
-                    audience: s.audience.clone(),
-                    html,
-                    content_hash: Some(s.content_hash.clone()),
-                    review: Some(review_state(moment, s)),
-                    content,
-                });
-            }
-            avsnitt.push(m::AvsnittEntry {
-                id: a.id.clone(),
-                title: a.title.clone(),
-                intro,
-                steg,
-            });
-        }
-        moduler.push(m::ModulEntry {
-            id: modul.id.clone(),
-            title: modul.title.clone(),
-            summary: modul.summary.clone(),
-            duration_days: modul.duration_days,
-            audience: modul.audience.clone(),
-            intro,
-            avsnitt,
-        });
-    }
+    let mut planner = Planner {
+        moment,
+        version: moment.version.to_string(),
+        files: Vec::new(),
+    };
+    let welcome = planner.add_doc(layout::WELCOME.to_string(), &moment.welcome);
+    let moduler = moment.moduler.iter().map(|m| planner.modul(m)).collect();
+    let mut files = planner.files;
 
     for f in moment.used_media() {
         files.push((f.bundle_path(), Content::Media(f)));
@@ -238,9 +118,162 @@ pub fn render(moment: &Moment, release: bool) -> BundlePlan<'_> {
     files.sort_by(|a, b| a.0.cmp(&b.0));
     files.dedup_by(|a, b| a.0 == b.0);
 
-    // Text is hashed side by side; a media file has the hash and size its load recorded, so
-    // it is read again only when an output copies it.
-    let entries: Vec<m::FileEntry> = files
+    let manifest = manifest(moment, release, welcome, moduler, file_entries(&files));
+    let mut json = serde_json::to_string_pretty(&manifest).unwrap_or_default();
+    json.push('\n');
+    let manifest_json = json.into_bytes();
+    let mut plan = BundlePlan {
+        moment_id: moment.id.clone(),
+        version: moment.version.to_string(),
+        manifest,
+        files,
+    };
+    plan.insert(m::MANIFEST_FILE.to_string(), Content::Owned(manifest_json));
+    plan
+}
+
+/// The walk over a moment's moduler, avsnitt and steg: each gives its manifest entry, and
+/// adds the files it is made of to `files`.
+struct Planner<'a> {
+    moment: &'a Moment,
+    version: String,
+    files: Vec<(String, Content<'a>)>,
+}
+
+impl<'a> Planner<'a> {
+    /// Adds `doc` at `path`, and gives the path for the manifest.
+    fn add_doc(&mut self, path: String, doc: &'a Document) -> String {
+        self.files
+            .push((path.clone(), Content::Borrowed(doc.html.as_bytes())));
+        path
+    }
+
+    fn modul(&mut self, modul: &'a Modul) -> m::ModulEntry {
+        // Introductions are written even when empty: a steg may link to its modul or avsnitt.
+        let intro = Some(self.add_doc(
+            layout::modul_intro(&modul.id),
+            modul.intro.as_ref().unwrap_or(&EMPTY),
+        ));
+        let avsnitt = modul
+            .avsnitt
+            .iter()
+            .map(|a| self.avsnitt(&modul.id, a))
+            .collect();
+        m::ModulEntry {
+            id: modul.id.clone(),
+            title: modul.title.clone(),
+            summary: modul.summary.clone(),
+            duration_days: modul.duration_days,
+            audience: modul.audience.clone(),
+            intro,
+            avsnitt,
+        }
+    }
+
+    fn avsnitt(&mut self, modul_id: &str, a: &'a Avsnitt) -> m::AvsnittEntry {
+        let intro = Some(self.add_doc(
+            layout::avsnitt_intro(modul_id, &a.id),
+            a.intro.as_ref().unwrap_or(&EMPTY),
+        ));
+        let steg = a.steg.iter().map(|s| self.steg(s)).collect();
+        m::AvsnittEntry {
+            id: a.id.clone(),
+            title: a.title.clone(),
+            intro,
+            steg,
+        }
+    }
+
+    fn steg(&mut self, s: &'a Steg) -> m::StegEntry {
+        let html = self.add_doc(layout::steg(&s.address), &s.body);
+        let content = self.steg_content(s);
+        m::StegEntry {
+            id: s.id.clone(),
+            address: s.address.clone(),
+            title: s.title.clone(),
+            audience: s.audience.clone(),
+            html,
+            content_hash: Some(s.content_hash.clone()),
+            review: Some(review_state(self.moment, s)),
+            content,
+        }
+    }
+
+    /// What the steg is, for the manifest, adding a transcript or a FHIR form to the files.
+    fn steg_content(&mut self, s: &'a Steg) -> m::StegContent {
+        let moment = self.moment;
+        let file = |r: &MediaRef| -> String {
+            moment
+                .media_file(r)
+                .map(MediaFile::bundle_path)
+                .unwrap_or_default()
+        };
+        match &s.kind {
+            StegKind::Text => m::StegContent::Text,
+            StegKind::Video {
+                source,
+                captions,
+                transcript,
+                poster,
+                duration_seconds,
+            } => m::StegContent::Video {
+                source: media_source(source, &file),
+                captions: file(captions),
+                transcript: self.add_doc(layout::transcript(&s.address), &transcript.document),
+                poster: poster.as_ref().map(file),
+                duration_seconds: *duration_seconds,
+            },
+            StegKind::Audio {
+                source,
+                transcript,
+                duration_seconds,
+            } => m::StegContent::Audio {
+                source: media_source(source, &file),
+                transcript: self.add_doc(layout::transcript(&s.address), &transcript.document),
+                duration_seconds: *duration_seconds,
+            },
+            StegKind::Image {
+                src,
+                alt,
+                decorative,
+                caption,
+            } => m::StegContent::Image {
+                src: file(src),
+                alt: alt.clone(),
+                decorative: *decorative,
+                caption: caption.clone(),
+            },
+            StegKind::Form(form) => self.form(s, form),
+            StegKind::Exercise { fields } => m::StegContent::Exercise {
+                fields: fields.clone(),
+            },
+        }
+    }
+
+    /// A form steg: the same form for systems that speak FHIR, beside the manifest's.
+    fn form(&mut self, s: &Steg, form: &m::Form) -> m::StegContent {
+        let path = layout::fhir(&s.address);
+        let meta = crate::fhir::Meta::for_steg(
+            &self.moment.id,
+            &s.address,
+            &s.title,
+            &self.version,
+            &self.moment.language,
+        );
+        let json = crate::fhir::questionnaire_json(form, &meta);
+        self.files.push((path.clone(), Content::Owned(json)));
+        m::StegContent::Form {
+            form: form.clone(),
+            fhir: Some(path),
+        }
+    }
+}
+
+/// Every file's manifest entry. Text is hashed side by side; a media file has the hash and
+/// size its load recorded, so it is read again only when an output copies it.
+fn file_entries(files: &[(String, Content<'_>)]) -> Vec<m::FileEntry> {
+    use rayon::prelude::*;
+    files
         .par_iter()
         .map(|(path, content)| {
             let (sha256, size) = match content {
@@ -259,9 +292,17 @@ pub fn render(moment: &Moment, release: bool) -> BundlePlan<'_> {
                 },
             }
         })
-        .collect();
+        .collect()
+}
 
-    let manifest = Manifest {
+fn manifest(
+    moment: &Moment,
+    release: bool,
+    welcome: String,
+    moduler: Vec<m::ModulEntry>,
+    files: Vec<m::FileEntry>,
+) -> Manifest {
+    Manifest {
         format: FORMAT_NAME.to_string(),
         format_version: FORMAT_VERSION,
         generator: m::Generator {
@@ -282,19 +323,8 @@ pub fn render(moment: &Moment, release: bool) -> BundlePlan<'_> {
             welcome,
             moduler,
         },
-        files: entries,
-    };
-    let mut json = serde_json::to_string_pretty(&manifest).unwrap_or_default();
-    json.push('\n');
-    let manifest_json = json.into_bytes();
-    let mut plan = BundlePlan {
-        moment_id: moment.id.clone(),
-        version: moment.version.to_string(),
-        manifest,
         files,
-    };
-    plan.insert(m::MANIFEST_FILE.to_string(), Content::Owned(manifest_json));
-    plan
+    }
 }
 
 fn media_source(source: &MediaSource, file: &impl Fn(&MediaRef) -> String) -> m::MediaSource {
@@ -304,7 +334,7 @@ fn media_source(source: &MediaSource, file: &impl Fn(&MediaRef) -> String) -> m:
     }
 }
 
-fn review_state(moment: &Moment, s: &crate::model::Steg) -> m::ReviewState {
+fn review_state(moment: &Moment, s: &Steg) -> m::ReviewState {
     use crate::review::{Status, status};
     let (state, approval) = match status(&moment.approvals, &s.address, &s.content_hash) {
         Status::Approved(a) => (m::ReviewStatus::Approved, Some(a)),

@@ -125,11 +125,56 @@ pub fn diff_sources(old: &Side<'_>, new: &Side<'_>) -> DiffReport {
     let a = snapshot(old);
     let b = snapshot(new);
     let mut changes = Vec::new();
+    compare_addresses(&a, &b, &mut changes);
+    for (addr, old_s) in &a {
+        let Some(new_s) = b.get(addr) else { continue };
+        if let Some(c) = compare_steg(addr, old_s, new_s) {
+            changes.push(c);
+        }
+    }
+    compare_flags(
+        &old.manifest.moment.flags,
+        &new.manifest.moment.flags,
+        &mut changes,
+    );
+    compare_moment(old, new, &mut changes);
 
+    let verdict = changes
+        .iter()
+        .map(|c| c.verdict)
+        .max()
+        .unwrap_or(Verdict::None);
+    let old_v = semver::Version::parse(&old.manifest.moment.version)
+        .unwrap_or(semver::Version::new(0, 0, 0));
+    let new_v = semver::Version::parse(&new.manifest.moment.version)
+        .unwrap_or(semver::Version::new(0, 0, 0));
+    let required = match verdict {
+        Verdict::None => old_v.clone(),
+        Verdict::Patch => semver::Version::new(old_v.major, old_v.minor, old_v.patch + 1),
+        Verdict::Minor => semver::Version::new(old_v.major, old_v.minor + 1, 0),
+        Verdict::Major => semver::Version::new(old_v.major + 1, 0, 0),
+    };
+    DiffReport {
+        moment: new.manifest.moment.id.clone(),
+        old_version: old_v.to_string(),
+        new_version: new_v.to_string(),
+        version_ok: new_v >= required,
+        required_version: required.to_string(),
+        verdict,
+        changes,
+    }
+}
+
+/// Steg by address, as [`snapshot`] takes them.
+type Snapshot<'a> = BTreeMap<&'a str, StegSnap<'a>>;
+
+/// The addresses only one side has: steg removed, added, or moved (the same steg, by id or
+/// by text and title, at a new address).
+fn compare_addresses(a: &Snapshot<'_>, b: &Snapshot<'_>, changes: &mut Vec<Change>) {
     // Removed addresses, unless the same steg (same id and text) reappears elsewhere.
     let added: Vec<&str> = b.keys().filter(|k| !a.contains_key(*k)).copied().collect();
     let mut moved_to: HashMap<&str, &str> = HashMap::new();
-    for (addr, s) in &a {
+    for (addr, s) in a {
         if b.contains_key(addr) {
             continue;
         }
@@ -175,25 +220,16 @@ pub fn diff_sources(old: &Side<'_>, new: &Side<'_>) -> DiffReport {
             words: vec![],
         });
     }
-    for (addr, old_s) in &a {
-        let Some(new_s) = b.get(addr) else { continue };
-        if let Some(c) = compare_steg(addr, old_s, new_s) {
-            changes.push(c);
-        }
-    }
-    compare_flags(
-        &old.manifest.moment.flags,
-        &new.manifest.moment.flags,
-        &mut changes,
-    );
-    let (ow, nw) = (
-        (old.read)(&old.manifest.moment.welcome)
+}
+
+/// Changes to the moment itself: its welcome text and its duration.
+fn compare_moment(old: &Side<'_>, new: &Side<'_>, changes: &mut Vec<Change>) {
+    let welcome = |side: &Side<'_>| {
+        (side.read)(&side.manifest.moment.welcome)
             .map(|h| plain_text(&h))
-            .unwrap_or_default(),
-        (new.read)(&new.manifest.moment.welcome)
-            .map(|h| plain_text(&h))
-            .unwrap_or_default(),
-    );
+            .unwrap_or_default()
+    };
+    let (ow, nw) = (welcome(old), welcome(new));
     if ow != nw {
         changes.push(Change {
             kind: ChangeKind::Changed,
@@ -216,31 +252,6 @@ pub fn diff_sources(old: &Side<'_>, new: &Side<'_>) -> DiffReport {
             )],
             words: vec![],
         });
-    }
-
-    let verdict = changes
-        .iter()
-        .map(|c| c.verdict)
-        .max()
-        .unwrap_or(Verdict::None);
-    let old_v = semver::Version::parse(&old.manifest.moment.version)
-        .unwrap_or(semver::Version::new(0, 0, 0));
-    let new_v = semver::Version::parse(&new.manifest.moment.version)
-        .unwrap_or(semver::Version::new(0, 0, 0));
-    let required = match verdict {
-        Verdict::None => old_v.clone(),
-        Verdict::Patch => semver::Version::new(old_v.major, old_v.minor, old_v.patch + 1),
-        Verdict::Minor => semver::Version::new(old_v.major, old_v.minor + 1, 0),
-        Verdict::Major => semver::Version::new(old_v.major + 1, 0, 0),
-    };
-    DiffReport {
-        moment: new.manifest.moment.id.clone(),
-        old_version: old_v.to_string(),
-        new_version: new_v.to_string(),
-        version_ok: new_v >= required,
-        required_version: required.to_string(),
-        verdict,
-        changes,
     }
 }
 

@@ -260,69 +260,113 @@ pub fn run(options: Options) -> Result<(), String> {
                 }
             })
             .layer(livereload);
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.port))
-            .await
-            .map_err(|e| format!("cannot listen on 127.0.0.1:{}: {e}", options.port))?;
-        let addr = listener
-            .local_addr()
-            .map_err(|e| format!("cannot read the server's address: {e}"))?;
-        let url = format!("http://{addr}/");
-        eprintln!(
-            "     Serving {url} (watching {}; press Ctrl+C to stop)",
-            options.content.display()
-        );
-        if options.open {
-            open_browser(&url);
-        }
+        let listener = listen(&options).await?;
 
         let watched: Vec<PathBuf> = std::iter::once(options.content.clone())
             .chain(options.theme_dir.clone())
             .collect();
         let (tx, rx) = std::sync::mpsc::channel();
-        let mut debouncer =
-            notify_debouncer_full::new_debouncer(Duration::from_millis(25), None, tx)
-                .map_err(|e| format!("cannot watch for changes: {e}"))?;
-        for dir in &watched {
-            debouncer
-                .watch(dir, RecursiveMode::Recursive)
-                .map_err(|e| format!("cannot watch {}: {e}", dir.display()))?;
-        }
-        let (style, lang) = (options.style, options.lang);
+        let debouncer = watch(&watched, tx)?;
+        let watcher = Watcher {
+            builder,
+            watched,
+            reloader,
+            style: options.style,
+            lang: options.lang,
+        };
         std::thread::spawn(move || {
             // Keep the watcher alive as long as this thread runs.
             let _debouncer = debouncer;
-            while let Ok(result) = rx.recv() {
-                let Ok(events) = result else { continue };
-                let t0 = Instant::now();
-                let mut changed: Vec<PathBuf> = events
-                    .iter()
-                    .filter(|e| !matches!(e.kind, EventKind::Access(_)))
-                    .flat_map(|e| e.paths.iter().cloned())
-                    .filter(|p| !is_ignored(p))
-                    .collect();
-                changed.sort();
-                changed.dedup();
-                if changed.is_empty() {
-                    continue;
-                }
-                let count = changed.len();
-                // Watchers report absolute paths; the cache knows them as the user wrote them.
-                let spellings: Vec<PathBuf> = changed
-                    .iter()
-                    .flat_map(|p| both_spellings(p, &watched))
-                    .collect();
-                let outcome = builder.rebuild(&spellings);
-                if !matches!(outcome, Outcome::Unchanged) {
-                    reloader.reload();
-                }
-                report(&outcome, t0.elapsed(), count, style, lang);
-            }
+            watcher.run(rx);
         });
 
         axum::serve(listener, app)
             .await
             .map_err(|e| format!("the server stopped: {e}"))
     })
+}
+
+/// Listens on the local port, says where, and opens the browser there if asked.
+async fn listen(options: &Options) -> Result<tokio::net::TcpListener, String> {
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.port))
+        .await
+        .map_err(|e| format!("cannot listen on 127.0.0.1:{}: {e}", options.port))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| format!("cannot read the server's address: {e}"))?;
+    let url = format!("http://{addr}/");
+    eprintln!(
+        "     Serving {url} (watching {}; press Ctrl+C to stop)",
+        options.content.display()
+    );
+    if options.open {
+        open_browser(&url);
+    }
+    Ok(listener)
+}
+
+/// Starts watching `dirs`, sending each settled batch of changes to `tx`. The watch lasts
+/// as long as the value returned is kept.
+fn watch(
+    dirs: &[PathBuf],
+    tx: std::sync::mpsc::Sender<notify_debouncer_full::DebounceEventResult>,
+) -> Result<impl Send + 'static, String> {
+    let mut debouncer = notify_debouncer_full::new_debouncer(Duration::from_millis(25), None, tx)
+        .map_err(|e| format!("cannot watch for changes: {e}"))?;
+    for dir in dirs {
+        debouncer
+            .watch(dir, RecursiveMode::Recursive)
+            .map_err(|e| format!("cannot watch {}: {e}", dir.display()))?;
+    }
+    Ok(debouncer)
+}
+
+/// Rebuilds on every batch of changes, and reloads the browser when the site changed.
+struct Watcher {
+    builder: Rebuilder,
+    /// The folders watched (content, and the theme if any).
+    watched: Vec<PathBuf>,
+    reloader: tower_livereload::Reloader,
+    style: Style,
+    lang: Lang,
+}
+
+impl Watcher {
+    fn run(mut self, rx: std::sync::mpsc::Receiver<notify_debouncer_full::DebounceEventResult>) {
+        while let Ok(result) = rx.recv() {
+            let Ok(events) = result else { continue };
+            let t0 = Instant::now();
+            let changed = changed_paths(&events);
+            if changed.is_empty() {
+                continue;
+            }
+            let count = changed.len();
+            // Watchers report absolute paths; the cache knows them as the user wrote them.
+            let spellings: Vec<PathBuf> = changed
+                .iter()
+                .flat_map(|p| both_spellings(p, &self.watched))
+                .collect();
+            let outcome = self.builder.rebuild(&spellings);
+            if !matches!(outcome, Outcome::Unchanged) {
+                self.reloader.reload();
+            }
+            report(&outcome, t0.elapsed(), count, self.style, self.lang);
+        }
+    }
+}
+
+/// The files a batch of events changed (not only read), each once, editors' temporary
+/// files left out.
+fn changed_paths(events: &[notify_debouncer_full::DebouncedEvent]) -> Vec<PathBuf> {
+    let mut changed: Vec<PathBuf> = events
+        .iter()
+        .filter(|e| !matches!(e.kind, EventKind::Access(_)))
+        .flat_map(|e| e.paths.iter().cloned())
+        .filter(|p| !is_ignored(p))
+        .collect();
+    changed.sort();
+    changed.dedup();
+    changed
 }
 
 /// Editors save through temporary files (`.x.swp`, `x~`, `4913`); those are not content.

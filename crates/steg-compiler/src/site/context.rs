@@ -405,9 +405,51 @@ fn steg_page(
     let rel = layout::steg(&s.address);
     let path = format!("{}/{rel}", m.id);
     let mut ctx = base(m, &path, "invanare", &s.title);
+    let steg = steg_value(m, s);
+    let extra = steg_parts(m, s, &rel);
+    ctx.insert("steg", merged(steg, tv!({ "parts": extra })));
+
+    ctx.insert(
+        "position",
+        tv!({ "index": position + 1, "count": a.steg.len() }),
+    );
+    ctx.insert("breadcrumbs",
+        tv!([
+            { "title": m.title, "url": layout::relative(&rel, "index.html") },
+            { "title": modul.title, "url": layout::relative(&rel, &layout::modul_intro(&modul.id)) },
+            { "title": a.title, "url": layout::relative(&rel, &layout::avsnitt_intro(&modul.id, &a.id)) },
+        ]),
+    );
+    let nav = |x: Option<&Steg>| {
+        x.map(
+            |s| tv!({ "title": s.title, "url": layout::relative(&rel, &layout::steg(&s.address)) }),
+        )
+    };
+    ctx.insert("prev", tv!(nav(prev)));
+    ctx.insert("next", tv!(nav(next)));
+    ctx.insert("review", review(m, s, findings));
+    page(path, "steg.html", ctx)
+}
+
+/// The steg itself, as every steg page shows it.
+fn steg_value(m: &Moment, s: &Steg) -> Value {
+    tv!({
+        "id": s.id, "title": s.title, "address": s.address,
+        "type": s.kind.type_name(), "type_label": type_label(s.kind.type_name()),
+        "html": s.body.html, "words": s.body.words,
+        "reading_minutes": s.body.words.div_ceil(150).max(1),
+        "for_guardians": is_for_guardians(&s.audience),
+        "audience": audience_text(&s.audience),
+        "storage_key": format!("steg:{}:{}:{}", m.id, m.version.major, s.address),
+    })
+}
+
+/// What the steg's type adds to its page (`steg.parts`): the media, the form, the fields.
+/// Media URLs are relative to the page at `rel`.
+fn steg_parts(m: &Moment, s: &Steg, rel: &str) -> Value {
     let media_url = |r: &MediaRef| -> String {
         m.media_file(r)
-            .map(|f| layout::relative(&rel, &f.bundle_path()))
+            .map(|f| layout::relative(rel, &f.bundle_path()))
             .unwrap_or_default()
     };
     let source_url = |src: &MediaSource| match src {
@@ -416,16 +458,7 @@ fn steg_page(
         }
         MediaSource::Url(u) => tv!({ "url": u, "type": Value::none(), "external": true }),
     };
-    let steg = tv!({
-        "id": s.id, "title": s.title, "address": s.address,
-        "type": s.kind.type_name(), "type_label": type_label(s.kind.type_name()),
-        "html": s.body.html, "words": s.body.words,
-        "reading_minutes": s.body.words.div_ceil(150).max(1),
-        "for_guardians": is_for_guardians(&s.audience),
-        "audience": audience_text(&s.audience),
-        "storage_key": format!("steg:{}:{}:{}", m.id, m.version.major, s.address),
-    });
-    let extra = match &s.kind {
+    match &s.kind {
         StegKind::Text => Value::none(),
         StegKind::Video {
             source,
@@ -461,29 +494,7 @@ fn steg_page(
         }),
         StegKind::Form(form) => super::value::from_json(super::form::parts(form)),
         StegKind::Exercise { fields } => tv!({ "fields": Value::from_serializable(fields) }),
-    };
-    ctx.insert("steg", merged(steg, tv!({ "parts": extra })));
-
-    ctx.insert(
-        "position",
-        tv!({ "index": position + 1, "count": a.steg.len() }),
-    );
-    ctx.insert("breadcrumbs",
-        tv!([
-            { "title": m.title, "url": layout::relative(&rel, "index.html") },
-            { "title": modul.title, "url": layout::relative(&rel, &layout::modul_intro(&modul.id)) },
-            { "title": a.title, "url": layout::relative(&rel, &layout::avsnitt_intro(&modul.id, &a.id)) },
-        ]),
-    );
-    let nav = |x: Option<&Steg>| {
-        x.map(
-            |s| tv!({ "title": s.title, "url": layout::relative(&rel, &layout::steg(&s.address)) }),
-        )
-    };
-    ctx.insert("prev", tv!(nav(prev)));
-    ctx.insert("next", tv!(nav(next)));
-    ctx.insert("review", review(m, s, findings));
-    page(path, "steg.html", ctx)
+    }
 }
 
 /// The review status of a node, in words for the preview.

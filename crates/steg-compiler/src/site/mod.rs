@@ -88,12 +88,7 @@ pub fn render(
     cache: Option<&mut SiteCache>,
     sink: &dyn Output,
 ) -> Result<RenderStats, Diagnostics> {
-    let salt = {
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        (options.minify, theme.fingerprint(), crate::VERSION).hash(&mut h);
-        format!("{:?}", options.lang).hash(&mut h);
-        h.finish()
-    };
+    let salt = salt(theme, options);
     let mut empty = SiteCache::default();
     let incremental = cache.is_some();
     let cache = cache.unwrap_or(&mut empty);
@@ -103,72 +98,153 @@ pub fn render(
             ..SiteCache::default()
         };
     }
-    let mut stats = RenderStats::default();
-    let mut errors = Diagnostics::new();
-    let mut fresh: HashMap<String, CachedMoment> = HashMap::new();
+    let mut r = SiteRender {
+        findings,
+        changes,
+        theme,
+        options,
+        sink,
+        incremental,
+        salt,
+        stats: RenderStats::default(),
+        errors: Diagnostics::new(),
+    };
 
     // The start page lists the moments.
-    let index_key = {
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        for m in moments {
-            m.revision.hash(&mut h);
-        }
-        h.finish()
-    };
-    stats.pages += 1;
+    let index_key = index_key(moments);
+    r.stats.pages += 1;
     if cache.index != Some(index_key) || !incremental {
+        r.index(moments);
+    }
+    let fresh = r.moments(moments, &mut cache.moments);
+    if cache.index.is_none() || !incremental {
+        r.static_files();
+    }
+    if !r.errors.is_empty() {
+        // Forget everything: the next render starts afresh rather than trust a half-done one.
+        *cache = SiteCache::default();
+        r.errors.sort();
+        return Err(r.errors);
+    }
+    cache.moments = fresh;
+    cache.index = Some(index_key);
+    Ok(r.stats)
+}
+
+/// Everything a page depends on besides its moment: a change here renders every page.
+fn salt(theme: &Theme, options: Options) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (options.minify, theme.fingerprint(), crate::VERSION).hash(&mut h);
+    format!("{:?}", options.lang).hash(&mut h);
+    h.finish()
+}
+
+/// What the start page is made from: the moments' revisions.
+fn index_key(moments: &[Arc<Moment>]) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for m in moments {
+        m.revision.hash(&mut h);
+    }
+    h.finish()
+}
+
+/// One render of the site: its inputs, and what it did so far.
+struct SiteRender<'a> {
+    findings: &'a Diagnostics,
+    changes: &'a HashMap<String, crate::review::DiffReport>,
+    theme: &'a Theme,
+    options: Options,
+    sink: &'a dyn Output,
+    /// Whether a cache judges pages (else every page is rendered, and no keys are made).
+    incremental: bool,
+    salt: u64,
+    stats: RenderStats,
+    errors: Diagnostics,
+}
+
+impl SiteRender<'_> {
+    /// Renders every moment's pages that changed since the render `old` remembers, and
+    /// removes the pages of moments that are gone: what the next render should remember.
+    fn moments(
+        &mut self,
+        moments: &[Arc<Moment>],
+        old: &mut HashMap<String, CachedMoment>,
+    ) -> HashMap<String, CachedMoment> {
+        let mut fresh: HashMap<String, CachedMoment> = HashMap::new();
+        for m in moments {
+            let done = match old.remove(&m.id) {
+                // Nothing of this moment changed: its pages stand.
+                Some(old) if old.revision == m.revision => {
+                    self.stats.pages += old.pages.len();
+                    old
+                }
+                old => self.moment(m, old.as_ref()),
+            };
+            fresh.insert(m.id.clone(), done);
+        }
+        // Moments that are gone take their pages with them.
+        for gone in old.values() {
+            gone.pages
+                .keys()
+                .chain(&gone.media)
+                .for_each(|p| self.sink.remove(p));
+        }
+        fresh
+    }
+
+    /// Renders and writes the start page.
+    fn index(&mut self, moments: &[Arc<Moment>]) {
         let page = context::site_index(moments);
         let path = page.path.clone();
-        match render_page(theme, page, options) {
+        match render_page(self.theme, page, self.options) {
             Ok(html) => {
-                stats.rendered += 1;
-                stats.written += 1;
-                if let Err(e) = sink.write(&path, Content::Owned(html)) {
-                    errors.push(e);
+                self.stats.rendered += 1;
+                self.stats.written += 1;
+                if let Err(e) = self.sink.write(&path, Content::Owned(html)) {
+                    self.errors.push(e);
                 }
             }
-            Err(e) => errors.push(e),
+            Err(e) => self.errors.push(e),
         }
     }
 
-    for m in moments {
-        if cache
-            .moments
-            .get(&m.id)
-            .is_some_and(|o| o.revision == m.revision)
-            && let Some(old) = cache.moments.remove(&m.id)
-        {
-            // Nothing of this moment changed: its pages stand.
-            stats.pages += old.pages.len();
-            fresh.insert(m.id.clone(), old);
-            continue;
+    /// Renders the pages of a moment that changed since `old` (all of them without it),
+    /// copies its media, and removes what it no longer has.
+    fn moment(&mut self, m: &Moment, old: Option<&CachedMoment>) -> CachedMoment {
+        let lang = self.options.lang;
+        let input = context::MomentInput::new(m, self.findings, self.changes.get(&m.id), lang);
+        let keys = self.pages(&input, old);
+        self.stats.pages += keys.len();
+        let media_paths = self.media(m);
+        if let Some(old) = old {
+            for path in old.pages.keys().filter(|p| !keys.contains_key(*p)) {
+                self.sink.remove(path);
+            }
+            for path in old.media.iter().filter(|p| !media_paths.contains(p)) {
+                self.sink.remove(path);
+            }
         }
-        let old = cache.moments.remove(&m.id);
-        let old = old.as_ref();
-        let input = context::MomentInput::new(m, findings, changes.get(&m.id), options.lang);
+        CachedMoment {
+            revision: m.revision,
+            pages: keys,
+            media: media_paths,
+        }
+    }
+
+    /// Renders and writes the moment's pages that changed: every page's path and key.
+    fn pages(
+        &mut self,
+        input: &context::MomentInput<'_>,
+        old: Option<&CachedMoment>,
+    ) -> HashMap<String, u64> {
         let pages = input.pages();
-        let (head, whole) = if incremental {
-            (input.head_key(salt), input.whole_key())
-        } else {
-            (0, 0)
-        };
-        // Which pages changed is judged first, cheaply; only those are built, rendered and
-        // handed over, one by one on the workers, so that no more than a page per thread is
-        // held in memory. The overview pages come first in the list and are the heaviest;
-        // splitting the work page by page lets them start at once on different workers.
-        let keyed: Vec<(String, u64, bool)> = pages
-            .par_iter()
-            .map(|p| {
-                let path = input.path(p);
-                if !incremental {
-                    return (path, 0, true);
-                }
-                let key = input.key(p, head, whole);
-                let stale = old.and_then(|o| o.pages.get(&path)) != Some(&key);
-                (path, key, stale)
-            })
-            .collect();
+        let keyed = self.judge(input, &pages, old);
+        // Only the pages that changed are built, rendered and handed over, one by one on the
+        // workers, so that no more than a page per thread is held in memory. The overview
+        // pages come first in the list and are the heaviest; splitting the work page by page
+        // lets them start at once on different workers.
         let todo: Vec<usize> = (0..pages.len()).filter(|&i| keyed[i].2).collect();
+        let (theme, options, sink) = (self.theme, self.options, self.sink);
         let rendered: Vec<Result<(), Diagnostic>> = todo
             .par_iter()
             .with_max_len(1)
@@ -181,72 +257,75 @@ pub fn render(
         for result in rendered {
             match result {
                 Ok(()) => {
-                    stats.rendered += 1;
-                    stats.written += 1;
+                    self.stats.rendered += 1;
+                    self.stats.written += 1;
                 }
-                Err(e) => errors.push(e),
+                Err(e) => self.errors.push(e),
             }
         }
-        let keys: HashMap<String, u64> = keyed
+        keyed
             .into_iter()
             .map(|(path, key, _)| (path, key))
-            .collect();
-        stats.pages += keys.len();
+            .collect()
+    }
+
+    /// Which pages changed, judged cheaply and without building them: each page's path, key
+    /// and whether it is stale.
+    fn judge(
+        &self,
+        input: &context::MomentInput<'_>,
+        pages: &[context::PageRef<'_>],
+        old: Option<&CachedMoment>,
+    ) -> Vec<(String, u64, bool)> {
+        let incremental = self.incremental;
+        let (head, whole) = if incremental {
+            (input.head_key(self.salt), input.whole_key())
+        } else {
+            (0, 0)
+        };
+        pages
+            .par_iter()
+            .map(|p| {
+                let path = input.path(p);
+                if !incremental {
+                    return (path, 0, true);
+                }
+                let key = input.key(p, head, whole);
+                let stale = old.and_then(|o| o.pages.get(&path)) != Some(&key);
+                (path, key, stale)
+            })
+            .collect()
+    }
+
+    /// Copies the media the moment uses: their paths in the site.
+    fn media(&mut self, m: &Moment) -> Vec<String> {
         let media: Vec<&MediaFile> = m.used_media();
         let media_paths: Vec<String> = media
             .iter()
             .map(|f| format!("{}/{}", m.id, f.bundle_path()))
             .collect();
+        let sink = self.sink;
         let copied: Result<(), Diagnostic> = media
             .par_iter()
             .zip(&media_paths)
             .try_for_each(|(f, path)| sink.write(path, Content::Media(f)));
         if let Err(e) = copied {
-            errors.push(e);
+            self.errors.push(e);
         }
-        stats.written += media.len();
-        if let Some(old) = old {
-            for path in old.pages.keys().filter(|p| !keys.contains_key(*p)) {
-                sink.remove(path);
-            }
-            for path in old.media.iter().filter(|p| !media_paths.contains(p)) {
-                sink.remove(path);
-            }
-        }
-        fresh.insert(
-            m.id.clone(),
-            CachedMoment {
-                revision: m.revision,
-                pages: keys,
-                media: media_paths,
-            },
-        );
-    }
-    // Moments that are gone take their pages with them.
-    for old in cache.moments.values() {
-        old.pages
-            .keys()
-            .chain(&old.media)
-            .for_each(|p| sink.remove(p));
+        self.stats.written += media.len();
+        media_paths
     }
 
-    if cache.index.is_none() || !incremental {
-        for (name, bytes) in theme.static_files() {
-            stats.written += 1;
-            if let Err(e) = sink.write(&format!("static/{name}"), Content::Borrowed(bytes)) {
-                errors.push(e);
+    /// Writes the theme's static files (style sheets, scripts).
+    fn static_files(&mut self) {
+        for (name, bytes) in self.theme.static_files() {
+            self.stats.written += 1;
+            let path = format!("static/{name}");
+            if let Err(e) = self.sink.write(&path, Content::Borrowed(bytes)) {
+                self.errors.push(e);
             }
         }
     }
-    if !errors.is_empty() {
-        // Forget everything: the next render starts afresh rather than trust a half-done one.
-        *cache = SiteCache::default();
-        errors.sort();
-        return Err(errors);
-    }
-    cache.moments = fresh;
-    cache.index = Some(index_key);
-    Ok(stats)
 }
 
 /// One page to render: its path in the site, its template and its context.

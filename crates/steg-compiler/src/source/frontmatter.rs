@@ -122,21 +122,9 @@ fn yaml_error(e: &serde_saphyr::Error, pos: YamlPos<'_>, file: &Path) -> Diagnos
     let d = if let Some(limit) = over_limit(inner, &message) {
         Diagnostic::new(E0207, limit).arg("detail", &message)
     } else if let Some(field) = between(&message, "unknown field `", "`") {
-        let expected = message
-            .split_once("expected ")
-            .map(|(_, e)| e.to_string())
-            .unwrap_or_default();
-        let allowed = expected.trim_start_matches("one of ").replace('`', "");
-        let d = if field.contains(' ') {
-            // `{ label: Jag slår, kastar saker }` splits at the comma: the rest looks like a field.
-            Diagnostic::new(E0204, "cut-text")
-        } else if let Some(s) = closest(field, &allowed) {
-            Diagnostic::new(E0204, "unknown-near").arg("suggestion", s)
-        } else {
-            Diagnostic::new(E0204, "unknown")
-        };
-        d.arg("field", field).arg("allowed", allowed)
+        unknown_field(field, &message)
     } else if let Some(field) = between(&message, "missing field `", "`") {
+        // Shown at the opening `---`: the field is missing from the front matter as a whole.
         return Diagnostic::new(E0206, "missing")
             .arg("field", field)
             .in_file(file)
@@ -148,60 +136,89 @@ fn yaml_error(e: &serde_saphyr::Error, pos: YamlPos<'_>, file: &Path) -> Diagnos
         let field = location
             .as_ref()
             .and_then(|l| field_at_line(pos.text, l.line));
-        let m = message.to_ascii_lowercase();
-        let (key, allowed) = if m.contains("unknown variant") {
-            let allowed = message
-                .split_once("expected ")
-                .map(|(_, e)| e.trim_start_matches("one of ").replace('`', ""))
-                .unwrap_or_default();
-            ("one-of", allowed)
-        } else if m.contains("sequence") {
-            ("list", String::new())
-        } else if m.contains("mapping") || m.contains("map") || m.contains("struct") {
-            ("fields", String::new())
-        } else if m.contains("bool") {
-            ("bool", String::new())
-        } else if m.contains("u8")
-            || m.contains("u16")
-            || m.contains("u32")
-            || m.contains("u64")
-            || m.contains("i32")
-            || m.contains("i64")
-            || m.contains("integer")
-        {
-            ("number", String::new())
-        } else {
-            ("text", String::new())
-        };
-        // The catalogue has each wording twice: for a named field, and for an unknown one.
-        let key = match (key, field.is_some()) {
-            ("one-of", true) => "one-of",
-            ("one-of", false) => "one-of-here",
-            ("list", true) => "list",
-            ("list", false) => "list-here",
-            ("fields", true) => "fields",
-            ("fields", false) => "fields-here",
-            ("bool", true) => "bool",
-            ("bool", false) => "bool-here",
-            ("number", true) => "number",
-            ("number", false) => "number-here",
-            (_, true) => "text",
-            (_, false) => "text-here",
-        };
-        let d = Diagnostic::new(E0205, key).arg("detail", &message);
-        let d = if allowed.is_empty() {
-            d
-        } else {
-            d.arg("allowed", allowed)
-        };
-        match field {
-            Some(f) => d.arg("field", f),
-            None => d,
-        }
+        wrong_value(&message, field)
     } else {
         Diagnostic::new(E0203, "yaml").arg("detail", &message)
     };
     d.in_file(file).at_opt(location)
+}
+
+/// E0204: a field the front matter does not take, with the closest allowed one if any.
+fn unknown_field(field: &str, message: &str) -> Diagnostic {
+    let expected = message
+        .split_once("expected ")
+        .map(|(_, e)| e.to_string())
+        .unwrap_or_default();
+    let allowed = expected.trim_start_matches("one of ").replace('`', "");
+    let d = if field.contains(' ') {
+        // `{ label: Jag slår, kastar saker }` splits at the comma: the rest looks like a field.
+        Diagnostic::new(E0204, "cut-text")
+    } else if let Some(s) = closest(field, &allowed) {
+        Diagnostic::new(E0204, "unknown-near").arg("suggestion", s)
+    } else {
+        Diagnostic::new(E0204, "unknown")
+    };
+    d.arg("field", field).arg("allowed", allowed)
+}
+
+/// E0205: a value of the wrong kind, for `field` if the line names one.
+fn wrong_value(message: &str, field: Option<String>) -> Diagnostic {
+    let (key, allowed) = expected_kind(message);
+    // The catalogue has each wording twice: for a named field, and for an unknown one.
+    let key = match (key, field.is_some()) {
+        ("one-of", true) => "one-of",
+        ("one-of", false) => "one-of-here",
+        ("list", true) => "list",
+        ("list", false) => "list-here",
+        ("fields", true) => "fields",
+        ("fields", false) => "fields-here",
+        ("bool", true) => "bool",
+        ("bool", false) => "bool-here",
+        ("number", true) => "number",
+        ("number", false) => "number-here",
+        (_, true) => "text",
+        (_, false) => "text-here",
+    };
+    let d = Diagnostic::new(E0205, key).arg("detail", message);
+    let d = if allowed.is_empty() {
+        d
+    } else {
+        d.arg("allowed", allowed)
+    };
+    match field {
+        Some(f) => d.arg("field", f),
+        None => d,
+    }
+}
+
+/// What kind of value the parser expected, told from its message, and the values allowed
+/// when it names them.
+fn expected_kind(message: &str) -> (&'static str, String) {
+    let m = message.to_ascii_lowercase();
+    if m.contains("unknown variant") {
+        let allowed = message
+            .split_once("expected ")
+            .map(|(_, e)| e.trim_start_matches("one of ").replace('`', ""))
+            .unwrap_or_default();
+        ("one-of", allowed)
+    } else if m.contains("sequence") {
+        ("list", String::new())
+    } else if m.contains("mapping") || m.contains("map") || m.contains("struct") {
+        ("fields", String::new())
+    } else if m.contains("bool") {
+        ("bool", String::new())
+    } else if m.contains("u8")
+        || m.contains("u16")
+        || m.contains("u32")
+        || m.contains("u64")
+        || m.contains("i32")
+        || m.contains("i64")
+        || m.contains("integer")
+    {
+        ("number", String::new())
+    } else {
+        ("text", String::new())
+    }
 }
 
 /// Which of the limits in [`options`] hostile YAML ran into: the key of its message.
