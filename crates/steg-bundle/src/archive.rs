@@ -190,12 +190,10 @@ fn read_all<R: Read>(
         let (raw_name, header) = match first[156] {
             b'L' => {
                 // A GNU long name: its size is checked before a byte of it is read.
-                let size = octal(&first[124..136]).ok_or_else(|| damaged("a size field is not octal"))?;
+                let size =
+                    octal(&first[124..136]).ok_or_else(|| damaged("a size field is not octal"))?;
                 if size == 0 || size > MAX_NAME_BYTES + 1 {
-                    return Err(not_canonical(
-                        "long-name",
-                        format!("{size}"),
-                    ));
+                    return Err(not_canonical("long-name", format!("{size}")));
                 }
                 let padded = padded_len(size);
                 let mut data = vec![0u8; usize::try_from(padded).unwrap_or(0)];
@@ -203,7 +201,8 @@ fn read_all<R: Read>(
                 blocks.extend_from_slice(&data);
                 let size = usize::try_from(size).unwrap_or(0);
                 let name = data[..size - 1].to_vec();
-                let header = read_block(r)?.ok_or_else(|| damaged("the archive ends after a long-name entry"))?;
+                let header = read_block(r)?
+                    .ok_or_else(|| damaged("the archive ends after a long-name entry"))?;
                 check_sum(&header)?;
                 blocks.extend_from_slice(&header);
                 (name, header)
@@ -214,14 +213,14 @@ fn read_all<R: Read>(
             }
         };
         let kind = header[156];
-        if !matches!(kind, b'0' | b'\0' | b'1' | b'2' | b'3' | b'4' | b'5' | b'6' | b'7') {
+        if !matches!(
+            kind,
+            b'0' | b'\0' | b'1' | b'2' | b'3' | b'4' | b'5' | b'6' | b'7'
+        ) {
             // PAX ('x', 'g'), GNU long link ('K'), sparse ('S'), a second long name ... Their
             // meaning differs between readers; the canonical archive has none. Nothing of
             // them is read.
-            return Err(not_canonical(
-                "extension",
-                escape_byte(kind),
-            ));
+            return Err(not_canonical("extension", escape_byte(kind)));
         }
         let size = octal(&header[124..136]).ok_or_else(|| damaged("a size field is not octal"))?;
         let name = match String::from_utf8(raw_name) {
@@ -251,7 +250,10 @@ fn read_all<R: Read>(
             (b'0', Ok(path)) => {
                 let this_mtime = octal(&header[136..148]).unwrap_or(0);
                 let mtime = *mtime.get_or_insert(this_mtime);
-                if previous.as_ref().is_some_and(|p| p.as_str() >= path.as_str()) {
+                if previous
+                    .as_ref()
+                    .is_some_and(|p| p.as_str() > path.as_str())
+                {
                     Some(EntryProblem::Order)
                 } else if let Some(field) = differing_field(&blocks, path, size, mtime) {
                     Some(EntryProblem::Field(field))
@@ -302,7 +304,10 @@ fn differing_field(actual: &[u8], path: &str, size: u64, mtime: u64) -> Option<&
     if expected.len() != actual.len() {
         return Some("long-name");
     }
-    let (e, a) = (&expected[expected.len() - BLOCK..], &actual[actual.len() - BLOCK..]);
+    let (e, a) = (
+        &expected[expected.len() - BLOCK..],
+        &actual[actual.len() - BLOCK..],
+    );
     if expected[..expected.len() - BLOCK] != actual[..actual.len() - BLOCK] {
         return Some("long-name");
     }
@@ -339,7 +344,13 @@ fn check_sum(block: &[u8; BLOCK]) -> Result<(), ArchiveStop> {
     let sum: u64 = block
         .iter()
         .enumerate()
-        .map(|(i, &b)| if (148..156).contains(&i) { 32 } else { u64::from(b) })
+        .map(|(i, &b)| {
+            if (148..156).contains(&i) {
+                32
+            } else {
+                u64::from(b)
+            }
+        })
         .sum();
     if stored == Some(sum) {
         Ok(())
@@ -357,9 +368,9 @@ fn octal(field: &[u8]) -> Option<u64> {
     if digits.is_empty() || !digits.iter().all(|b| (b'0'..=b'7').contains(b)) {
         return None;
     }
-    digits
-        .iter()
-        .try_fold(0u64, |n, d| n.checked_mul(8)?.checked_add(u64::from(d - b'0')))
+    digits.iter().try_fold(0u64, |n, d| {
+        n.checked_mul(8)?.checked_add(u64::from(d - b'0'))
+    })
 }
 
 /// One block; `None` at the very end of the input, an error for a partial block.
@@ -377,7 +388,9 @@ fn read_block(r: &mut impl Read) -> Result<Option<[u8; BLOCK]>, ArchiveStop> {
     match filled {
         0 => Ok(None),
         BLOCK => Ok(Some(block)),
-        _ => Err(ArchiveStop::Damaged("the archive ends inside a header".into())),
+        _ => Err(ArchiveStop::Damaged(
+            "the archive ends inside a header".into(),
+        )),
     }
 }
 

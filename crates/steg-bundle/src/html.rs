@@ -10,11 +10,64 @@
 /// Elements a fragment may hold: the compiler's `ALLOWED_TAGS` and `iframe` (a test in
 /// tests/testsuite checks the two lists agree).
 pub const ALLOWED_TAGS: &[&str] = &[
-    "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "col", "colgroup", "dd",
-    "del", "details", "dfn", "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3",
-    "h4", "h5", "h6", "hr", "i", "iframe", "img", "ins", "kbd", "li", "mark", "ol", "p", "pre",
-    "q", "s", "samp", "small", "span", "strike", "strong", "sub", "summary", "sup", "table",
-    "tbody", "td", "tfoot", "th", "thead", "time", "tr", "u", "ul", "var",
+    "a",
+    "abbr",
+    "b",
+    "blockquote",
+    "br",
+    "caption",
+    "cite",
+    "code",
+    "col",
+    "colgroup",
+    "dd",
+    "del",
+    "details",
+    "dfn",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "figcaption",
+    "figure",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "iframe",
+    "img",
+    "ins",
+    "kbd",
+    "li",
+    "mark",
+    "ol",
+    "p",
+    "pre",
+    "q",
+    "s",
+    "samp",
+    "small",
+    "span",
+    "strike",
+    "strong",
+    "sub",
+    "summary",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "time",
+    "tr",
+    "u",
+    "ul",
+    "var",
 ];
 
 /// Attributes allowed on every element.
@@ -75,7 +128,8 @@ pub enum Problem {
 impl Problem {
     /// The catalogue key and the detail to show.
     pub fn parts(&self) -> (&'static str, String) {
-        let clip = |s: &str| crate::text::escape(&s.chars().take(60).collect::<String>()).into_owned();
+        let clip =
+            |s: &str| crate::text::escape(&s.chars().take(60).collect::<String>()).into_owned();
         match self {
             Problem::Utf8 => ("markup", "it is not UTF-8".into()),
             Problem::Control(c) => ("control", format!("U+{:04X}", u32::from(*c))),
@@ -91,7 +145,10 @@ impl Problem {
 /// Checks one fragment; the first problem found.
 pub fn check_fragment(bytes: &[u8]) -> Result<(), Problem> {
     let text = std::str::from_utf8(bytes).map_err(|_| Problem::Utf8)?;
-    if let Some(c) = text.chars().find(|&c| c != '\r' && crate::text::is_forbidden(c, true)) {
+    if let Some(c) = text
+        .chars()
+        .find(|&c| c != '\r' && crate::text::is_forbidden(c, true))
+    {
         return Err(Problem::Control(c));
     }
     let b = text.as_bytes();
@@ -125,7 +182,12 @@ fn tag(text: &str, start: usize, closing: bool) -> Result<usize, Problem> {
     if !ALLOWED_TAGS.contains(&name.as_str()) {
         return Err(Problem::Tag(name));
     }
-    let unfinished = || Problem::Markup(format!("<{}", &text[start..].chars().take(20).collect::<String>()));
+    let unfinished = || {
+        Problem::Markup(format!(
+            "<{}",
+            &text[start..].chars().take(20).collect::<String>()
+        ))
+    };
     loop {
         while i < b.len() && b[i].is_ascii_whitespace() {
             i += 1;
@@ -204,9 +266,15 @@ mod tests {
 
     #[test]
     fn sanitized_html_passes() {
-        assert!(ok("<h2>Sömn</h2>\n<p>Text med <strong>fet</strong> och <a href=\"../../steg/a/b/c.html\">länk</a>.</p>"));
-        assert!(ok("<p><a href=\"https://umo.se/x?a=1&amp;b=2\" rel=\"noopener noreferrer\">UMO</a> 1 &lt; 2</p>"));
-        assert!(ok("<p>a<br>b<br/>c</p><img src=\"../media/a.png\" alt=\"En bild\">"));
+        assert!(ok(
+            "<h2>Sömn</h2>\n<p>Text med <strong>fet</strong> och <a href=\"../../steg/a/b/c.html\">länk</a>.</p>"
+        ));
+        assert!(ok(
+            "<p><a href=\"https://umo.se/x?a=1&amp;b=2\" rel=\"noopener noreferrer\">UMO</a> 1 &lt; 2</p>"
+        ));
+        assert!(ok(
+            "<p>a<br>b<br/>c</p><img src=\"../media/a.png\" alt=\"En bild\">"
+        ));
         assert!(ok("<p>3 < 4 och 5 <6</p>"));
         assert!(ok(""));
     }

@@ -445,7 +445,9 @@ fn inventory_archive(reader: impl Read, limits: &Limits, p: &mut Problems) -> Op
                         .arg("field", field),
                     EntryProblem::Order => Diagnostic::new(B0021, "order").arg("path", &name),
                 };
-                if is_safe_bundle_path(&name) {
+                // A folder entry's name ends with `/`; the folder it names is what is checked.
+                let bare = name.strip_suffix('/').unwrap_or(&name);
+                if is_safe_bundle_path(bare) {
                     p.file(&name, d);
                     inv.files.insert(name, Found::Refused);
                 } else {
@@ -528,7 +530,12 @@ fn inventory_folder(root: &Path, limits: &Limits, p: &mut Problems) -> Inventory
             // `DirEntry::metadata` and `file_type` do not follow links (lstat): a link is
             // seen as a link, a FIFO as a FIFO, and neither is opened.
             let Ok(meta) = entry.metadata() else {
-                p.file(&rel, Diagnostic::new(B0001, "file").arg("path", &rel).arg("error", "no metadata"));
+                p.file(
+                    &rel,
+                    Diagnostic::new(B0001, "file")
+                        .arg("path", &rel)
+                        .arg("error", "no metadata"),
+                );
                 continue;
             };
             let kind = meta.file_type();
@@ -627,7 +634,9 @@ enum ReadProblem {
 impl ReadProblem {
     fn diagnostic(&self, rel: &str) -> Diagnostic {
         match self {
-            ReadProblem::Io(e) => Diagnostic::new(B0001, "file").arg("path", rel).arg("error", e),
+            ReadProblem::Io(e) => Diagnostic::new(B0001, "file")
+                .arg("path", rel)
+                .arg("error", e),
             ReadProblem::Changed(key) => Diagnostic::new(B0008, key).arg("path", rel),
         }
     }
@@ -740,8 +749,7 @@ fn finish(
 ) -> Result<Bundle, Diagnostics> {
     let Some(manifest_bytes) = inv.manifest.take() else {
         if !inv.look_alike_manifest {
-            problems
-                .manifest(Diagnostic::new(B0001, "no-manifest").arg("manifest", MANIFEST_FILE));
+            problems.manifest(Diagnostic::new(B0001, "no-manifest").arg("manifest", MANIFEST_FILE));
         }
         return Err(problems.list);
     };
@@ -916,8 +924,13 @@ fn parse_manifest(bytes: &[u8], p: &mut Problems) -> Option<Manifest> {
         p.manifest(d);
     }
 
-    let mut de = serde_json::Deserializer::from_str(text);
-    match serde_path_to_error::deserialize::<_, Manifest>(&mut de) {
+    // Readers ignore fields they do not know (the forward-compatibility policy of
+    // docs/bundle-format.md). The trigger type is shared with the content's front matter,
+    // which refuses unknown fields, so the bundle's triggers are trimmed to their known fields
+    // here, before the typed parse.
+    let mut value = value;
+    ignore_unknown_trigger_fields(&mut value);
+    match serde_path_to_error::deserialize::<_, Manifest>(value) {
         Ok(m) => Some(m),
         Err(e) => {
             let at = e.path().to_string();
@@ -926,11 +939,34 @@ fn parse_manifest(bytes: &[u8], p: &mut Problems) -> Option<Manifest> {
                 Diagnostic::new(B0002, "format")
                     .arg("manifest", MANIFEST_FILE)
                     .arg("at", at)
-                    .arg("error", &inner)
-                    .at(Location::line_column(inner.line(), inner.column())),
+                    .arg("error", &inner),
             );
             None
         }
+    }
+}
+
+/// Removes from every flag's `trigger` the fields its `event` does not have.
+fn ignore_unknown_trigger_fields(value: &mut serde_json::Value) {
+    let Some(flags) = value
+        .pointer_mut("/moment/flags")
+        .and_then(|f| f.as_array_mut())
+    else {
+        return;
+    };
+    for flag in flags {
+        let Some(trigger) = flag.get_mut("trigger").and_then(|t| t.as_object_mut()) else {
+            continue;
+        };
+        let known: &[&str] = match trigger.get("event").and_then(|e| e.as_str()) {
+            Some("moment_started") => &["event"],
+            Some("inactive") => &["event", "days"],
+            Some("modul_ends") => &["event", "days_before", "moduler"],
+            Some("moment_ends") => &["event", "days_before"],
+            // An unknown event is refused by the typed parse, as it must be.
+            _ => continue,
+        };
+        trigger.retain(|k, _| known.contains(&k.as_str()));
     }
 }
 
@@ -1285,7 +1321,9 @@ fn referenced_paths(m: &Manifest) -> Vec<&str> {
 }
 
 fn is_sha256(s: &str) -> bool {
-    s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    s.len() == 64
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 /// Relative, `/`-separated, no empty, `.` or `..` segments, no backslashes or drive letters,

@@ -155,7 +155,9 @@ pub(crate) fn check_release(m: &Manifest, out: &mut Vec<Diagnostic>) {
 }
 
 fn is_sha256(s: &str) -> bool {
-    s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    s.len() == 64
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 /// Ids the tree check does not cover: flags, exercise fields (unique within their steg).
@@ -227,7 +229,10 @@ pub(crate) fn check_form(address: &str, form: &Form, out: &mut Vec<Diagnostic>) 
                 if scored != 0 && scored != options.len() {
                     out.push(rule("partly-scored").arg("question", &q.id));
                 }
-                if options.iter().any(|o| o.score.is_some_and(|s| !s.is_finite())) {
+                if options
+                    .iter()
+                    .any(|o| o.score.is_some_and(|s| !s.is_finite()))
+                {
                     out.push(rule("number").arg("question", &q.id));
                 }
             }
@@ -346,7 +351,8 @@ fn bands_cover(bands: &[Band], lo: f64, hi: f64, decimals: u32) -> bool {
     let unit = 10f64.powi(decimals as i32);
     let to_units = |v: f64| {
         let scaled = v * unit;
-        ((scaled - scaled.round()).abs() <= 1e-6 && scaled.abs() < 1e15).then(|| scaled.round() as i64)
+        ((scaled - scaled.round()).abs() <= 1e-6 && scaled.abs() < 1e15)
+            .then(|| scaled.round() as i64)
     };
     let mut units = Vec::new();
     for b in bands {
@@ -482,11 +488,7 @@ pub(crate) fn roles(m: &Manifest) -> Vec<(&str, Role)> {
 /// A listed file's media type against its name and its role: the type its extension gives
 /// (`application/fhir+json` for the forms under `fhir/`), and one that suits each role the
 /// tree gives it.
-pub(crate) fn check_media_type(
-    entry: &FileEntry,
-    roles: &[Role],
-    out: &mut Vec<Diagnostic>,
-) {
+pub(crate) fn check_media_type(entry: &FileEntry, roles: &[Role], out: &mut Vec<Diagnostic>) {
     let expected = if entry.path.starts_with(crate::layout::FHIR_DIR) {
         "application/fhir+json"
     } else {
@@ -558,7 +560,10 @@ fn image_magic(media_type: &str, b: &[u8]) -> bool {
         }
         "image/svg+xml" => {
             let text = b.strip_prefix("\u{feff}".as_bytes()).unwrap_or(b);
-            let start = text.iter().position(|c| !c.is_ascii_whitespace()).unwrap_or(0);
+            let start = text
+                .iter()
+                .position(|c| !c.is_ascii_whitespace())
+                .unwrap_or(0);
             text[start..].starts_with(b"<?xml") || text[start..].starts_with(b"<svg")
         }
         _ => false,

@@ -61,7 +61,9 @@ mod tests {
 
     #[test]
     fn controls_and_bidi_are_forbidden() {
-        for c in ['\u{0}', '\u{7}', '\u{1b}', '\u{7f}', '\u{85}', '\u{9b}', '\u{202e}', '\u{2066}'] {
+        for c in [
+            '\u{0}', '\u{7}', '\u{1b}', '\u{7f}', '\u{85}', '\u{9b}', '\u{202e}', '\u{2066}',
+        ] {
             assert!(is_forbidden(c, true), "{c:?}");
         }
         assert!(is_forbidden('\n', false));
