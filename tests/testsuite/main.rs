@@ -20,6 +20,7 @@ mod hostile;
 mod hostile_bundle;
 mod lang;
 mod layers;
+mod loader_rules;
 mod new;
 mod review;
 mod roundtrip;
