@@ -18,6 +18,7 @@ mod content;
 mod forms;
 mod hostile;
 mod hostile_bundle;
+mod importer;
 mod lang;
 mod layers;
 mod loader_rules;
