@@ -41,7 +41,7 @@ fn every_type(change: impl FnOnce(&mut Value, &Path)) -> (tempfile::TempDir, std
     (tmp, dir)
 }
 
-fn steg<'a>(m: &'a mut Value, i: usize) -> &'a mut Value {
+fn steg(m: &mut Value, i: usize) -> &mut Value {
     &mut m["moment"]["moduler"][0]["avsnitt"][0]["steg"][i]
 }
 
@@ -161,7 +161,8 @@ fn score_ranges_and_scorable_questions_are_checked() {
 
 #[test]
 fn question_rules_are_checked() {
-    let cases: Vec<Box<dyn Fn(&mut Value)>> = vec![
+    type Change = Box<dyn Fn(&mut Value)>;
+    let cases: Vec<Change> = vec![
         // `display` never required.
         Box::new(|m| {
             form(m)["questions"]

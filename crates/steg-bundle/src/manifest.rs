@@ -694,7 +694,7 @@ pub struct FileEntry {
 /// the loader checks and the derive cannot say:
 /// - every string without a pattern of its own gets one that refuses control and bidi
 ///   characters (tab and line feed allowed in the multi-line fields,
-///   `crate::rules::MULTILINE_KEYS`);
+///   `crate::text::MULTILINE_KEYS`);
 /// - no object refuses properties it does not know (`additionalProperties: false` is
 ///   removed): the forward-compatibility policy is that readers ignore unknown fields, and
 ///   anything a reader must not ignore bumps `format_version` (docs/bundle-format.md).
@@ -717,7 +717,7 @@ pub fn json_schema() -> serde_json::Value {
                         .iter()
                         .any(|k| map.contains_key(*k))
                 {
-                    let pattern = if crate::rules::MULTILINE_KEYS.contains(&key) {
+                    let pattern = if crate::text::MULTILINE_KEYS.contains(&key) {
                         MULTILINE_PATTERN
                     } else {
                         ONE_LINE_PATTERN

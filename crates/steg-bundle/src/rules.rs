@@ -7,10 +7,6 @@ use crate::diagnostic::{Diagnostic, codes::*};
 use crate::manifest::*;
 use std::collections::{BTreeSet, HashMap};
 
-/// The JSON keys whose strings may span several lines (tab and line feed allowed); every
-/// other string is one line.
-pub const MULTILINE_KEYS: [&str; 5] = ["summary", "message", "description", "help", "caption"];
-
 /// Strings holding control or bidi characters, and enumeration values spelled otherwise than
 /// the format spells them (serde aliases the compiler accepts in content, e.g.
 /// `vårdnadshavare`, are not part of the bundle format). Walks the JSON itself, keys too.
@@ -18,7 +14,7 @@ pub(crate) fn check_strings(value: &serde_json::Value, out: &mut Vec<Diagnostic>
     fn walk(v: &serde_json::Value, at: &mut String, key: &str, out: &mut Vec<Diagnostic>) {
         match v {
             serde_json::Value::String(s) => {
-                let multiline = MULTILINE_KEYS.contains(&key);
+                let multiline = crate::text::MULTILINE_KEYS.contains(&key);
                 if let Some(c) = crate::text::first_forbidden(s, multiline) {
                     out.push(
                         Diagnostic::new(B0019, "control")
@@ -248,13 +244,12 @@ pub(crate) fn check_form(address: &str, form: &Form, out: &mut Vec<Diagnostic>) 
                     );
                 }
             }
-            QuestionKind::Number { min, max, .. } => {
+            QuestionKind::Number { min, max, .. }
                 if min.is_some_and(|v| !v.is_finite())
                     || max.is_some_and(|v| !v.is_finite())
-                    || matches!((min, max), (Some(a), Some(b)) if a > b)
-                {
-                    out.push(rule("number").arg("question", &q.id));
-                }
+                    || matches!((min, max), (Some(a), Some(b)) if a > b) =>
+            {
+                out.push(rule("number").arg("question", &q.id));
             }
             _ => {}
         }

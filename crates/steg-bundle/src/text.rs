@@ -9,6 +9,10 @@
 use std::borrow::Cow;
 use unicode_normalization::UnicodeNormalization;
 
+/// The JSON keys of `bundle.json` whose strings may span several lines (tab and line feed
+/// allowed); every other string is one line.
+pub const MULTILINE_KEYS: [&str; 5] = ["summary", "message", "description", "help", "caption"];
+
 /// A character no manifest string may hold: C0 controls (tab and line feed aside, where the
 /// text may have several lines), DEL, C1 controls, and the bidi embeddings, overrides and
 /// isolates (U+202A–U+202E, U+2066–U+2069).
