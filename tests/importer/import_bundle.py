@@ -58,6 +58,9 @@ TAG_ATTRS = {
     "iframe": {"src", "width", "height", "allow", "allowfullscreen", "loading", "sandbox",
                "referrerpolicy"},
 }
+RENDERER_ATTRS = {"sup": {"class"}, "div": {"class", "id"}, "code": {"class"},
+                  "th": {"style"}, "td": {"style"}}
+STYLES = {"text-align: left", "text-align: center", "text-align: right"}
 SCHEMES = {"http", "https", "mailto", "tel"}
 
 
@@ -390,8 +393,11 @@ def fragment_problem(data):
                 k = end + 1
             if attr.startswith("on"):
                 return ("B0025", "event handler " + attr)
-            if attr not in GENERIC_ATTRS and attr not in TAG_ATTRS.get(tag, set()):
+            if attr not in GENERIC_ATTRS and attr not in TAG_ATTRS.get(tag, set()) \
+                    and attr not in RENDERER_ATTRS.get(tag, set()):
                 return ("B0025", "attribute " + attr)
+            if attr == "style" and value not in STYLES:
+                return ("B0025", "a style")
             if attr in ("href", "src") and not url_ok(value):
                 return ("B0025", "address " + value)
 

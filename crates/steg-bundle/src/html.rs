@@ -98,6 +98,24 @@ pub const ALLOWED_TAG_ATTRIBUTES: &[(&str, &[&str])] = &[
     ),
 ];
 
+/// What the compiler's Markdown renderer (pulldown-cmark, with tables, strikethrough and
+/// footnotes) writes itself, outside the sanitizer, which only sees raw HTML: `class` on
+/// footnote marks and code blocks, `id` on footnote definitions, and table cell alignment.
+pub const RENDERER_ATTRIBUTES: &[(&str, &[&str])] = &[
+    ("sup", &["class"]),
+    ("div", &["class", "id"]),
+    ("code", &["class"]),
+    ("th", &["style"]),
+    ("td", &["style"]),
+];
+
+/// The only `style` values allowed: the renderer's table cell alignment.
+pub const ALLOWED_STYLES: [&str; 3] = [
+    "text-align: left",
+    "text-align: center",
+    "text-align: right",
+];
+
 /// The schemes a URL attribute may use; a relative address has none.
 pub const URL_SCHEMES: [&str; 4] = ["http", "https", "mailto", "tel"];
 
@@ -227,11 +245,14 @@ fn tag(text: &str, start: usize, closing: bool) -> Result<usize, Problem> {
         if attr.starts_with("on") {
             return Err(Problem::Handler(attr));
         }
+        let listed = |list: &[(&str, &[&str])]| {
+            list.iter()
+                .any(|(t, attrs)| *t == name && attrs.contains(&attr.as_str()))
+        };
         let allowed = ALLOWED_GENERIC_ATTRIBUTES.contains(&attr.as_str())
-            || ALLOWED_TAG_ATTRIBUTES
-                .iter()
-                .any(|(t, attrs)| *t == name && attrs.contains(&attr.as_str()));
-        if !allowed {
+            || listed(ALLOWED_TAG_ATTRIBUTES)
+            || listed(RENDERER_ATTRIBUTES);
+        if !allowed || (attr == "style" && !ALLOWED_STYLES.contains(&value.as_str())) {
             return Err(Problem::Attribute(name, attr));
         }
         if URL_ATTRIBUTES.contains(&attr.as_str()) && !url_allowed(&value) {
@@ -276,6 +297,13 @@ mod tests {
             "<p>a<br>b<br/>c</p><img src=\"../media/a.png\" alt=\"En bild\">"
         ));
         assert!(ok("<p>3 < 4 och 5 <6</p>"));
+        // What the Markdown renderer writes itself: footnotes, code languages, alignment.
+        assert!(ok(
+            "<p>Text<sup class=\"footnote-reference\"><a href=\"#1\">1</a></sup></p>\n<div class=\"footnote-definition\" id=\"1\"><sup class=\"footnote-definition-label\">1</sup>\n<p>fotnot</p>\n</div>"
+        ));
+        assert!(ok(
+            "<pre><code class=\"language-text\">x</code></pre><table><thead><tr><th style=\"text-align: center\">a</th></tr></thead></table>"
+        ));
         assert!(ok(""));
     }
 
@@ -296,6 +324,8 @@ mod tests {
             "<a href=javascript:alert(1)>x</a>",
             "<a href='javascript:alert(1)'>x</a>",
             "<p style=\"x\">x</p>",
+            "<td style=\"background: url(x)\">x</td>",
+            "<p class=\"x\">x</p>",
             "<!-- <script> -->",
             "<!doctype html>",
             "<p>\u{1b}]0;titel\u{7}</p>",

@@ -197,6 +197,8 @@ pub(crate) fn check_form(address: &str, form: &Form, out: &mut Vec<Diagnostic>) 
     let rule = |key: &'static str| Diagnostic::new(B0023, key).arg("address", address);
     let all = crate::forms::questions_in_order(&form.questions);
     let by_id: HashMap<&str, &Question> = all.iter().map(|q| (q.id.as_str(), *q)).collect();
+    // The answered questions before the one at hand: a condition may only test those.
+    let mut earlier: BTreeSet<&str> = BTreeSet::new();
     for q in &all {
         if !crate::ids::is_valid_id(&q.id) {
             out.push(
@@ -259,8 +261,9 @@ pub(crate) fn check_form(address: &str, form: &Form, out: &mut Vec<Diagnostic>) 
             out.push(rule("alert-type").arg("owner", &q.id));
         }
         for c in q.show_if.iter().flat_map(|s| &s.conditions) {
-            // A condition on a question that is not before it is B0012.
-            if let Some(target) = by_id.get(c.question.as_str())
+            // A condition on a question that is not an answered one before it is B0012.
+            if earlier.contains(c.question.as_str())
+                && let Some(target) = by_id.get(c.question.as_str())
                 && !value_fits(Some(&target.kind), c.operator, &c.value)
             {
                 out.push(
@@ -269,6 +272,9 @@ pub(crate) fn check_form(address: &str, form: &Form, out: &mut Vec<Diagnostic>) 
                         .arg("target", &c.question),
                 );
             }
+        }
+        if q.kind.takes_answer() {
+            earlier.insert(q.id.as_str());
         }
     }
     for s in &form.scores {
