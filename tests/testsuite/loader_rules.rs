@@ -391,3 +391,50 @@ fn bundles_offer_lookup_iteration_counts_and_errors() {
     assert!(text.starts_with("error[B0007]: "), "{text}");
     assert!(text.contains("welcome.html"), "{text}");
 }
+
+#[test]
+fn the_schema_pins_the_format_and_states_the_rules() {
+    let schema = steg_bundle::manifest::json_schema();
+    assert_eq!(schema["properties"]["format"]["const"], "steg-bundle");
+    assert_eq!(schema["properties"]["format_version"]["const"], 1);
+    let defs = &schema["$defs"];
+    assert_eq!(
+        defs["MomentEntry"]["properties"]["version"]["pattern"],
+        steg_bundle::manifest::SEMVER_PATTERN
+    );
+    for (def, field) in [
+        ("MomentEntry", "id"),
+        ("ModulEntry", "id"),
+        ("AvsnittEntry", "id"),
+        ("Flag", "id"),
+        ("Question", "id"),
+        ("Score", "id"),
+        ("ExerciseField", "id"),
+    ] {
+        assert_eq!(
+            defs[def]["properties"][field]["pattern"],
+            steg_bundle::manifest::ID_PATTERN,
+            "{def}.{field}"
+        );
+    }
+    // The audience enumeration is the loader's, spelled as the loader spells it.
+    let groups: Vec<&str> = defs["AudienceGroup"]["oneOf"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["const"].as_str().unwrap())
+        .collect();
+    let loader: Vec<&str> = steg_bundle::manifest::AudienceGroup::ALL
+        .iter()
+        .map(|g| g.as_str())
+        .collect();
+    assert_eq!(groups, loader);
+    // One forward-compatibility policy: no object refuses unknown properties.
+    let text = schema.to_string();
+    assert!(!text.contains("\"additionalProperties\":false"), "{text}");
+    // Every string refuses control characters (unless it has a stricter pattern or enum).
+    assert_eq!(
+        defs["StegEntry"]["properties"]["title"]["pattern"],
+        steg_bundle::manifest::ONE_LINE_PATTERN
+    );
+}
