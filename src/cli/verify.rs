@@ -43,21 +43,34 @@ pub fn run(
             return ExitCode::from(1);
         }
     };
-    let (moduler, avsnitt, steg, files) = bundle.counts();
+    let c = bundle.counts();
     let m = &bundle.manifest().moment;
+    // Everything printed from the bundle is escaped: a title is input, and a control
+    // character in it could retitle or clear the terminal. (The loader refuses such titles;
+    // this is the second line of defence.)
+    let e = |s: &str| steg_bundle::text::escape(s).into_owned();
     match format {
         Format::Json => println!(
             "{}",
             serde_json::json!({
-                "verified": m.id, "version": m.version, "moduler": moduler,
-                "avsnitt": avsnitt, "steg": steg, "files": files,
-                "signature_verified": bundle.signature_verified()
+                "verified": m.id, "version": m.version, "moduler": c.moduler,
+                "avsnitt": c.avsnitt, "steg": c.steg, "files": c.files,
+                "signature_verified": bundle.signature_verified(),
+                "release": bundle.is_release(),
+                "review": {
+                    "approved": c.approved, "changed": c.changed,
+                    "unapproved": c.unapproved, "unreviewed": c.unreviewed
+                }
             })
         ),
         Format::Human => {
             println!(
                 "{} {} — {} ({}, {} days)",
-                m.id, m.version, m.title, m.language, m.duration_days
+                e(&m.id),
+                e(&m.version),
+                e(&m.title),
+                e(&m.language),
+                m.duration_days
             );
             for (i, modul) in m.moduler.iter().enumerate() {
                 let last_m = i + 1 == m.moduler.len();
@@ -65,8 +78,8 @@ pub fn run(
                 println!(
                     "{} {} — {} ({} avsnitt, {steg_in} steg)",
                     if last_m { "└─" } else { "├─" },
-                    modul.id,
-                    modul.title,
+                    e(&modul.id),
+                    e(&modul.title),
                     modul.avsnitt.len()
                 );
                 let bar = if last_m { "   " } else { "│  " };
@@ -75,8 +88,8 @@ pub fn run(
                     println!(
                         "{bar}{} {} — {} ({} steg)",
                         if last_a { "└─" } else { "├─" },
-                        a.id,
-                        a.title,
+                        e(&a.id),
+                        e(&a.title),
                         a.steg.len()
                     );
                     let bar2 = format!("{bar}{}", if last_a { "   " } else { "│  " });
@@ -98,7 +111,7 @@ pub fn run(
                             } else {
                                 "├─"
                             },
-                            s.id,
+                            e(&s.id),
                             s.content.type_name()
                         );
                     }
@@ -108,15 +121,20 @@ pub fn run(
                 "flags: {}",
                 m.flags
                     .iter()
-                    .map(|f| f.id.as_str())
+                    .map(|f| e(&f.id))
                     .collect::<Vec<_>>()
                     .join(", ")
             );
+            println!("{}", review_line(bundle.is_release(), &c));
             status(
                 v,
                 "Verified",
                 &format!(
-                    "{moduler} moduler, {avsnitt} avsnitt, {steg} steg; {files} files, every size and SHA-256 matches{}",
+                    "{} moduler, {} avsnitt, {} steg; {} files, every size and SHA-256 matches{}",
+                    c.moduler,
+                    c.avsnitt,
+                    c.steg,
+                    c.files,
                     if bundle.signature_verified() {
                         "; signed by the trusted key"
                     } else {
@@ -127,4 +145,28 @@ pub fn run(
         }
     }
     ExitCode::SUCCESS
+}
+
+/// The release and review state in one line, e.g. `release: no (draft); review: 12 of 89
+/// steg approved, 3 changed since approval, 74 never approved`.
+fn review_line(release: bool, c: &steg_bundle::Counts) -> String {
+    let mut parts = vec![format!("{} of {} steg approved", c.approved, c.steg)];
+    if c.changed > 0 {
+        parts.push(format!("{} changed since approval", c.changed));
+    }
+    if c.unapproved > 0 {
+        parts.push(format!("{} never approved", c.unapproved));
+    }
+    if c.unreviewed > 0 {
+        parts.push(format!("{} without a review state", c.unreviewed));
+    }
+    format!(
+        "release: {}; review: {}",
+        if release {
+            "yes (every steg approved for its content, checked)"
+        } else {
+            "no (draft)"
+        },
+        parts.join(", ")
+    )
 }

@@ -1,29 +1,68 @@
 //! Hostile input, through the real binary: archives built to escape or exhaust the loader
-//! (tests/fixtures/hostile/*.tar), content built to inject script or exhaust the compiler
-//! (tests/fixtures/hostile/content/), and inputs too large or too strange to commit, made at
-//! test time (a 100 MB line, symbolic links and link loops). Each gives an exact set of codes.
+//! (tests/fixtures/hostile/*.tar, written by make_archives.py there), content built to inject
+//! script or exhaust the compiler (tests/fixtures/hostile/content/), and inputs too large or
+//! too strange to commit, made at test time (a 100 MB line, symbolic links and link loops;
+//! the folder and huge-record cases are in `hostile_bundle`). Each gives an exact set of codes.
 
 use crate::common::*;
 use std::collections::BTreeSet;
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 fn codes(list: &[&str]) -> BTreeSet<String> {
     list.iter().map(|c| c.to_string()).collect()
 }
 
-/// `steg verify PATH --format json` fails with exactly `expected`, each with a hint, and the
-/// library says the same.
-fn refused(path: &Path, expected: &[&str]) {
-    let r = verify(path, &["--format", "json"]);
+/// `steg verify PATH --format json` fails with exactly `expected`, each with a hint, within
+/// ten seconds, and prints nothing raw from the bundle; the library says the same through
+/// `Bundle::open` and, for an archive, `Bundle::from_archive` on its bytes.
+pub fn refused(path: &Path, expected: &[&str]) {
+    let started = Instant::now();
+    let r = run(steg()
+        .arg("verify")
+        .arg(path)
+        .args(["--format", "json"])
+        .timeout(Duration::from_secs(10)));
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "verify took {:?}",
+        started.elapsed()
+    );
     assert_eq!(r.code, 1, "verify must fail; stdout:\n{}", r.stdout);
     assert_eq!(r.json_codes(), codes(expected), "{}", r.stdout);
     for d in r.json_diagnostics() {
         assert!(!d["hint"].as_str().unwrap_or_default().is_empty(), "{d}");
         assert!(!d["message"].as_str().unwrap_or_default().is_empty(), "{d}");
     }
+    // The human report too: nothing from the bundle reaches the terminal unescaped.
+    let h = run(steg()
+        .arg("verify")
+        .arg(path)
+        .timeout(Duration::from_secs(10)));
+    assert_eq!(h.code, 1);
+    assert_no_raw_controls(&h.stdout);
+    assert_no_raw_controls(&h.stderr);
+
     let err = steg_bundle::Bundle::open(path).expect_err("the loader refuses it too");
     let lib: BTreeSet<String> = err.iter().map(|d| d.code.to_string()).collect();
-    assert_eq!(lib, codes(expected));
+    assert_eq!(lib, codes(expected), "{err}");
+    if path.is_file() {
+        let bytes = std::fs::read(path).unwrap();
+        let options = steg_bundle::LoadOptions::default();
+        let err = steg_bundle::Bundle::from_archive(&bytes[..], "x.tar", &options)
+            .expect_err("from_archive refuses it too");
+        let lib: BTreeSet<String> = err.iter().map(|d| d.code.to_string()).collect();
+        assert_eq!(lib, codes(expected), "{err}");
+    }
+}
+
+/// No control character (but line feed) and no bidi override in what steg printed.
+pub fn assert_no_raw_controls(text: &str) {
+    let bad: Vec<char> = text
+        .chars()
+        .filter(|&c| c != '\n' && steg_bundle::text::is_forbidden(c, true))
+        .collect();
+    assert!(bad.is_empty(), "raw control characters {bad:?} in:\n{text}");
 }
 
 fn hostile(name: &str) -> std::path::PathBuf {
@@ -88,14 +127,91 @@ fn unknown_format_version_in_an_archive_is_b0003() {
 
 #[test]
 fn a_header_claiming_4_gib_is_refused_before_reading() {
-    // The limit is checked on the declared size; the data is not there, so the archive is
-    // also reported as truncated.
-    refused(&hostile("lying-size.tar"), &["B0001", "B0016"]);
+    // The limit is checked on the declared size, and reading stops there: the 4 GiB are not
+    // read (or waited for).
+    refused(&hostile("lying-size.tar"), &["B0016"]);
 }
 
 #[test]
 fn not_a_tar_is_b0001() {
     refused(&hostile("not-a-tar.tar"), &["B0001"]);
+}
+
+#[test]
+fn the_canonical_fixture_verifies() {
+    // The base of every hostile archive below: each differs from it in one way only.
+    let r = verify(hostile("canonical-minimal.tar"), &[]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+}
+
+#[test]
+fn parser_differentials_are_b0021() {
+    // A PAX record naming a safe path over a ustar name that escapes; a GNU long name over a
+    // short name that escapes: another reader would see the other name.
+    refused(&hostile("pax-path-differential.tar"), &["B0021"]);
+    refused(&hostile("long-name-differential.tar"), &["B0021"]);
+    // Entries after the end, after a lone zero block, and no end at all.
+    refused(&hostile("after-end.tar"), &["B0021"]);
+    refused(&hostile("lone-zero-block.tar"), &["B0021"]);
+    refused(&hostile("no-end.tar"), &["B0021"]);
+}
+
+#[test]
+fn anything_but_the_canonical_form_is_b0021() {
+    for name in [
+        "folder-entry.tar",
+        "unsorted.tar",
+        "mode-0755.tar",
+        "owner-name.tar",
+        "mtime-differs.tar",
+    ] {
+        refused(&hostile(name), &["B0021"]);
+    }
+}
+
+#[test]
+fn over_long_extension_records_are_refused_on_their_header() {
+    // Headers claiming 1.5 GiB records with nothing after them: refused before reading (a
+    // reader that read first would wait for, or allocate, the 1.5 GiB).
+    refused(&hostile("huge-long-name-record.tar"), &["B0021"]);
+    refused(&hostile("huge-pax-record.tar"), &["B0021"]);
+}
+
+#[test]
+fn look_alike_entries_are_b0022() {
+    refused(&hostile("look-alike-case.tar"), &["B0022"]);
+    refused(&hostile("look-alike-nfd.tar"), &["B0022"]);
+}
+
+#[test]
+fn entries_named_like_devices_are_never_opened() {
+    // `/dev/zero` would read until memory ran out, `/dev/stdin` would wait for input: the
+    // names are refused as names (B0013) and nothing opens them; `refused` bounds the time.
+    refused(&hostile("dev-zero-entry.tar"), &["B0013"]);
+    let r = run(steg()
+        .arg("verify")
+        .arg(hostile("dev-zero-entry.tar"))
+        .timeout(Duration::from_secs(10)));
+    assert!(r.stderr.contains("B0013"), "{}", r.stderr);
+}
+
+#[test]
+fn control_characters_in_a_title_are_b0019_and_never_printed_raw() {
+    refused(&hostile("control-title.tar"), &["B0019"]);
+    let r = verify(hostile("control-title.tar"), &[]);
+    assert!(!r.stderr.contains('\u{1b}'), "{:?}", r.stderr);
+    assert!(r.stderr.contains("U+001B"), "{}", r.stderr);
+}
+
+#[test]
+fn script_and_javascript_urls_in_fragments_are_b0025() {
+    refused(&hostile("script-fragment.tar"), &["B0025"]);
+    refused(&hostile("javascript-link.tar"), &["B0025"]);
+}
+
+#[test]
+fn a_release_with_unapproved_steg_is_b0020() {
+    refused(&hostile("release-unapproved.tar"), &["B0020"]);
 }
 
 #[test]

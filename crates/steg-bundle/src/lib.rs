@@ -6,7 +6,8 @@
 //!   problem as a [`diagnostic::Diagnostic`];
 //! - [`forms`]: a form evaluated against answers (shown questions, scores, bands, alerts).
 //!
-//! None of the compiler is linked: this crate depends on serde, sha2, tar and ed25519 only.
+//! None of the compiler is linked: this crate depends on serde, sha2, tar, ed25519 and
+//! unicode-normalization only.
 
 // A `Diagnostic` is returned on the cold error path only; boxing it would buy nothing.
 #![allow(clippy::result_large_err)]
@@ -15,12 +16,15 @@ pub mod archive;
 pub mod diagnostic;
 pub mod forms;
 mod hash;
+pub mod html;
 pub mod ids;
 pub mod layout;
 mod load;
 pub mod manifest;
+mod rules;
 pub mod signature;
+pub mod text;
 
 pub use hash::sha256_hex;
-pub use load::{Bundle, Limits, LoadOptions, is_safe_bundle_path};
+pub use load::{Bundle, Counts, Limits, LoadOptions, StegRef, is_safe_bundle_path};
 pub use manifest::{FORMAT_VERSION, Manifest};

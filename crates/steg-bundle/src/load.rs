@@ -11,12 +11,12 @@
 //! and has exactly the size and SHA-256 the manifest states. All problems are collected, not
 //! just the first.
 
-use super::archive::{self, ArchiveEntry, ArchiveStop};
+use super::archive::{self, ArchiveEntry, ArchiveStop, EntryProblem};
 use super::manifest::*;
 use super::signature::{self, MAX_SIGNATURE_BYTES, PublicKey, SIGNATURE_FILE, SignatureProblem};
 use crate::diagnostic::{Diagnostic, Diagnostics, Location, codes::*};
 use crate::hash::{sha256_hex, sha256_hex_reader};
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -187,18 +187,81 @@ impl Bundle {
         Ok(bytes)
     }
 
-    /// Counts for a summary: (moduler, avsnitt, steg, files).
-    pub fn counts(&self) -> (usize, usize, usize, usize) {
+    /// How much the bundle holds, for a summary.
+    pub fn counts(&self) -> Counts {
         let m = &self.manifest.moment;
-        let avsnitt = m.moduler.iter().map(|x| x.avsnitt.len()).sum();
-        let steg = m
-            .moduler
-            .iter()
-            .flat_map(|x| &x.avsnitt)
-            .map(|a| a.steg.len())
-            .sum();
-        (m.moduler.len(), avsnitt, steg, self.manifest.files.len())
+        let mut counts = Counts {
+            moduler: m.moduler.len(),
+            files: self.manifest.files.len(),
+            ..Counts::default()
+        };
+        for s in self.steg() {
+            counts.steg += 1;
+            match s.steg.review.as_ref().map(|r| r.status) {
+                Some(ReviewStatus::Approved) => counts.approved += 1,
+                Some(ReviewStatus::Changed) => counts.changed += 1,
+                Some(ReviewStatus::Unapproved) => counts.unapproved += 1,
+                None => counts.unreviewed += 1,
+            }
+        }
+        counts.avsnitt = m.moduler.iter().map(|x| x.avsnitt.len()).sum();
+        counts
     }
+
+    /// Every steg, in the order a person meets them, with its modul and avsnitt.
+    pub fn steg(&self) -> impl Iterator<Item = StegRef<'_>> {
+        self.manifest.moment.moduler.iter().flat_map(|modul| {
+            modul.avsnitt.iter().flat_map(move |avsnitt| {
+                avsnitt.steg.iter().map(move |steg| StegRef {
+                    modul,
+                    avsnitt,
+                    steg,
+                })
+            })
+        })
+    }
+
+    /// The steg at `address` (`modul/avsnitt/steg`, the key a platform stores progress under).
+    pub fn steg_at(&self, address: &str) -> Option<StegRef<'_>> {
+        self.steg().find(|s| s.steg.address == address)
+    }
+
+    /// The modul with id `id`.
+    pub fn modul(&self, id: &str) -> Option<&ModulEntry> {
+        self.manifest.moment.moduler.iter().find(|m| m.id == id)
+    }
+
+    /// Whether the bundle is a release (`release: true`): the loader then checked that every
+    /// steg is approved for exactly its content.
+    pub fn is_release(&self) -> bool {
+        self.manifest.release
+    }
+}
+
+/// A steg with the modul and avsnitt it belongs to.
+#[derive(Debug, Clone, Copy)]
+pub struct StegRef<'a> {
+    pub modul: &'a ModulEntry,
+    pub avsnitt: &'a AvsnittEntry,
+    pub steg: &'a StegEntry,
+}
+
+/// How much a bundle holds, and where its steg stand in review.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub moduler: usize,
+    pub avsnitt: usize,
+    pub steg: usize,
+    /// Files listed in the manifest (`bundle.json` itself and `bundle.sig` not counted).
+    pub files: usize,
+    /// Steg whose review state is `approved`.
+    pub approved: usize,
+    /// Steg approved once whose content changed since (`changed`).
+    pub changed: usize,
+    /// Steg never approved (`unapproved`).
+    pub unapproved: usize,
+    /// Steg without a `review` (bundles written before review states existed).
+    pub unreviewed: usize,
 }
 
 /// What the bundle holds, before any of it is believed.
@@ -207,10 +270,15 @@ struct Inventory {
     manifest: Option<Vec<u8>>,
     signature: Option<Vec<u8>>,
     files: BTreeMap<String, Found>,
+    /// Every name seen under its look-alike key (`text::look_alike_key`), to refuse two
+    /// names that differ only in case or normalization.
+    names: HashMap<String, String>,
     /// Every entry seen, for the entry limit.
     entries: usize,
     /// The sum of the sizes seen, for the total limit.
     total: u64,
+    /// `bundle.json` had a look-alike: neither copy is read.
+    look_alike_manifest: bool,
 }
 
 enum Found {
@@ -219,6 +287,9 @@ enum Found {
         size: u64,
         sha256: String,
         bytes: Option<Vec<u8>>,
+        /// What is wrong with its bytes for its kind (`rules::check_content`), reported
+        /// when it is listed and its hash matches.
+        finding: Option<Box<Diagnostic>>,
     },
     /// An entry already reported (a link, too large, ...): not reported again as missing or
     /// unlisted.
@@ -226,10 +297,43 @@ enum Found {
 }
 
 impl Inventory {
+    /// Whether `name` may join the names seen: refused (B0022, and the earlier name refused
+    /// with it) when it differs from one of them only in case or Unicode normalization.
+    fn unique_name(&mut self, name: &str, p: &mut Problems) -> bool {
+        let key = crate::text::look_alike_key(name);
+        match self.names.get(&key) {
+            Some(first) if first != name => {
+                p.file(
+                    name,
+                    Diagnostic::new(B0022, "look-alike")
+                        .arg("path", name)
+                        .arg("other", first),
+                );
+                let first = first.clone();
+                if let Some(f) = self.files.get_mut(&first) {
+                    *f = Found::Refused;
+                }
+                if first == MANIFEST_FILE || name == MANIFEST_FILE {
+                    self.manifest = None;
+                    self.look_alike_manifest = true;
+                }
+                self.files.insert(name.to_string(), Found::Refused);
+                false
+            }
+            _ => {
+                self.names.insert(key, name.to_string());
+                true
+            }
+        }
+    }
+
     /// Records an in-memory file (from an archive or a map) after checking its path.
     fn add_bytes(&mut self, path: String, bytes: Vec<u8>, limits: &Limits, p: &mut Problems) {
         self.entries += 1;
         let size = bytes.len() as u64;
+        if !self.unique_name(&path, p) {
+            return;
+        }
         if path == MANIFEST_FILE || path == SIGNATURE_FILE {
             let (slot, max) = if path == MANIFEST_FILE {
                 (&mut self.manifest, limits.max_manifest_bytes)
@@ -268,12 +372,14 @@ impl Inventory {
         }
         self.total = self.total.saturating_add(size);
         let sha256 = sha256_hex(&bytes);
+        let finding = crate::rules::check_content(&path, &bytes).map(Box::new);
         self.files.insert(
             path,
             Found::File {
                 size,
                 sha256,
                 bytes: Some(bytes),
+                finding,
             },
         );
     }
@@ -323,46 +429,38 @@ fn inventory_archive(reader: impl Read, limits: &Limits, p: &mut Problems) -> Op
         limits.max_entries,
         |entry| match entry {
             ArchiveEntry::File { path, bytes } => inv.add_bytes(path, bytes, limits, p),
-            ArchiveEntry::Dir { path } => {
+            ArchiveEntry::Refused { name, problem } => {
                 inv.entries += 1;
-                let trimmed = path.strip_suffix('/').unwrap_or(&path);
-                if !is_safe_bundle_path(trimmed) {
-                    p.bundle(unsafe_entry(&path));
-                }
-            }
-            ArchiveEntry::Other { path, kind } => {
-                inv.entries += 1;
-                p.file(
-                    &path,
-                    Diagnostic::new(B0014, "kind")
-                        .arg("path", path.escape_debug())
+                let d = match problem {
+                    EntryProblem::Kind(kind) => Diagnostic::new(B0014, "kind")
+                        .arg("path", &name)
                         .arg("kind", kind),
-                );
-                if is_safe_bundle_path(&path) {
-                    inv.files.insert(path, Found::Refused);
+                    EntryProblem::Folder => Diagnostic::new(B0021, "folder").arg("path", &name),
+                    EntryProblem::BadName => {
+                        p.bundle(Diagnostic::new(B0013, "name-archive").arg("name", &name));
+                        return;
+                    }
+                    EntryProblem::Field(field) => Diagnostic::new(B0021, "field")
+                        .arg("path", &name)
+                        .arg("field", field),
+                    EntryProblem::Order => Diagnostic::new(B0021, "order").arg("path", &name),
+                };
+                // A folder entry's name ends with `/`; the folder it names is what is checked.
+                let bare = name.strip_suffix('/').unwrap_or(&name);
+                if is_safe_bundle_path(bare) {
+                    p.file(&name, d);
+                    inv.files.insert(name, Found::Refused);
+                } else {
+                    // An unsafe name is refused as such; it is not named as an entry.
+                    p.bundle(unsafe_entry(&name));
                 }
-            }
-            ArchiveEntry::TooLarge { path, declared } => {
-                inv.entries += 1;
-                p.file(&path, too_large(&path, declared, limits));
-                if is_safe_bundle_path(&path) {
-                    inv.files.insert(path, Found::Refused);
-                }
-            }
-            ArchiveEntry::BadName { lossy } => {
-                inv.entries += 1;
-                p.bundle(Diagnostic::new(B0013, "name-archive").arg("name", lossy));
             }
         },
     );
     match result {
         Ok(()) => Some(inv),
         Err(ArchiveStop::Damaged(e)) => {
-            p.list.push(
-                Diagnostic::new(B0001, "archive")
-                    .arg("error", e)
-                    .in_file(&p.root),
-            );
+            p.bundle(Diagnostic::new(B0001, "archive").arg("error", e));
             None
         }
         Err(ArchiveStop::TooLarge) => {
@@ -373,11 +471,28 @@ fn inventory_archive(reader: impl Read, limits: &Limits, p: &mut Problems) -> Op
             p.bundle(too_many_entries(limits));
             None
         }
+        Err(ArchiveStop::EntryTooLarge { name, declared }) => {
+            if is_safe_bundle_path(&name) {
+                p.file(&name, too_large(&name, declared, limits));
+            } else {
+                p.bundle(unsafe_entry(&name));
+            }
+            None
+        }
+        Err(ArchiveStop::NotCanonical { what, detail }) => {
+            p.bundle(
+                Diagnostic::new(B0021, what)
+                    .arg("detail", detail)
+                    .arg("max", archive::MAX_NAME_BYTES),
+            );
+            None
+        }
     }
 }
 
-/// Takes stock of a bundle folder without following links and without reading anything over
-/// the limits. File contents are hashed as they stream, not kept.
+/// Takes stock of a bundle folder without following links, without opening anything that is
+/// not a regular file, and without reading anything over the limits. File contents are hashed
+/// as they stream, not kept (HTML and captions are read whole to check them, one at a time).
 fn inventory_folder(root: &Path, limits: &Limits, p: &mut Problems) -> Inventory {
     let mut inv = Inventory::default();
     let mut stack = vec![root.to_path_buf()];
@@ -402,31 +517,48 @@ fn inventory_folder(root: &Path, limits: &Limits, p: &mut Problems) -> Inventory
                 .and_then(Path::to_str)
                 .map(|r| r.replace('\\', "/"))
             else {
-                p.bundle(Diagnostic::new(B0013, "name-folder").arg("name", path.display()));
+                p.bundle(
+                    Diagnostic::new(B0013, "name-folder")
+                        .arg("name", entry.file_name().to_string_lossy()),
+                );
                 continue;
             };
-            // `DirEntry::file_type` does not follow links: a link is seen as a link.
-            let Ok(kind) = entry.file_type() else {
+            if !is_safe_bundle_path(&rel) {
+                p.bundle(unsafe_entry(&rel));
+                continue;
+            }
+            // `DirEntry::metadata` and `file_type` do not follow links (lstat): a link is
+            // seen as a link, a FIFO as a FIFO, and neither is opened.
+            let Ok(meta) = entry.metadata() else {
+                p.file(
+                    &rel,
+                    Diagnostic::new(B0001, "file")
+                        .arg("path", &rel)
+                        .arg("error", "no metadata"),
+                );
                 continue;
             };
+            let kind = meta.file_type();
             if kind.is_dir() {
                 stack.push(path);
                 continue;
             }
-            if !kind.is_file() {
-                let key = if kind.is_symlink() { "link" } else { "special" };
+            if !inv.unique_name(&rel, p) {
+                continue;
+            }
+            if let Some(key) = not_plain(&meta) {
                 p.file(&rel, Diagnostic::new(B0008, key).arg("path", &rel));
                 inv.files.insert(rel, Found::Refused);
                 continue;
             }
-            let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
+            let size = meta.len();
             if rel == MANIFEST_FILE || rel == SIGNATURE_FILE {
                 let max = if rel == MANIFEST_FILE {
                     limits.max_manifest_bytes
                 } else {
                     MAX_SIGNATURE_BYTES
                 };
-                match read_capped(&path, max) {
+                match read_capped(&path, &meta, max) {
                     Ok(Some(bytes)) if rel == MANIFEST_FILE => inv.manifest = Some(bytes),
                     Ok(Some(bytes)) => inv.signature = Some(bytes),
                     Ok(None) => p.file(
@@ -435,12 +567,7 @@ fn inventory_folder(root: &Path, limits: &Limits, p: &mut Problems) -> Inventory
                             .arg("path", &rel)
                             .arg("max", max),
                     ),
-                    Err(e) => p.file(
-                        &rel,
-                        Diagnostic::new(B0001, "read")
-                            .arg("path", &rel)
-                            .arg("error", e),
-                    ),
+                    Err(e) => p.file(&rel, e.diagnostic(&rel)),
                 }
                 continue;
             }
@@ -454,37 +581,141 @@ fn inventory_folder(root: &Path, limits: &Limits, p: &mut Problems) -> Inventory
                 p.bundle(too_large_total(limits));
                 return inv;
             }
-            // The file may have grown since its size was read: cap the read at the limit.
-            let hashed = std::fs::File::open(&path)
-                .and_then(|f| sha256_hex_reader(f.take(limits.max_file_bytes + 1)));
-            match hashed {
-                Ok((size, _)) if size > limits.max_file_bytes => {
-                    p.file(&rel, too_large(&rel, size, limits));
-                    inv.files.insert(rel, Found::Refused);
-                }
-                Ok((size, sha256)) => {
-                    inv.files.insert(
-                        rel,
-                        Found::File {
-                            size,
-                            sha256,
-                            bytes: None,
-                        },
-                    );
+            match hash_file(&path, &rel, &meta, limits.max_file_bytes) {
+                Ok(found) => {
+                    if let Found::File { size, .. } = &found
+                        && *size > limits.max_file_bytes
+                    {
+                        p.file(&rel, too_large(&rel, *size, limits));
+                        inv.files.insert(rel, Found::Refused);
+                        continue;
+                    }
+                    inv.files.insert(rel, found);
                 }
                 Err(e) => {
-                    p.file(
-                        &rel,
-                        Diagnostic::new(B0001, "file")
-                            .arg("path", &rel)
-                            .arg("error", e),
-                    );
+                    p.file(&rel, e.diagnostic(&rel));
                     inv.files.insert(rel, Found::Refused);
                 }
             }
         }
     }
     inv
+}
+
+/// The catalogue key (of B0008) for what is not a plain file: a link, a FIFO, a device, a
+/// socket, or a regular file with more than one name (a hard link may share its bytes with a
+/// file outside the bundle, which could change them after verification).
+fn not_plain(meta: &std::fs::Metadata) -> Option<&'static str> {
+    let kind = meta.file_type();
+    if kind.is_symlink() {
+        return Some("link");
+    }
+    if !kind.is_file() {
+        return Some("special");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if meta.nlink() > 1 {
+            return Some("hardlink");
+        }
+    }
+    None
+}
+
+/// Why a folder file could not be read.
+enum ReadProblem {
+    Io(std::io::Error),
+    /// Between listing and opening, the file became something else (a link, a FIFO, another
+    /// file): the key of B0008.
+    Changed(&'static str),
+}
+
+impl ReadProblem {
+    fn diagnostic(&self, rel: &str) -> Diagnostic {
+        match self {
+            ReadProblem::Io(e) => Diagnostic::new(B0001, "file")
+                .arg("path", rel)
+                .arg("error", e),
+            ReadProblem::Changed(key) => Diagnostic::new(B0008, key).arg("path", rel),
+        }
+    }
+}
+
+/// Opens a file the listing found to be a regular file, without following a link and without
+/// blocking (a FIFO swapped in after the listing opens at once and is then refused), and checks
+/// with `fstat` that what was opened is still that file.
+fn open_plain(path: &Path, listed: &std::fs::Metadata) -> Result<std::fs::File, ReadProblem> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY);
+    }
+    let file = options.open(path).map_err(|e| {
+        // O_NOFOLLOW on a link fails with ELOOP.
+        #[cfg(unix)]
+        if e.raw_os_error() == Some(libc::ELOOP) {
+            return ReadProblem::Changed("link");
+        }
+        ReadProblem::Io(e)
+    })?;
+    let meta = file.metadata().map_err(ReadProblem::Io)?;
+    if let Some(key) = not_plain(&meta) {
+        return Err(ReadProblem::Changed(key));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if (meta.dev(), meta.ino()) != (listed.dev(), listed.ino()) {
+            return Err(ReadProblem::Changed("special"));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = listed;
+    Ok(file)
+}
+
+/// Hashes a folder file as it streams (capped one byte over `max`, in case it grew since it
+/// was listed). HTML fragments and captions are read whole (within `max`) to check their
+/// content; of other files the first bytes are kept for the image check.
+fn hash_file(
+    path: &Path,
+    rel: &str,
+    listed: &std::fs::Metadata,
+    max: u64,
+) -> Result<Found, ReadProblem> {
+    let file = open_plain(path, listed)?;
+    let media_type = crate::layout::media_type(rel);
+    if media_type == "text/html" || media_type == "text/vtt" {
+        let mut bytes = Vec::new();
+        file.take(max + 1)
+            .read_to_end(&mut bytes)
+            .map_err(ReadProblem::Io)?;
+        let finding = crate::rules::check_content(rel, &bytes).map(Box::new);
+        return Ok(Found::File {
+            size: bytes.len() as u64,
+            sha256: sha256_hex(&bytes),
+            bytes: None,
+            finding,
+        });
+    }
+    let mut head = Vec::new();
+    let mut reader = file.take(max + 1);
+    (&mut reader)
+        .take(crate::rules::MAGIC_BYTES as u64)
+        .read_to_end(&mut head)
+        .map_err(ReadProblem::Io)?;
+    let (rest, sha256) =
+        sha256_hex_reader(std::io::Cursor::new(&head).chain(reader)).map_err(ReadProblem::Io)?;
+    let finding = crate::rules::check_content(rel, &head).map(Box::new);
+    Ok(Found::File {
+        size: rest,
+        sha256,
+        bytes: None,
+        finding,
+    })
 }
 
 fn rel_path(root: &Path, path: &Path) -> String {
@@ -495,11 +726,16 @@ fn rel_path(root: &Path, path: &Path) -> String {
 }
 
 /// The whole file if it has at most `max` bytes, `None` if it has more.
-fn read_capped(path: &Path, max: u64) -> std::io::Result<Option<Vec<u8>>> {
+fn read_capped(
+    path: &Path,
+    listed: &std::fs::Metadata,
+    max: u64,
+) -> Result<Option<Vec<u8>>, ReadProblem> {
     let mut bytes = Vec::new();
-    std::fs::File::open(path)?
+    open_plain(path, listed)?
         .take(max + 1)
-        .read_to_end(&mut bytes)?;
+        .read_to_end(&mut bytes)
+        .map_err(ReadProblem::Io)?;
     Ok((bytes.len() as u64 <= max).then_some(bytes))
 }
 
@@ -512,15 +748,14 @@ fn finish(
     storage: Storage,
 ) -> Result<Bundle, Diagnostics> {
     let Some(manifest_bytes) = inv.manifest.take() else {
-        problems.manifest(Diagnostic::new(B0001, "no-manifest").arg("manifest", MANIFEST_FILE));
+        if !inv.look_alike_manifest {
+            problems.manifest(Diagnostic::new(B0001, "no-manifest").arg("manifest", MANIFEST_FILE));
+        }
         return Err(problems.list);
     };
-    let manifest = match parse_manifest(&manifest_bytes, &problems.manifest_path) {
-        Ok(m) => m,
-        Err(d) => {
-            problems.list.extend(d);
-            return Err(problems.list);
-        }
+    let manifest = match parse_manifest(&manifest_bytes, &mut problems) {
+        Some(m) => m,
+        None => return Err(problems.list),
     };
     let signed = match &options.trusted_key {
         Some(key) => {
@@ -535,6 +770,17 @@ fn finish(
         None => false,
     };
     check_hierarchy(&manifest, &mut problems);
+    let mut found = Vec::new();
+    crate::rules::check_release(&manifest, &mut found);
+    crate::rules::check_other_ids(&manifest, &mut found);
+    for s in crate::rules::all_steg(&manifest) {
+        if let StegContent::Form { form, .. } = &s.content {
+            crate::rules::check_form(&s.address, form, &mut found);
+        }
+    }
+    for d in found {
+        problems.manifest(d);
+    }
     check_files(&manifest, &inv, &mut problems);
     if !problems.list.is_empty() {
         return Err(problems.list);
@@ -560,12 +806,10 @@ fn finish(
 }
 
 fn check_signature(key: &PublicKey, manifest: &[u8], sig: Option<&[u8]>, p: &mut Problems) {
-    let path = p.root.join(SIGNATURE_FILE);
     let Some(sig) = sig else {
-        p.list.push(
-            Diagnostic::new(B0017, "unsigned")
-                .arg("signature", SIGNATURE_FILE)
-                .in_file(&path),
+        p.file(
+            SIGNATURE_FILE,
+            Diagnostic::new(B0017, "unsigned").arg("signature", SIGNATURE_FILE),
         );
         return;
     };
@@ -581,11 +825,13 @@ fn check_signature(key: &PublicKey, manifest: &[u8], sig: Option<&[u8]>, p: &mut
             Diagnostic::new(B0018, "invalid").arg("manifest", MANIFEST_FILE)
         }
     };
-    p.list.push(d.in_file(&path));
+    p.file(SIGNATURE_FILE, d);
 }
 
+/// The problems found so far. Each names the bundle (`root`) and, when it is about one
+/// entry, that entry's name: never a host path made from it (`root.join(entry)` would let an
+/// absolute entry name replace the root, and a renderer might open it).
 struct Problems {
-    manifest_path: PathBuf,
     root: PathBuf,
     list: Diagnostics,
 }
@@ -593,18 +839,17 @@ struct Problems {
 impl Problems {
     fn new(root: &Path) -> Self {
         Problems {
-            manifest_path: root.join(MANIFEST_FILE),
             root: root.to_path_buf(),
             list: Diagnostics::new(),
         }
     }
 
     fn manifest(&mut self, d: Diagnostic) {
-        self.list.push(d.in_file(&self.manifest_path));
+        self.list.push(d.in_entry(&self.root, MANIFEST_FILE));
     }
 
     fn file(&mut self, path: &str, d: Diagnostic) {
-        self.list.push(d.in_file(self.root.join(path)));
+        self.list.push(d.in_entry(&self.root, path));
     }
 
     /// A problem with the bundle as a whole, or with an entry whose name cannot be trusted in
@@ -614,29 +859,31 @@ impl Problems {
     }
 }
 
-fn parse_manifest(bytes: &[u8], path: &Path) -> Result<Manifest, Diagnostics> {
-    let fail = |d: Diagnostic| Err(Diagnostics::from_iter([d]));
+/// Parses `bundle.json`: UTF-8, JSON, the format and its version, the strings and
+/// spellings (on the JSON itself, before typed parsing), then the types. `None` when it
+/// cannot be read as a manifest at all; the problems are in `p`.
+fn parse_manifest(bytes: &[u8], p: &mut Problems) -> Option<Manifest> {
     let text = match std::str::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {
-            return fail(
+            p.manifest(
                 Diagnostic::new(B0002, "utf8")
                     .arg("manifest", MANIFEST_FILE)
-                    .arg("error", e)
-                    .in_file(path),
+                    .arg("error", e),
             );
+            return None;
         }
     };
     let value: serde_json::Value = match serde_json::from_str(text) {
         Ok(v) => v,
         Err(e) => {
-            return fail(
+            p.manifest(
                 Diagnostic::new(B0002, "json")
                     .arg("manifest", MANIFEST_FILE)
                     .arg("error", &e)
-                    .in_file(path)
                     .at(Location::line_column(e.line(), e.column())),
             );
+            return None;
         }
     };
 
@@ -648,41 +895,79 @@ fn parse_manifest(bytes: &[u8], path: &Path) -> Result<Manifest, Diagnostics> {
             (Some(f), Some(v)) => format!("`{f}` version {v}"),
             _ => "no `format` and `format_version`".to_string(),
         };
-        return fail(
+        p.manifest(
             Diagnostic::new(B0003, "version")
                 .arg("format", FORMAT_NAME)
                 .arg("version", FORMAT_VERSION)
-                .arg("found", found)
-                .in_file(path),
+                .arg("found", found),
         );
+        return None;
     }
 
     let unknown_types = unknown_steg_types(&value);
     if !unknown_types.is_empty() {
-        return Err(unknown_types
-            .into_iter()
-            .map(|(at, ty)| {
+        for (at, ty) in unknown_types {
+            p.manifest(
                 Diagnostic::new(B0011, "unknown-type")
                     .arg("place", at)
                     .arg("type", ty)
                     .arg("version", FORMAT_VERSION)
-                    .arg("known", STEG_TYPES.join(", "))
-                    .in_file(path)
-            })
-            .collect());
+                    .arg("known", STEG_TYPES.join(", ")),
+            );
+        }
+        return None;
     }
 
-    let mut de = serde_json::Deserializer::from_str(text);
-    serde_path_to_error::deserialize::<_, Manifest>(&mut de).map_err(|e| {
-        let at = e.path().to_string();
-        let inner = e.into_inner();
-        Diagnostics::from_iter([Diagnostic::new(B0002, "format")
-            .arg("manifest", MANIFEST_FILE)
-            .arg("at", at)
-            .arg("error", &inner)
-            .in_file(path)
-            .at(Location::line_column(inner.line(), inner.column()))])
-    })
+    let mut found = Vec::new();
+    crate::rules::check_strings(&value, &mut found);
+    for d in found {
+        p.manifest(d);
+    }
+
+    // Readers ignore fields they do not know (the forward-compatibility policy of
+    // docs/bundle-format.md). The trigger type is shared with the content's front matter,
+    // which refuses unknown fields, so the bundle's triggers are trimmed to their known fields
+    // here, before the typed parse.
+    let mut value = value;
+    ignore_unknown_trigger_fields(&mut value);
+    match serde_path_to_error::deserialize::<_, Manifest>(value) {
+        Ok(m) => Some(m),
+        Err(e) => {
+            let at = e.path().to_string();
+            let inner = e.into_inner();
+            p.manifest(
+                Diagnostic::new(B0002, "format")
+                    .arg("manifest", MANIFEST_FILE)
+                    .arg("at", at)
+                    .arg("error", &inner),
+            );
+            None
+        }
+    }
+}
+
+/// Removes from every flag's `trigger` the fields its `event` does not have.
+fn ignore_unknown_trigger_fields(value: &mut serde_json::Value) {
+    let Some(flags) = value
+        .pointer_mut("/moment/flags")
+        .and_then(|f| f.as_array_mut())
+    else {
+        return;
+    };
+    for flag in flags {
+        let Some(trigger) = flag.get_mut("trigger").and_then(|t| t.as_object_mut()) else {
+            continue;
+        };
+        let known: &[&str] = match trigger.get("event").and_then(|e| e.as_str()) {
+            Some("moment_started") => &["event"],
+            Some("inactive") => &["event", "days"],
+            Some("modul_ends") => &["event", "days_before", "moduler"],
+            Some("moment_ends") => &["event", "days_before"],
+            // An unknown event is refused by the typed parse, as it must be.
+            _ => continue,
+        };
+        trigger.retain(|k, _| known.contains(&k.as_str()));
+    }
 }
 
 /// Finds steg whose `type` this format version does not know, before typed parsing would
@@ -937,6 +1222,7 @@ fn unique_ids<'a>(
 
 fn check_files(m: &Manifest, inv: &Inventory, p: &mut Problems) {
     let mut listed: BTreeMap<&str, &FileEntry> = BTreeMap::new();
+    let mut keys: HashMap<String, &str> = HashMap::new();
     for f in &m.files {
         if !is_safe_bundle_path(&f.path) {
             p.manifest(Diagnostic::new(B0008, "listed-unsafe").arg("path", &f.path));
@@ -944,7 +1230,32 @@ fn check_files(m: &Manifest, inv: &Inventory, p: &mut Problems) {
         }
         if listed.insert(f.path.as_str(), f).is_some() {
             p.manifest(Diagnostic::new(B0008, "listed-twice").arg("path", &f.path));
+            continue;
         }
+        if let Some(other) = keys.insert(crate::text::look_alike_key(&f.path), &f.path) {
+            p.manifest(
+                Diagnostic::new(B0022, "listed")
+                    .arg("path", &f.path)
+                    .arg("other", other),
+            );
+        }
+        if !is_sha256(&f.sha256) {
+            p.manifest(Diagnostic::new(B0008, "listed-hash").arg("path", &f.path));
+        }
+    }
+
+    // Every file the tree uses has a media type that suits its name and its use.
+    let mut roles: BTreeMap<&str, Vec<crate::rules::Role>> = BTreeMap::new();
+    for (path, role) in crate::rules::roles(m) {
+        roles.entry(path).or_default().push(role);
+    }
+    let mut found = Vec::new();
+    for (path, entry) in &listed {
+        let used = roles.get(path).map(Vec::as_slice).unwrap_or_default();
+        crate::rules::check_media_type(entry, used, &mut found);
+    }
+    for d in found {
+        p.manifest(d);
     }
 
     // Everything the tree points at must be a listed file.
@@ -958,8 +1269,18 @@ fn check_files(m: &Manifest, inv: &Inventory, p: &mut Problems) {
         match inv.files.get(*path) {
             None => p.file(path, Diagnostic::new(B0006, "missing").arg("path", path)),
             Some(Found::Refused) => {}
-            Some(Found::File { size, sha256, .. }) => {
-                if *size != entry.size || *sha256 != entry.sha256 {
+            Some(Found::File {
+                size,
+                sha256,
+                finding,
+                ..
+            }) => {
+                if *size == entry.size && *sha256 == entry.sha256 {
+                    // The bytes are the listed ones: are they what their kind promises?
+                    if let Some(d) = finding {
+                        p.file(path, (**d).clone());
+                    }
+                } else {
                     p.file(
                         path,
                         Diagnostic::new(B0007, "differs")
@@ -999,13 +1320,20 @@ fn referenced_paths(m: &Manifest) -> Vec<&str> {
     v
 }
 
-/// Relative, `/`-separated, no empty, `.` or `..` segments, no backslashes or drive letters.
+fn is_sha256(s: &str) -> bool {
+    s.len() == 64
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// Relative, `/`-separated, no empty, `.` or `..` segments, no backslashes or drive letters,
+/// no control characters.
 pub fn is_safe_bundle_path(path: &str) -> bool {
     !path.is_empty()
         && !path.starts_with('/')
         && !path.contains('\\')
         && !path.contains(':')
-        && !path.contains('\0')
+        && !path.chars().any(|c| crate::text::is_forbidden(c, false))
         && path
             .split('/')
             .all(|seg| !seg.is_empty() && seg != "." && seg != "..")

@@ -15,12 +15,32 @@ pub const FORMAT_VERSION: u32 = 1;
 /// The manifest's file name at the bundle's root.
 pub const MANIFEST_FILE: &str = "bundle.json";
 
+/// An id (moment, modul, avsnitt, steg, flag, question, score, exercise field):
+/// [`crate::ids::is_valid_id`] as a regular expression.
+pub const ID_PATTERN: &str = "^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$";
+/// A steg's address: `modul/avsnitt/steg`, three ids.
+pub const ADDRESS_PATTERN: &str = "^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?/[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?/[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$";
+/// A semantic version (semver.org's own expression).
+pub const SEMVER_PATTERN: &str = r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$";
+/// A lower-case hex SHA-256.
+pub const SHA256_PATTERN: &str = "^[0-9a-f]{64}$";
+/// A bundle path ([`crate::is_safe_bundle_path`]): relative, `/`-separated segments that
+/// are not empty, `.` or `..`, with no `\\`, `:` or control character.
+pub const PATH_PATTERN: &str = r"^(?:(?!\.\.?/)[^/\\:\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]+/)*(?!\.\.?$)[^/\\:\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]+$";
+/// A one-line string: no control or bidi character (see [`crate::text::is_forbidden`]).
+pub const ONE_LINE_PATTERN: &str = r"^[^\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]*$";
+/// A string that may span lines: tab and line feed allowed besides.
+pub const MULTILINE_PATTERN: &str =
+    r"^[^\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]*$";
+
 /// The root of `bundle.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Manifest {
     /// Always `"steg-bundle"`.
+    #[schemars(extend("const" = "steg-bundle"))]
     pub format: String,
     /// The manifest format version; a reader refuses versions it does not know.
+    #[schemars(extend("const" = 1))]
     pub format_version: u32,
     /// The tool that wrote the bundle.
     pub generator: Generator,
@@ -44,9 +64,11 @@ pub struct Generator {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct MomentEntry {
     /// Stable id, e.g. `plus-ung`.
+    #[schemars(pattern(ID_PATTERN))]
     pub id: String,
     pub title: String,
     /// The program's semantic version, e.g. `1.2.0`.
+    #[schemars(pattern(SEMVER_PATTERN))]
     pub version: String,
     /// BCP 47 language tag of the content, e.g. `sv`.
     pub language: String,
@@ -112,6 +134,7 @@ pub struct Placeholder {
 /// A notification ("flagga").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Flag {
+    #[schemars(pattern(ID_PATTERN))]
     pub id: String,
     pub title: String,
     pub recipient: Recipient,
@@ -141,6 +164,7 @@ pub enum Trigger {
     ModulEnds {
         days_before: u32,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        #[schemars(inner(pattern(ID_PATTERN)))]
         moduler: Vec<String>,
     },
     /// `days_before` days before the program's duration ends.
@@ -150,6 +174,7 @@ pub enum Trigger {
 /// A modul: one or more related avsnitt.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct ModulEntry {
+    #[schemars(pattern(ID_PATTERN))]
     pub id: String,
     pub title: String,
     pub summary: String,
@@ -166,6 +191,7 @@ pub struct ModulEntry {
 /// An avsnitt: a group of steg that belong together.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct AvsnittEntry {
+    #[schemars(pattern(ID_PATTERN))]
     pub id: String,
     pub title: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -176,8 +202,10 @@ pub struct AvsnittEntry {
 /// A steg: the smallest unit, one page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct StegEntry {
+    #[schemars(pattern(ID_PATTERN))]
     pub id: String,
     /// `modul/avsnitt/steg`: the stable key a platform stores progress under.
+    #[schemars(pattern(ADDRESS_PATTERN))]
     pub address: String,
     pub title: String,
     pub audience: Vec<AudienceGroup>,
@@ -185,6 +213,7 @@ pub struct StegEntry {
     pub html: String,
     /// SHA-256 over the steg's normalized source and its media: what a review approves.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(pattern(SHA256_PATTERN))]
     pub content_hash: Option<String>,
     /// Where the steg stands in quality review.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -353,6 +382,7 @@ pub struct Form {
 pub struct Question {
     /// Unique within the whole form, groups included; stable across versions (answers are
     /// stored under it).
+    #[schemars(pattern(ID_PATTERN))]
     pub id: String,
     /// The question; for `display`, the text shown; for `group`, its heading.
     pub label: String,
@@ -565,10 +595,12 @@ pub struct Comparison {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Score {
     /// Unique among the form's questions and scores.
+    #[schemars(pattern(ID_PATTERN))]
     pub id: String,
     pub label: String,
     /// The questions added up: choice questions whose options have a `score`, and scale
     /// and number questions (their value). A hidden or unanswered question adds nothing.
+    #[schemars(inner(pattern(ID_PATTERN)))]
     pub questions: Vec<String>,
     /// The lowest possible value when every question is answered.
     #[serde(serialize_with = "number::one")]
@@ -635,6 +667,8 @@ mod number {
 /// A place to write in an exercise.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct ExerciseField {
+    /// Unique within the exercise.
+    #[schemars(pattern(ID_PATTERN))]
     pub id: String,
     pub label: String,
     #[serde(default)]
@@ -645,8 +679,10 @@ pub struct ExerciseField {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct FileEntry {
     /// Path relative to the bundle root, with `/` separators.
+    #[schemars(pattern(PATH_PATTERN))]
     pub path: String,
     /// Lower-case hex SHA-256 of the file's bytes.
+    #[schemars(pattern(SHA256_PATTERN))]
     pub sha256: String,
     /// Size in bytes.
     pub size: u64,
@@ -654,8 +690,62 @@ pub struct FileEntry {
     pub media_type: String,
 }
 
-/// The JSON Schema of `bundle.json`, generated from these types.
+/// The JSON Schema of `bundle.json`, generated from these types, then made to state what
+/// the loader checks and the derive cannot say:
+/// - every string without a pattern of its own gets one that refuses control and bidi
+///   characters (tab and line feed allowed in the multi-line fields,
+///   `crate::text::MULTILINE_KEYS`);
+/// - no object refuses properties it does not know (`additionalProperties: false` is
+///   removed): the forward-compatibility policy is that readers ignore unknown fields, and
+///   anything a reader must not ignore bumps `format_version` (docs/bundle-format.md).
 pub fn json_schema() -> serde_json::Value {
     let schema = schemars::schema_for!(Manifest);
-    serde_json::to_value(schema).unwrap_or_default()
+    let mut value = serde_json::to_value(schema).unwrap_or_default();
+    fn walk(v: &mut serde_json::Value, key: &str) {
+        match v {
+            serde_json::Value::Object(map) => {
+                if map.get("additionalProperties") == Some(&serde_json::Value::Bool(false)) {
+                    map.remove("additionalProperties");
+                }
+                let is_string = match map.get("type") {
+                    Some(serde_json::Value::String(t)) => t == "string",
+                    Some(serde_json::Value::Array(ts)) => ts.iter().any(|t| t == "string"),
+                    _ => false,
+                };
+                if is_string
+                    && !["pattern", "enum", "const"]
+                        .iter()
+                        .any(|k| map.contains_key(*k))
+                {
+                    let pattern = if crate::text::MULTILINE_KEYS.contains(&key) {
+                        MULTILINE_PATTERN
+                    } else {
+                        ONE_LINE_PATTERN
+                    };
+                    map.insert("pattern".into(), pattern.into());
+                }
+                for (k, child) in map.iter_mut() {
+                    // A property's schema is named by the property; anything else keeps the
+                    // name it is under (array items, variants).
+                    if k == "properties" {
+                        if let serde_json::Value::Object(props) = child {
+                            for (name, prop) in props.iter_mut() {
+                                walk(prop, name);
+                            }
+                        }
+                    } else {
+                        walk(child, key);
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => {
+                for item in items {
+                    walk(item, key);
+                }
+            }
+            _ => {}
+        }
+    }
+    walk(&mut value, "");
+    value
 }

@@ -47,11 +47,16 @@ pub fn parse_secret_key(text: &str) -> Result<SigningKey, FormatError> {
     Ok(SigningKey::from_bytes(&bytes))
 }
 
-/// Parses a public key file.
+/// Parses a public key file. A small-order ("weak") key is refused: any signature made
+/// "by" it can be forged without a secret.
 pub fn parse_public_key(text: &str) -> Result<VerifyingKey, FormatError> {
     let bytes = key_body(text, PUBLIC_HEADER, "public")?;
-    VerifyingKey::from_bytes(&bytes)
-        .map_err(|_| "the public key is not a valid ed25519 point".to_string())
+    let key = VerifyingKey::from_bytes(&bytes)
+        .map_err(|_| "the public key is not a valid ed25519 point".to_string())?;
+    if key.is_weak() {
+        return Err("the public key is a point of small order, which anyone can sign for".into());
+    }
+    Ok(key)
 }
 
 fn key_body(text: &str, header: &str, what: &str) -> Result<[u8; 32], FormatError> {
@@ -71,7 +76,8 @@ fn key_body(text: &str, header: &str, what: &str) -> Result<[u8; 32], FormatErro
     if lines.next().is_some() {
         return Err(format!("the {what} key file has more than two lines"));
     }
-    unhex::<32>(body).ok_or_else(|| format!("the {what} key is not 64 hexadecimal digits"))
+    unhex::<32>(body)
+        .ok_or_else(|| format!("the {what} key is not 64 lower-case hexadecimal digits"))
 }
 
 /// The text of `bundle.sig` for the manifest bytes `manifest`.
@@ -96,6 +102,12 @@ pub enum SignatureProblem {
 }
 
 /// Checks that `sig_text` is a signature of `manifest` by `trusted`.
+///
+/// The file must be exactly the four lines [`sign`] writes, each ended by a line feed, in that
+/// order, with lower-case hex and nothing else (docs/bundle-format.md): one spelling per
+/// signature, so no reader can accept a file another refuses. Verification is strict
+/// (`verify_strict`): a non-canonical S (S ≥ ℓ), a small-order R or key are refused, which
+/// plain RFC 8032 verification (and OpenSSL) would accept.
 pub fn verify(
     trusted: &VerifyingKey,
     manifest: &[u8],
@@ -103,52 +115,43 @@ pub fn verify(
 ) -> Result<(), SignatureProblem> {
     let malformed = |m: &str| SignatureProblem::Malformed(m.to_string());
     let text = std::str::from_utf8(sig_text).map_err(|_| malformed("it is not UTF-8 text"))?;
-    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
-    if lines.next() != Some(SIGNATURE_HEADER) {
+    let Some(body) = text.strip_suffix('\n') else {
+        return Err(malformed("it does not end with a line feed"));
+    };
+    let lines: Vec<&str> = body.split('\n').collect();
+    if lines.first() != Some(&SIGNATURE_HEADER) {
         return Err(malformed(&format!(
             "its first line is not `{SIGNATURE_HEADER}`"
         )));
     }
-    let mut algorithm = None;
-    let mut key = None;
-    let mut sig = None;
-    for line in lines {
-        let (name, value) = line
-            .split_once(':')
-            .ok_or_else(|| malformed(&format!("the line `{}` is not `name: value`", clip(line))))?;
-        let slot = match name.trim() {
-            "algorithm" => &mut algorithm,
-            "public-key" => &mut key,
-            "signature" => &mut sig,
-            other => {
-                return Err(malformed(&format!(
-                    "it has an unknown field `{}`",
-                    clip(other)
-                )));
-            }
-        };
-        if slot.replace(value.trim()).is_some() {
-            return Err(malformed(&format!(
-                "the field `{}` appears twice",
-                name.trim()
-            )));
-        }
+    if lines.len() != 4 {
+        return Err(malformed(
+            "it is not exactly four lines (the header, algorithm, public-key, signature)",
+        ));
     }
-    if algorithm != Some("ed25519") {
+    let field = |line: &str, name: &str| -> Result<String, SignatureProblem> {
+        line.strip_prefix(name)
+            .and_then(|l| l.strip_prefix(": "))
+            .map(str::to_string)
+            .ok_or_else(|| {
+                malformed(&format!(
+                    "the line `{}` is not `{name}: ...` in its place",
+                    clip(line)
+                ))
+            })
+    };
+    if field(lines[1], "algorithm")? != "ed25519" {
         return Err(malformed("its algorithm is not `ed25519`"));
     }
-    let key = key
-        .and_then(unhex::<32>)
-        .ok_or_else(|| malformed("its public-key is not 64 hexadecimal digits"))?;
-    let sig = sig
-        .and_then(unhex::<64>)
-        .ok_or_else(|| malformed("its signature is not 128 hexadecimal digits"))?;
+    let key = unhex::<32>(&field(lines[2], "public-key")?)
+        .ok_or_else(|| malformed("its public-key is not 64 lower-case hexadecimal digits"))?;
+    let sig = unhex::<64>(&field(lines[3], "signature")?)
+        .ok_or_else(|| malformed("its signature is not 128 lower-case hexadecimal digits"))?;
     if &key != trusted.as_bytes() {
         return Err(SignatureProblem::OtherKey {
             signed_by: hex(&key),
         });
     }
-    // Strict verification rejects the malleable and small-order edge cases plain `verify` allows.
     trusted
         .verify_strict(manifest, &Signature::from_bytes(&sig))
         .map_err(|_| SignatureProblem::Invalid)
@@ -163,12 +166,17 @@ pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Exactly `2 * N` lower-case hex digits (upper case is refused: one spelling only).
 fn unhex<const N: usize>(s: &str) -> Option<[u8; N]> {
     let s = s.as_bytes();
     if s.len() != N * 2 {
         return None;
     }
-    let digit = |c: u8| (c as char).to_digit(16).and_then(|d| u8::try_from(d).ok());
+    let digit = |c: u8| match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        _ => None,
+    };
     let mut out = [0u8; N];
     for (i, pair) in s.chunks_exact(2).enumerate() {
         out[i] = digit(pair[0])? << 4 | digit(pair[1])?;
@@ -201,6 +209,76 @@ mod tests {
             verify(&public, b"{}", b"nonsense"),
             Err(SignatureProblem::Malformed(_))
         ));
+    }
+
+    #[test]
+    fn the_signature_text_has_one_spelling() {
+        let key = SigningKey::from_bytes(&[7; 32]);
+        let public = key.verifying_key();
+        let sig = sign(&key, b"{}");
+        assert_eq!(verify(&public, b"{}", sig.as_bytes()), Ok(()));
+        let key_hex = hex(public.as_bytes());
+        let variants = [
+            sig.replace(&key_hex, &key_hex.to_uppercase()),
+            sig.replace('\n', "\r\n"),
+            sig.trim_end().to_string(),
+            format!("{sig}\n"),
+            sig.replace("algorithm: ed25519\n", "")
+                .replace("signature:", "algorithm: ed25519\nsignature:"),
+            sig.replace("public-key: ", "public-key:  "),
+            format!("{sig}comment: x\n"),
+        ];
+        for v in variants {
+            assert!(
+                matches!(
+                    verify(&public, b"{}", v.as_bytes()),
+                    Err(SignatureProblem::Malformed(_))
+                ),
+                "{v:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn verification_is_strict() {
+        let key = SigningKey::from_bytes(&[7; 32]);
+        let public = key.verifying_key();
+        let good = key.sign(b"{}").to_bytes();
+        // S + ℓ: the same signature to lax verifiers, non-canonical to strict ones.
+        const L: [u8; 32] = [
+            0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9,
+            0xde, 0x14, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
+        ];
+        let mut bad = good;
+        let mut carry = 0u16;
+        for i in 0..32 {
+            let sum = u16::from(bad[32 + i]) + u16::from(L[i]) + carry;
+            bad[32 + i] = (sum & 0xff) as u8;
+            carry = sum >> 8;
+        }
+        assert_eq!(carry, 0, "S + ℓ fits in 32 bytes");
+        let text = |sig: &[u8]| {
+            format!(
+                "{SIGNATURE_HEADER}\nalgorithm: ed25519\npublic-key: {}\nsignature: {}\n",
+                hex(public.as_bytes()),
+                hex(sig)
+            )
+        };
+        assert_eq!(verify(&public, b"{}", text(&good).as_bytes()), Ok(()));
+        assert_eq!(
+            verify(&public, b"{}", text(&bad).as_bytes()),
+            Err(SignatureProblem::Invalid)
+        );
+        // A small-order public key (the identity point) is refused as a trusted key.
+        let mut identity = [0u8; 32];
+        identity[0] = 1;
+        let weak = format!("{PUBLIC_HEADER}\n{}\n", hex(&identity));
+        assert!(parse_public_key(&weak).is_err());
+        // Upper-case hex is refused in key files too.
+        let upper = public_key_text(&public)
+            .to_uppercase()
+            .replace("STEG-ED25519-PUBLIC-KEY", "steg-ed25519-public-key");
+        assert!(parse_public_key(&upper).is_err());
     }
 
     #[test]

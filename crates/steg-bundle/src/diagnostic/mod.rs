@@ -89,8 +89,12 @@ pub struct Diagnostic {
     pub key: &'static str,
     /// The values for the message's `{name}` placeholders.
     pub args: Vec<(&'static str, Arg)>,
-    /// The file the problem is in, as the user named it (relative to where steg was run).
+    /// The file the problem is in, as the user named it (relative to where steg was run). For
+    /// a problem inside a bundle, the bundle (its folder or archive), with [`Self::entry`].
     pub file: Option<PathBuf>,
+    /// For a problem inside a bundle: the entry's name within it (escaped). It came from the
+    /// input, so it is a name to show, never a host path: nothing opens it.
+    pub entry: Option<String>,
     pub location: Option<Location>,
     /// Why an editor silenced this finding, for a [`Severity::Note`].
     pub silenced: Option<String>,
@@ -110,14 +114,18 @@ impl Diagnostic {
             key,
             args: Vec::new(),
             file: None,
+            entry: None,
             location: None,
             silenced: None,
         }
     }
 
-    /// Gives the placeholder `{name}` its value.
+    /// Gives the placeholder `{name}` its value. Control and bidi characters in it are
+    /// escaped: a value may come from a hostile bundle, and messages reach terminals.
     pub fn arg(mut self, name: &'static str, value: impl std::fmt::Display) -> Self {
-        self.args.push((name, Arg::Plain(value.to_string())));
+        let value = value.to_string();
+        let value = crate::text::escape(&value).into_owned();
+        self.args.push((name, Arg::Plain(value)));
         self
     }
 
@@ -152,6 +160,21 @@ impl Diagnostic {
     pub fn in_file(mut self, file: impl AsRef<Path>) -> Self {
         self.file = Some(file.as_ref().to_path_buf());
         self
+    }
+
+    /// A problem with the entry `entry` of the bundle at `bundle` (a folder or an archive).
+    /// The entry is named, escaped, and never joined to a host path.
+    pub fn in_entry(mut self, bundle: impl AsRef<Path>, entry: &str) -> Self {
+        self.file = Some(bundle.as_ref().to_path_buf());
+        self.entry = Some(crate::text::escape(entry).into_owned());
+        self
+    }
+
+    /// Whether a renderer may read [`Self::file`] to show the source around the location:
+    /// only for a located problem in a file the user gave (content, a theme), never for a
+    /// problem in a bundle, whose files are input and may be FIFOs or devices.
+    pub fn may_read_source(&self) -> bool {
+        self.location.is_some() && self.entry.is_none() && !self.code.starts_with('B')
     }
 
     pub fn at(mut self, location: Location) -> Self {
@@ -202,13 +225,20 @@ impl Diagnostic {
         self.severity == Severity::Error
     }
 
-    /// `file:line:column`, or as much of it as is known.
+    /// `file:line:column`, or as much of it as is known; in a bundle `bundle: entry:line:column`.
+    /// Escaped: it may name an entry of a hostile bundle.
     pub fn position(&self) -> String {
         let mut s = self
             .file
             .as_ref()
-            .map(|f| f.display().to_string())
+            .map(|f| crate::text::escape(&f.display().to_string()).into_owned())
             .unwrap_or_default();
+        if let Some(entry) = &self.entry {
+            if !s.is_empty() {
+                s.push_str(": ");
+            }
+            s.push_str(entry);
+        }
         if let Some(loc) = &self.location {
             s.push_str(&format!(":{}:{}", loc.line, loc.column));
         }
@@ -284,6 +314,7 @@ impl Diagnostics {
             let key = |d: &Diagnostic| {
                 (
                     d.file.clone(),
+                    d.entry.clone(),
                     d.location.as_ref().map(|l| (l.line, l.column)),
                     d.code,
                     d.key,
@@ -299,6 +330,39 @@ impl Diagnostics {
         self.items
     }
 }
+
+/// One line, in English: `error[B0007]: message (where)`.
+impl std::fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let word = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Note => "note",
+        };
+        write!(f, "{word}[{}]: {}", self.code, self.message(Lang::En))?;
+        let at = self.position();
+        if !at.is_empty() {
+            write!(f, " ({at})")?;
+        }
+        Ok(())
+    }
+}
+
+/// One diagnostic a line, in English; a platform logs it or returns it as an error.
+impl std::fmt::Display for Diagnostics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, d) in self.items.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{d}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Diagnostic {}
+impl std::error::Error for Diagnostics {}
 
 impl IntoIterator for Diagnostics {
     type Item = Diagnostic;
@@ -332,6 +396,9 @@ struct Json<'a> {
     message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     file: Option<&'a Path>,
+    /// The entry within the bundle `file`, for a problem inside a bundle.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    entry: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none", flatten)]
     location: Option<&'a Location>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -350,6 +417,7 @@ pub fn render_json(diagnostics: &Diagnostics, lang: Lang) -> String {
             code: d.code,
             message: d.message(lang),
             file: d.file.as_deref(),
+            entry: d.entry.as_deref(),
             location: d.location.as_ref(),
             label: d.label(lang),
             hint: d.hint(lang),

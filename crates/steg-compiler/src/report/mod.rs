@@ -13,8 +13,11 @@ pub enum Style {
     Plain,
 }
 
-/// Renders all diagnostics, each with a snippet of its source when the file can be read,
-/// with its words in `lang`.
+/// Renders all diagnostics, each with a snippet of its source when it has a location in a
+/// file the user gave (see [`Diagnostic::may_read_source`]), with its words in `lang`.
+///
+/// A diagnostic about a bundle never has its file read: the bundle is input, its entry names
+/// are not host paths, and its files may be FIFOs or devices that block or never end.
 pub fn render_human(diagnostics: &Diagnostics, style: Style, lang: Lang) -> String {
     let renderer = match style {
         Style::Color => Renderer::styled(),
@@ -23,16 +26,38 @@ pub fn render_human(diagnostics: &Diagnostics, style: Style, lang: Lang) -> Stri
     let mut sources: HashMap<PathBuf, Option<String>> = HashMap::new();
     let mut out = String::new();
     for d in diagnostics {
-        let source = d.file.as_ref().and_then(|f| {
-            sources
-                .entry(f.clone())
-                .or_insert_with(|| std::fs::read_to_string(f).ok())
-                .as_deref()
-        });
+        let source = d
+            .file
+            .as_ref()
+            .filter(|_| d.may_read_source())
+            .and_then(|f| {
+                sources
+                    .entry(f.clone())
+                    .or_insert_with(|| read_source(f))
+                    .as_deref()
+            });
         out.push_str(&render_one(&renderer, d, source, lang));
         out.push_str("\n\n");
     }
     out
+}
+
+/// The text of a source file for a snippet: a regular file (checked without following a
+/// link, so a FIFO or device is never opened) of at most 16 MiB, read with that cap.
+fn read_source(path: &std::path::Path) -> Option<String> {
+    use std::io::Read;
+    const MAX: u64 = 16 * 1024 * 1024;
+    let meta = std::fs::symlink_metadata(path).ok()?;
+    if !meta.is_file() || meta.len() > MAX {
+        return None;
+    }
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .ok()?
+        .take(MAX)
+        .read_to_string(&mut text)
+        .ok()?;
+    Some(text)
 }
 
 fn render_one(renderer: &Renderer, d: &Diagnostic, source: Option<&str>, lang: Lang) -> String {
@@ -42,7 +67,12 @@ fn render_one(renderer: &Renderer, d: &Diagnostic, source: Option<&str>, lang: L
         Severity::Note => (Level::NOTE, "note"),
     };
     let level = level.with_name(catalogue::ui(lang, word, &[]));
-    let path = d.file.as_ref().map(|p| p.display().to_string());
+    // Escaped: a path or an argument may come from a hostile bundle (arguments are escaped
+    // when made; the catalogue's own words need no escaping).
+    let path = d
+        .file
+        .as_ref()
+        .map(|p| steg_bundle::text::escape(&p.display().to_string()).into_owned());
     let message = d.message(lang);
     let label = d.label(lang);
     let hint = d.hint(lang);
