@@ -8,7 +8,7 @@ use steg_compiler::build::Phase;
 
 #[allow(clippy::too_many_arguments)] // one per command-line option; a struct would only rename them
 pub fn run(
-    content: &Path,
+    place: &steg_compiler::locate::Place,
     out: &Path,
     site: &SiteArgs,
     release: bool,
@@ -18,6 +18,7 @@ pub fn run(
     lang: steg_bundle::diagnostic::Lang,
 ) -> ExitCode {
     let started = Instant::now();
+    let content = place.content.as_path();
     let tell = Tell { format, v, lang };
     let key = match sign.map(super::keys::secret_key).transpose() {
         Ok(k) => k,
@@ -26,7 +27,7 @@ pub fn run(
             return tell.setup_failed(&problems, "build-key-failed", &[]);
         }
     };
-    let theme = match site.theme() {
+    let theme = match site.theme(place) {
         Ok(t) => t,
         Err(problems) => {
             let counts = ("counts", counts(&problems, lang));

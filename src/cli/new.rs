@@ -936,9 +936,17 @@ impl Plan {
                 show(&self.moment.join("media"))
             );
         }
-        eprintln!(
-            "Preview it with `steg serve {moment}`, and check it with `steg check {moment}`."
-        );
+        // Standing inside the program, steg finds it; elsewhere the commands name it.
+        let inside = Path::new(&moment)
+            .components()
+            .all(|c| matches!(c, Component::CurDir | Component::ParentDir));
+        if inside {
+            eprintln!("Preview it with `steg serve`, and check it with `steg check`.");
+        } else {
+            eprintln!(
+                "Preview it with `steg serve {moment}`, and check it with `steg check {moment}`."
+            );
+        }
     }
 }
 

@@ -18,6 +18,7 @@ pub mod check;
 pub mod compile;
 pub mod fhir;
 pub mod front;
+pub mod locate;
 pub mod markdown;
 pub mod model;
 pub mod output;
