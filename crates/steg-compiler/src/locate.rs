@@ -98,11 +98,17 @@ pub fn resolve(given: &Path, cwd: &Path) -> Place {
             inside: true,
         };
     }
+    // Only a program above is looked for: a folder named on purpose that is neither content
+    // nor inside a program is reported as it is, not replaced by some folder further up.
     if full.is_dir() {
-        let found = find(&full);
-        if found.inside {
-            // `find` made its paths relative to `full`; make them relative to `cwd` again.
-            let content = readable(&given.join(&found.content), cwd);
+        let program = full
+            .ancestors()
+            .enumerate()
+            .skip(1)
+            .find(|(_, dir)| dir.join(MOMENT_FILE).is_file());
+        if let Some((level, dir)) = program {
+            // `named` makes the path relative to `full`; make it relative to `cwd` again.
+            let content = readable(&given.join(named(dir, level)), cwd);
             return Place {
                 project: project_of(&content, true),
                 content,
