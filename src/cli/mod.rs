@@ -296,7 +296,7 @@ pub fn run() -> ExitCode {
         Command::Check { content, format } => {
             check::run(&place(content.as_deref()).content, format, v, lang)
         }
-        Command::New(args) => new::run(args),
+        Command::New(args) => new::run(args, lang),
         Command::Review(command) => run_review(command, v, lang),
         Command::Diff { old, new, format } => diff::run(&old, &new, format, v, lang),
         Command::Verify {

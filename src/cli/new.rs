@@ -14,8 +14,19 @@ use clap::{Args, Subcommand, ValueEnum};
 use std::io::{Read, Write};
 use std::path::{Component, Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::OnceLock;
+use steg_bundle::diagnostic::Lang;
 use steg_bundle::ids::{slugify, split_number_prefix};
 use steg_compiler::source::{AVSNITT_FILE, MODUL_FILE, MOMENT_FILE};
+
+/// The language of this run's messages, chosen once in [`run`]: every refusal and report is
+/// worded from the catalogue, and passing it through each planning step would only repeat it.
+static LANG: OnceLock<Lang> = OnceLock::new();
+
+/// A sentence of the catalogue's `ui` section in this run's language.
+fn t(key: &str, args: &[(&str, String)]) -> String {
+    super::ui(*LANG.get().unwrap_or(&Lang::Sv), key, args)
+}
 
 const HELP: &str = "\
 Examples:
@@ -138,7 +149,7 @@ impl StegType {
     }
 
     /// The files a steg of this type refers to, named after `base`, with their contents and
-    /// what the editor replaces each with.
+    /// what the editor replaces each with (a key of the catalogue).
     fn media(self, base: &str) -> Vec<(String, &'static [u8], &'static str)> {
         // The film and the recording were made by tools/placeholder-new.sh.
         const FILM: &[u8] = include_bytes!("new/platshallare.webm");
@@ -148,23 +159,27 @@ impl StegType {
         const TRANSCRIPT: &[u8] = include_bytes!("new/transcript.md");
         match self {
             StegType::Video => vec![
-                (format!("{base}-platshallare.webm"), FILM, "the film"),
-                (format!("{base}.sv.vtt"), CAPTIONS, "the film's captions"),
+                (format!("{base}-platshallare.webm"), FILM, "new-what-film"),
+                (format!("{base}.sv.vtt"), CAPTIONS, "new-what-captions"),
                 (
                     format!("{base}.transcript.md"),
                     TRANSCRIPT,
-                    "the film's text",
+                    "new-what-film-text",
                 ),
             ],
             StegType::Audio => vec![
-                (format!("{base}-platshallare.ogg"), SOUND, "the recording"),
+                (
+                    format!("{base}-platshallare.ogg"),
+                    SOUND,
+                    "new-what-recording",
+                ),
                 (
                     format!("{base}.transcript.md"),
                     TRANSCRIPT,
-                    "the recording's text",
+                    "new-what-recording-text",
                 ),
             ],
-            StegType::Image => vec![(format!("{base}-platshallare.svg"), IMAGE, "the image")],
+            StegType::Image => vec![(format!("{base}-platshallare.svg"), IMAGE, "new-what-image")],
             _ => vec![],
         }
     }
@@ -184,12 +199,15 @@ enum Level {
 }
 
 impl Level {
-    fn describe(self) -> &'static str {
-        match self {
-            Level::Moment => "a program's folder (the one with moment.md)",
-            Level::Modul => "a modul's folder (one with modul.md)",
-            Level::Avsnitt => "an avsnitt's folder (one with avsnitt.md)",
-        }
+    fn describe(self) -> String {
+        t(
+            match self {
+                Level::Moment => "new-level-moment",
+                Level::Modul => "new-level-modul",
+                Level::Avsnitt => "new-level-avsnitt",
+            },
+            &[],
+        )
     }
 }
 
@@ -237,7 +255,8 @@ struct Plan {
     more: Option<String>,
 }
 
-pub fn run(args: NewArgs) -> ExitCode {
+pub fn run(args: NewArgs, lang: Lang) -> ExitCode {
+    let _ = LANG.set(lang);
     let planned = match &args.what {
         What::Moment { name, place } => plan_moment(name, &place.folder),
         What::Modul { name, place } => plan_modul(name, &place.folder),
@@ -250,8 +269,8 @@ pub fn run(args: NewArgs) -> ExitCode {
         let taken = plan.paths().find(|p| present(p)).map(|p| show(p));
         match taken {
             Some(p) => Err(refuse(
-                format!("{p} already exists"),
-                "steg new never replaces anything: choose another name, or move it away first",
+                t("new-exists", &[("path", p)]),
+                t("new-exists-hint", &[]),
             )),
             None => Ok(plan),
         }
@@ -259,36 +278,41 @@ pub fn run(args: NewArgs) -> ExitCode {
     let plan = match planned {
         Ok(plan) => plan,
         Err(r) => {
-            eprintln!("error: {}", r.message);
-            eprintln!("  = help: {}", r.help);
-            eprintln!("nothing was created");
+            refused(&r.message, &r.help);
             return ExitCode::from(2);
         }
     };
     if let Err((path, e)) = plan.write() {
-        eprintln!("error: cannot write {}: {e}", show(&path));
-        eprintln!("  = help: check that the folder exists and that you may write to it");
-        eprintln!("nothing was created");
+        let words = [("path", show(&path)), ("error", e.to_string())];
+        refused(
+            &t("new-write-failed", &words),
+            &t("new-write-failed-hint", &[]),
+        );
         return ExitCode::from(3);
     }
     plan.report();
     ExitCode::SUCCESS
 }
 
+/// What was refused, what to do, and that nothing was made: `fel: …` / `= gör så här: …`.
+fn refused(message: &str, help: &str) {
+    let lang = *LANG.get().unwrap_or(&Lang::Sv);
+    super::error_line(lang, "new-refused", &[("message", message.to_string())]);
+    eprintln!("  = {}: {help}", super::ui(lang, "help", &[]));
+    eprintln!("{}", t("new-nothing", &[]));
+}
+
 /// The title as given, trimmed, and the name made from it for files and ids.
 fn names(name: &str) -> Result<(String, String), Refusal> {
     let title = name.trim();
     if title.chars().any(char::is_control) {
-        return Err(refuse(
-            "the name contains a line break or another control character",
-            "write the name on one line, e.g. \"Sömn för unga\"",
-        ));
+        return Err(refuse(t("new-control", &[]), t("new-control-hint", &[])));
     }
     let slug = slugify(title);
     if slug.is_empty() {
         return Err(refuse(
-            format!("no file name can be made from {title:?}"),
-            "the name needs at least one letter or digit, e.g. \"Sömn för unga\"",
+            t("new-no-name", &[("title", format!("{title:?}"))]),
+            t("new-no-name-hint", &[]),
         ));
     }
     Ok((title.to_string(), slug))
@@ -304,26 +328,24 @@ fn plan_moment(name: &str, folder: &Path) -> Result<Plan, Refusal> {
         if let Some(n) = inside_moment(folder) {
             let content = up(folder, n + 1);
             return Err(refuse(
-                format!(
-                    "{} is inside a program; a new program goes in the content folder beside the others",
-                    here(folder)
-                ),
-                format!(
-                    "run it in {}, or give it: {}",
-                    show(&content),
-                    command("moment", &title, None, &content)
+                t("new-moment-inside", &[("folder", here(folder))]),
+                t(
+                    "new-moment-inside-hint",
+                    &[
+                        ("content", show(&content)),
+                        ("command", command("moment", &title, None, &content)),
+                    ],
                 ),
             ));
         }
         if let Some(level) = level_of(folder) {
             // A modul or avsnitt outside any program: still not a place for a program.
             return Err(refuse(
-                format!(
-                    "{} is {}; a new program goes in a content folder",
-                    here(folder),
-                    level.describe()
+                t(
+                    "new-moment-in-level",
+                    &[("folder", here(folder)), ("level", level.describe())],
                 ),
-                "run it in the folder that holds your programs, or give it with --in",
+                t("new-moment-in-level-hint", &[]),
             ));
         }
     } else {
@@ -339,8 +361,8 @@ fn plan_moment(name: &str, folder: &Path) -> Result<Plan, Refusal> {
     let moment = folder.join(&slug);
     if present(&moment) {
         return Err(refuse(
-            format!("{} already exists", show(&moment)),
-            "steg new never replaces anything: choose another name, or move the folder away first",
+            t("new-exists", &[("path", show(&moment))]),
+            t("new-exists-hint", &[]),
         ));
     }
     for (id, path) in moment_ids(folder) {
@@ -360,7 +382,11 @@ fn plan_moment(name: &str, folder: &Path) -> Result<Plan, Refusal> {
         dirs,
         edit: moment.join(MOMENT_FILE),
         files,
-        more: Some(format!("steg new modul NAME --in {}", show(&moment))),
+        more: Some(format!(
+            "steg new modul {} --in {}",
+            t("new-name-word", &[]),
+            show(&moment)
+        )),
         moment,
     })
 }
@@ -377,7 +403,11 @@ fn plan_modul(name: &str, folder: &Path) -> Result<Plan, Refusal> {
         dirs,
         edit: modul.join(MODUL_FILE),
         files,
-        more: Some(format!("steg new avsnitt NAME --in {}", show(&modul))),
+        more: Some(format!(
+            "steg new avsnitt {} --in {}",
+            t("new-name-word", &[]),
+            show(&modul)
+        )),
         moment: folder.to_path_buf(),
     })
 }
@@ -395,7 +425,9 @@ fn plan_avsnitt(name: &str, folder: &Path) -> Result<Plan, Refusal> {
         edit: avsnitt.join(AVSNITT_FILE),
         files,
         more: Some(format!(
-            "steg new steg NAME --type TYPE --in {}",
+            "steg new steg {} --type {} --in {}",
+            t("new-name-word", &[]),
+            t("new-type-word", &[]),
             show(&avsnitt)
         )),
         moment: up(folder, 1),
@@ -415,18 +447,15 @@ fn plan_steg(name: &str, kind: StegType, folder: &Path) -> Result<Plan, Refusal>
     if !kind.media("x").is_empty() {
         if level_of(&moment) != Some(Level::Moment) {
             return Err(refuse(
-                format!(
-                    "{} is not inside a program: there is no moment.md two folders up",
-                    here(folder)
-                ),
-                "a steg's media files go in the program's media/ folder; create the steg in an avsnitt of a program",
+                t("new-media-outside", &[("folder", here(folder))]),
+                t("new-media-outside-hint", &[]),
             ));
         }
         let media = moment.join("media");
         if media.exists() && !media.is_dir() {
             return Err(refuse(
-                format!("{} is a file, not a folder", show(&media)),
-                "the program's media files go in a folder named media; rename the file",
+                t("new-is-file", &[("path", show(&media))]),
+                t("new-media-file-hint", &[]),
             ));
         }
         if !media.exists() {
@@ -572,8 +601,11 @@ impl Numbering {
     fn read(dir: &Path, entries: Entries) -> Result<Numbering, Refusal> {
         let read = std::fs::read_dir(dir).map_err(|e| {
             refuse(
-                format!("cannot read {}: {e}", show(dir)),
-                "check that the folder exists and that you may read it",
+                t(
+                    "new-unreadable",
+                    &[("path", show(dir)), ("error", e.to_string())],
+                ),
+                t("new-unreadable-hint", &[]),
             )
         })?;
         let (mut last, mut width) = (0, 0);
@@ -621,15 +653,22 @@ impl Numbering {
 }
 
 fn taken(noun: &str, id: &str, path: &Path) -> Refusal {
+    let code = if noun == "program" { "E0706" } else { "E0302" };
+    let noun = if noun == "program" {
+        t("new-program", &[])
+    } else {
+        noun.to_string()
+    };
     refuse(
-        format!(
-            "there is already a {noun} with the id `{id}` here: {}",
-            show(path)
+        t(
+            "new-taken",
+            &[
+                ("noun", noun.clone()),
+                ("id", id.to_string()),
+                ("path", show(path)),
+            ],
         ),
-        format!(
-            "give the new {noun} another name; two with one id cannot be told apart ({})",
-            if noun == "program" { "E0706" } else { "E0302" }
-        ),
+        t("new-taken-hint", &[("noun", noun), ("code", code.into())]),
     )
 }
 
@@ -696,40 +735,43 @@ fn expect_level(
     if found == Some(wanted) {
         return Ok(());
     }
+    let folder_word = ("folder", here(folder));
     let is = match found {
-        Some(level) => format!("{} is {}", here(folder), level.describe()),
-        None if inside_moment(folder).is_some() => format!(
-            "{} is inside a program but is not a modul or an avsnitt",
-            here(folder)
-        ),
-        None => format!(
-            "{} is neither a program's folder nor inside one",
-            here(folder)
-        ),
+        Some(level) => t("new-is-level", &[folder_word, ("level", level.describe())]),
+        None if inside_moment(folder).is_some() => t("new-is-inside", &[folder_word]),
+        None => t("new-is-outside", &[folder_word]),
     };
-    let message = format!("a new {noun} goes in {}, but {is}", wanted.describe());
+    let message = t(
+        "new-wrong-folder",
+        &[
+            ("noun", t(&format!("new-a-{noun}"), &[])),
+            ("wanted", wanted.describe()),
+            ("is", is),
+        ],
+    );
     let near = near(folder, wanted);
     let help = match near.first() {
         Some(first) => {
             let others: Vec<String> = near.iter().skip(1).map(|p| show(p)).collect();
-            format!(
-                "give the folder with --in (or run it there): {}{}",
-                command(noun, title, kind, first),
-                if others.is_empty() {
-                    String::new()
-                } else {
-                    format!(" (or --in {})", others.join(", "))
-                }
+            let others = if others.is_empty() {
+                String::new()
+            } else {
+                t("new-or-in", &[("folders", others.join(", "))])
+            };
+            t(
+                "new-give-folder",
+                &[
+                    ("command", command(noun, title, kind, first)),
+                    ("others", others),
+                ],
             )
+            .trim_end()
+            .to_string()
         }
         None => match wanted {
-            Level::Avsnitt => {
-                "create an avsnitt first, with `steg new avsnitt NAME` in a modul's folder".into()
-            }
-            Level::Modul => {
-                "create a modul first, with `steg new modul NAME` in the program's folder".into()
-            }
-            _ => "create a program first, with `steg new moment NAME` in the content folder".into(),
+            Level::Avsnitt => t("new-first-avsnitt", &[]),
+            Level::Modul => t("new-first-modul", &[]),
+            _ => t("new-first-moment", &[]),
         },
     };
     Err(refuse(message, help))
@@ -827,7 +869,7 @@ fn show(path: &Path) -> String {
 
 fn here(folder: &Path) -> String {
     match show(folder).as_str() {
-        "." => "the current folder".into(),
+        "." => t("new-here", &[]),
         s => s.to_string(),
     }
 }
@@ -856,13 +898,13 @@ fn present(path: &Path) -> bool {
 fn not_a_folder(folder: &Path) -> Refusal {
     if folder.exists() {
         refuse(
-            format!("{} is a file, not a folder", show(folder)),
-            "give a folder with --in",
+            t("new-is-file", &[("path", show(folder))]),
+            t("new-is-file-hint", &[]),
         )
     } else {
         refuse(
-            format!("the folder {} does not exist", show(folder)),
-            "give an existing folder with --in, or run the command in it",
+            t("new-no-folder", &[("path", show(folder))]),
+            t("new-no-folder-hint", &[]),
         )
     }
 }
@@ -911,41 +953,38 @@ impl Plan {
     }
 
     fn report(&self) {
+        let verb = t("new-created-verb", &[]);
         for f in &self.files {
             match f.replace_with {
                 Some(what) => status(
                     super::Verbosity::Normal,
-                    "Created",
-                    &format!("{} (a placeholder: replace it with {what})", show(&f.path)),
+                    &verb,
+                    &t(
+                        "new-placeholder",
+                        &[("path", show(&f.path)), ("what", t(what, &[]))],
+                    ),
                 ),
-                None => status(super::Verbosity::Normal, "Created", &show(&f.path)),
+                None => status(super::Verbosity::Normal, &verb, &show(&f.path)),
             }
         }
         let moment = show(&self.moment);
         eprintln!();
-        eprintln!(
-            "Next: write in {}; the lines starting with # say what goes where.",
-            show(&self.edit)
-        );
+        eprintln!("{}", t("new-next", &[("file", show(&self.edit))]));
         if let Some(more) = &self.more {
-            eprintln!("Add more with `{more}`.");
+            eprintln!("{}", t("new-more", &[("command", more.clone())]));
         }
         if self.files.iter().any(|f| f.replace_with.is_some()) {
-            eprintln!(
-                "Replace the placeholders in {} with the real files, and change the names in the steg to match.",
-                show(&self.moment.join("media"))
-            );
+            let media = show(&self.moment.join("media"));
+            eprintln!("{}", t("new-replace", &[("media", media)]));
         }
         // Standing inside the program, steg finds it; elsewhere the commands name it.
         let inside = Path::new(&moment)
             .components()
             .all(|c| matches!(c, Component::CurDir | Component::ParentDir));
         if inside {
-            eprintln!("Preview it with `steg serve`, and check it with `steg check`.");
+            eprintln!("{}", t("new-preview-here", &[]));
         } else {
-            eprintln!(
-                "Preview it with `steg serve {moment}`, and check it with `steg check {moment}`."
-            );
+            eprintln!("{}", t("new-preview", &[("program", moment)]));
         }
     }
 }

@@ -6,7 +6,10 @@
 //! appended to, by `steg review approve`. A node is approved while its current hash equals
 //! the hash of its newest approval; any change other than white space makes it "changed".
 
+mod address;
 mod diff;
+
+pub use address::{Unknown, select, suggest, unapproved_below};
 
 pub use diff::{Change, ChangeKind, DiffReport, Side, Verdict, Word, diff_sources, word_diff};
 
