@@ -114,7 +114,7 @@ impl Tell {
         content: &Path,
         out: &Path,
     ) -> ExitCode {
-        let output_failed = diagnostics.iter().any(|d| d.code.starts_with("E08"));
+        let output_failed = diagnostics.output_failed();
         if self.format == Format::Human {
             let out = ("out", out.display().to_string());
             if output_failed {
