@@ -95,7 +95,10 @@ enum Command {
         after_help = "Examples:\n  steg diff dist/plus-ung/1.0.0 content/plus-ung\n  steg diff dist/plus-ung/1.0.0 dist/plus-ung/1.1.0 --format json\n\nRemoving or moving a steg, or changing a form's question ids or types, is major;\nadding is minor; text edits are patches. Exits 1 when NEW's version is too low."
     )]
     Diff {
+        /// The earlier version: a bundle folder (e.g. dist/plus-ung/1.0.0) or a program's folder
         old: PathBuf,
+        /// The later version: a bundle folder or a program's folder (e.g. content/plus-ung),
+        /// whose version is checked against the changes
         new: PathBuf,
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
@@ -193,6 +196,7 @@ enum ReviewCommand {
         /// The reviewer's role, e.g. psykolog
         #[arg(long)]
         role: Option<String>,
+        /// A note kept with the approval in approvals.yaml, e.g. "Faktagranskad"
         #[arg(long)]
         comment: Option<String>,
         /// The date of the review, YYYY-MM-DD [default: today]

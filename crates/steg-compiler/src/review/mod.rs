@@ -11,7 +11,9 @@ mod diff;
 
 pub use address::{Unknown, select, suggest, unapproved_below};
 
-pub use diff::{Change, ChangeKind, DiffReport, Side, Verdict, Word, diff_sources, word_diff};
+pub use diff::{
+    Change, ChangeKind, Detail, DiffReport, Side, Verdict, Word, diff_sources, word_diff,
+};
 
 use crate::model::Moment;
 pub use crate::model::{Approval, Approvals};
