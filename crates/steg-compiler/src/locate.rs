@@ -171,10 +171,10 @@ fn readable(path: &Path, cwd: &Path) -> PathBuf {
     }
     // Ends in `..` or is empty: name the folder by walking up from the working folder.
     let ups = parts.len();
-    if parts.iter().all(|c| matches!(c, Component::ParentDir)) {
-        if let Some(dir) = cwd.ancestors().nth(ups) {
-            return named(dir, ups);
-        }
+    if parts.iter().all(|c| matches!(c, Component::ParentDir))
+        && let Some(dir) = cwd.ancestors().nth(ups)
+    {
+        return named(dir, ups);
     }
     std::fs::canonicalize(cwd.join(path)).unwrap_or(clean)
 }
