@@ -422,7 +422,7 @@ fn media_file(name: &str) -> Vec<u8> {
         0x60, 0x60, 0x60, 0x00, 0x00, 0x00, 0x05, 0x00, 0x01, 0xa5, 0xf6, 0x45, 0x40, 0x00, 0x00,
         0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
     ];
-    let new = crate::common::root().join("src/cli/new");
+    let new = crate::common::root().join("crates/steg-compiler/src/scaffold/templates");
     let ext = name.rsplit('.').next().unwrap_or("");
     match ext {
         "webm" => std::fs::read(new.join("platshallare.webm")).expect("film"),

@@ -25,6 +25,7 @@ pub mod output;
 pub mod plan;
 pub mod report;
 pub mod review;
+pub mod scaffold;
 #[cfg(feature = "serve")]
 pub mod serve;
 pub mod site;
