@@ -34,7 +34,7 @@ pub struct NewArgs {
 enum What {
     /// A new program: a folder with moment.md, and one modul, avsnitt and text steg
     #[command(
-        after_help = "Examples:\n  steg new moment \"Sömn för unga\"                 (run it in the content folder)\n  steg new moment \"Sömn för unga\" --in content"
+        after_help = "Examples:\n  steg new moment \"Sömn för unga\"                 (in the content folder or the project folder)\n  steg new moment \"Sömn för unga\" --in content"
     )]
     Moment {
         /// The program's name, e.g. "Sömn för unga"; the folder is named after it

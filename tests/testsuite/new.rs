@@ -697,3 +697,19 @@ fn commands_work_from_inside_a_program() {
         status.stdout
     );
 }
+
+/// In a project folder that has `content/`, a new program goes into `content/`, as every
+/// other command reads it from there; `--in` still says exactly where.
+#[test]
+fn a_new_moment_in_the_project_folder_goes_into_content() {
+    let (tmp, _) = new_program();
+    let r = new_ok(tmp.path(), &["moment", "Oro hos unga"]);
+    assert!(
+        tmp.path().join("content/oro-hos-unga/moment.md").is_file(),
+        "{}",
+        r.stderr
+    );
+    assert!(!tmp.path().join("oro-hos-unga").exists());
+    new_ok(tmp.path(), &["moment", "Tredje", "--in", "annat"]);
+    assert!(tmp.path().join("annat/tredje/moment.md").is_file());
+}

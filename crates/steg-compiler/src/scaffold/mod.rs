@@ -47,10 +47,26 @@ pub enum What {
     },
 }
 
+/// Where a new program goes: in the project folder (one holding `content/`) that is the
+/// content folder, as every other command finds it; anywhere else the folder given.
+fn content_folder(folder: &Path) -> PathBuf {
+    let content = folder.join(crate::locate::CONTENT_DIR);
+    let project = content.is_dir()
+        && level_of(folder).is_none()
+        && inside_moment(folder).is_none()
+        && !crate::locate::is_content(folder);
+    if project {
+        // `./content` is shown as `content`.
+        PathBuf::from(show(&content))
+    } else {
+        folder.to_path_buf()
+    }
+}
+
 /// Everything `what` creates, checked against what exists; or why nothing may be created.
 pub fn plan(what: &What, lang: Lang) -> Result<Plan, Refusal> {
     let planned = match what {
-        What::Moment { name, folder } => plan_moment(name, folder, lang),
+        What::Moment { name, folder } => plan_moment(name, &content_folder(folder), lang),
         What::Modul { name, folder } => plan_modul(name, folder, lang),
         What::Avsnitt { name, folder } => plan_avsnitt(name, folder, lang),
         What::Steg { name, kind, folder } => plan_steg(name, *kind, folder, lang),
