@@ -673,3 +673,90 @@ fn shell_words(line: &str) -> Vec<String> {
     }
     words
 }
+
+/// `review status` judges by content hash: a modul and avsnitt whose own files did not change
+/// stay approved when a steg below them changed (with the count of steg to approve again),
+/// and touching a file without changing it changes nothing. A typo in an address gets the
+/// address meant; the content folder may be named first, or with `--content`.
+#[test]
+fn status_by_content_hash_and_addresses_with_did_you_mean() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = program(
+        tmp.path(),
+        "1.0.0",
+        &[
+            ("01-a.md", &text_steg("A", TEXT)),
+            ("02-b.md", &text_steg("B", TEXT)),
+        ],
+    );
+    let content = p.to_str().unwrap();
+    let all = steg(
+        &[
+            "review",
+            "approve",
+            content,
+            "/",
+            "--recursive",
+            "--by",
+            "Anna Berg",
+        ],
+        tmp.path(),
+    );
+    assert_eq!(all.code, 0, "{}", all.stderr);
+    // Rewriting a file with the same text (a new file time) leaves everything approved.
+    let a = p.join("01-somn/01-intro/01-a.md");
+    let original = std::fs::read_to_string(&a).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    std::fs::write(&a, &original).unwrap();
+    let s = steg(&["review", "status", content], tmp.path());
+    assert!(!s.stdout.contains("CHANGED"), "{}", s.stdout);
+    // A word changed in one steg: that steg is CHANGED; the avsnitt, modul and moment above it
+    // are still approved, and say a steg below needs approving again.
+    std::fs::write(&a, original.replace("bättre", "sämre")).unwrap();
+    let s = steg(&["review", "status", content], tmp.path());
+    let line = |addr: &str| {
+        s.stdout
+            .lines()
+            .find(|l| l.split_whitespace().nth(1) == Some(addr))
+            .unwrap_or_else(|| panic!("no line for {addr}:\n{}", s.stdout))
+            .to_string()
+    };
+    assert!(line("somn/intro/a").contains("CHANGED"), "{}", s.stdout);
+    for addr in ["somn/intro", "somn", "/"] {
+        let l = line(addr);
+        assert!(
+            l.contains("approved") && l.contains("steg not approved: 1"),
+            "{l}"
+        );
+    }
+    assert!(
+        s.stderr
+            .contains("1 steg approved, 1 changed since approval"),
+        "{}",
+        s.stderr
+    );
+    // A typo: the address meant is suggested, and nothing is recorded.
+    let before = std::fs::read_to_string(p.join("approvals.yaml")).unwrap();
+    let typo = steg(
+        &[
+            "review",
+            "approve",
+            "somn/intro/aa",
+            "--by",
+            "Anna Berg",
+            "--content",
+            content,
+        ],
+        tmp.path(),
+    );
+    assert_eq!(typo.code, 2, "{}", typo.stderr);
+    assert!(
+        typo.stderr.contains("did you mean `somn/intro/a`?"),
+        "{}",
+        typo.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(p.join("approvals.yaml")).unwrap(),
+        before
+    );
+}
