@@ -35,6 +35,7 @@ pub fn run(
         }
     };
     let progress = Progress {
+        lang,
         live: format == Format::Human && v != Verbosity::Quiet && std::io::stderr().is_terminal(),
         v,
         content,
@@ -202,6 +203,7 @@ impl Tell {
 /// The phase a build is in, on one line of a terminal that the next line overwrites; with
 /// `--verbose`, a line per phase with its time.
 struct Progress<'a> {
+    lang: steg_bundle::diagnostic::Lang,
     /// Draw the progress line: stderr is a terminal, and neither `--quiet` nor JSON output.
     live: bool,
     v: Verbosity,
@@ -226,10 +228,12 @@ impl steg_compiler::build::Progress for Progress<'_> {
         if !self.live {
             return;
         }
+        let t = |key: &str, args: &[(&str, String)]| ui(self.lang, key, args);
+        let n = [("n", count.to_string())];
         let line = match phase {
-            Phase::Reading => format!("{:>12} {}", "Reading", self.content.display()),
-            Phase::Rendering => format!("{:>12} {count} steg", "Rendering"),
-            Phase::Writing => format!("{:>12} {count} files", "Writing"),
+            Phase::Reading => format!("{:>12} {}", t("reading-verb", &[]), self.content.display()),
+            Phase::Rendering => format!("{:>12} {}", t("rendering-verb", &[]), t("n-steg", &n)),
+            Phase::Writing => format!("{:>12} {}", t("writing-verb", &[]), t("n-files", &n)),
         };
         // Cut to the width cleared afterwards: a long path must not wrap onto a second line.
         let line: String = line.chars().take(Self::WIDTH).collect();
@@ -250,14 +254,30 @@ impl steg_compiler::build::Progress for Progress<'_> {
             .lock()
             .map(|s| s.elapsed().as_secs_f64())
             .unwrap_or_default();
+        let t = |key: &str, args: &[(&str, String)]| ui(self.lang, key, args);
+        let n = ("n", count.to_string());
         let (verb, message) = match phase {
             Phase::Reading => (
-                "Read",
-                format!("{count} steg from {}", self.content.display()),
+                t("read-verb", &[]),
+                t(
+                    "build-read",
+                    &[n, ("path", self.content.display().to_string())],
+                ),
             ),
-            Phase::Rendering => ("Rendered", format!("{count} files")),
-            Phase::Writing => ("Wrote", format!("{count} files to {}", self.out.display())),
+            Phase::Rendering => (t("rendered-verb", &[]), t("n-files", &[n])),
+            Phase::Writing => (
+                t("wrote-verb", &[]),
+                t(
+                    "build-wrote",
+                    &[n, ("path", self.out.display().to_string())],
+                ),
+            ),
         };
-        status(self.v, verb, &format!("{message} in {seconds:.2}s"));
+        let time = format!("{seconds:.2}");
+        status(
+            self.v,
+            &verb,
+            &t("phase-took", &[("message", message), ("time", time)]),
+        );
     }
 }

@@ -316,7 +316,7 @@ pub fn run() -> ExitCode {
             open,
             theme,
         } => serve(place(content.as_deref()), port, open, theme, lang),
-        Command::Schema { name, out } => schema::run(&name, out.as_deref(), v),
+        Command::Schema { name, out } => schema::run(&name, out.as_deref(), v, lang),
         Command::Completions { shell } => {
             clap_complete::generate(
                 shell,
