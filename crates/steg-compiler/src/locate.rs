@@ -98,6 +98,15 @@ pub fn resolve(given: &Path, cwd: &Path) -> Place {
             inside: true,
         };
     }
+    // A project folder named (`steg check .` where `content/` is): its content folder.
+    if full.join(CONTENT_DIR).is_dir() {
+        let content = tidy(&given.join(CONTENT_DIR));
+        return Place {
+            project: project_of(&content, false),
+            content,
+            inside: false,
+        };
+    }
     // Only a program above is looked for: a folder named on purpose that is neither content
     // nor inside a program is reported as it is, not replaced by some folder further up.
     if full.is_dir() {
