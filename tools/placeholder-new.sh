@@ -1,9 +1,9 @@
 #!/bin/sh
 # Makes the two placeholder media files that `steg new steg --type video|audio` copies into a
-# program (src/cli/new/platshallare.webm and .ogg), so that a new steg builds before the real
+# program (crates/steg-compiler/src/scaffold/templates/platshallare.webm and .ogg), so that a new steg builds before the real
 # film or recording exists. Run once; the files are committed. Needs ffmpeg (Debian `ffmpeg`).
 set -eu
-dir="$(dirname "$0")/../src/cli/new"
+dir="$(dirname "$0")/../crates/steg-compiler/src/scaffold/templates"
 font=/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
 text() { echo "drawtext=fontfile=$font:text='$1':fontcolor=white:fontsize=$2:x=(w-text_w)/2:y=(h-text_h)/2$3"; }
 ffmpeg -loglevel error -y -f lavfi -i "color=c=0x2b5d7d:s=480x270:r=1:d=5" \

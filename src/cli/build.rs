@@ -8,7 +8,7 @@ use steg_compiler::build::Phase;
 
 #[allow(clippy::too_many_arguments)] // one per command-line option; a struct would only rename them
 pub fn run(
-    content: &Path,
+    place: &steg_compiler::locate::Place,
     out: &Path,
     site: &SiteArgs,
     release: bool,
@@ -18,6 +18,7 @@ pub fn run(
     lang: steg_bundle::diagnostic::Lang,
 ) -> ExitCode {
     let started = Instant::now();
+    let content = place.content.as_path();
     let tell = Tell { format, v, lang };
     let key = match sign.map(super::keys::secret_key).transpose() {
         Ok(k) => k,
@@ -26,7 +27,7 @@ pub fn run(
             return tell.setup_failed(&problems, "build-key-failed", &[]);
         }
     };
-    let theme = match site.theme() {
+    let theme = match site.theme(place) {
         Ok(t) => t,
         Err(problems) => {
             let counts = ("counts", counts(&problems, lang));
@@ -34,6 +35,7 @@ pub fn run(
         }
     };
     let progress = Progress {
+        lang,
         live: format == Format::Human && v != Verbosity::Quiet && std::io::stderr().is_terminal(),
         v,
         content,
@@ -113,7 +115,7 @@ impl Tell {
         content: &Path,
         out: &Path,
     ) -> ExitCode {
-        let output_failed = diagnostics.iter().any(|d| d.code.starts_with("E08"));
+        let output_failed = diagnostics.output_failed();
         if self.format == Format::Human {
             let out = ("out", out.display().to_string());
             if output_failed {
@@ -201,6 +203,7 @@ impl Tell {
 /// The phase a build is in, on one line of a terminal that the next line overwrites; with
 /// `--verbose`, a line per phase with its time.
 struct Progress<'a> {
+    lang: steg_bundle::diagnostic::Lang,
     /// Draw the progress line: stderr is a terminal, and neither `--quiet` nor JSON output.
     live: bool,
     v: Verbosity,
@@ -225,10 +228,12 @@ impl steg_compiler::build::Progress for Progress<'_> {
         if !self.live {
             return;
         }
+        let t = |key: &str, args: &[(&str, String)]| ui(self.lang, key, args);
+        let n = [("n", count.to_string())];
         let line = match phase {
-            Phase::Reading => format!("{:>12} {}", "Reading", self.content.display()),
-            Phase::Rendering => format!("{:>12} {count} steg", "Rendering"),
-            Phase::Writing => format!("{:>12} {count} files", "Writing"),
+            Phase::Reading => format!("{:>12} {}", t("reading-verb", &[]), self.content.display()),
+            Phase::Rendering => format!("{:>12} {}", t("rendering-verb", &[]), t("n-steg", &n)),
+            Phase::Writing => format!("{:>12} {}", t("writing-verb", &[]), t("n-files", &n)),
         };
         // Cut to the width cleared afterwards: a long path must not wrap onto a second line.
         let line: String = line.chars().take(Self::WIDTH).collect();
@@ -249,14 +254,30 @@ impl steg_compiler::build::Progress for Progress<'_> {
             .lock()
             .map(|s| s.elapsed().as_secs_f64())
             .unwrap_or_default();
+        let t = |key: &str, args: &[(&str, String)]| ui(self.lang, key, args);
+        let n = ("n", count.to_string());
         let (verb, message) = match phase {
             Phase::Reading => (
-                "Read",
-                format!("{count} steg from {}", self.content.display()),
+                t("read-verb", &[]),
+                t(
+                    "build-read",
+                    &[n, ("path", self.content.display().to_string())],
+                ),
             ),
-            Phase::Rendering => ("Rendered", format!("{count} files")),
-            Phase::Writing => ("Wrote", format!("{count} files to {}", self.out.display())),
+            Phase::Rendering => (t("rendered-verb", &[]), t("n-files", &[n])),
+            Phase::Writing => (
+                t("wrote-verb", &[]),
+                t(
+                    "build-wrote",
+                    &[n, ("path", self.out.display().to_string())],
+                ),
+            ),
         };
-        status(self.v, verb, &format!("{message} in {seconds:.2}s"));
+        let time = format!("{seconds:.2}");
+        status(
+            self.v,
+            &verb,
+            &t("phase-took", &[("message", message), ("time", time)]),
+        );
     }
 }

@@ -12,14 +12,14 @@ pub fn run(
     let started = std::time::Instant::now();
     let loaded = steg_compiler::compile::load(content);
     if v == Verbosity::Verbose {
+        let words = [
+            ("path", content.display().to_string()),
+            ("time", format!("{:.2}", started.elapsed().as_secs_f64())),
+        ];
         status(
             v,
-            "Read",
-            &format!(
-                "{} in {:.2}s",
-                content.display(),
-                started.elapsed().as_secs_f64()
-            ),
+            &ui(lang, "read-verb", &[]),
+            &ui(lang, "check-read", &words),
         );
     }
     report(&loaded.diagnostics, format, v, lang);

@@ -38,10 +38,13 @@ fn open(path: &Path, v: Verbosity, lang: Lang) -> Result<Loaded, ExitCode> {
         return Err(ExitCode::from(1));
     }
     let [moment] = loaded.moments.as_slice() else {
-        eprintln!(
-            "error: {} holds {} programs; give one program's folder",
-            path.display(),
-            loaded.moments.len()
+        error_line(
+            lang,
+            "diff-several",
+            &[
+                ("path", path.display().to_string()),
+                ("n", loaded.moments.len().to_string()),
+            ],
         );
         return Err(ExitCode::from(2));
     };
@@ -108,18 +111,19 @@ fn print_human(r: &DiffReport, style: Style, lang: Lang) {
         r.moment, r.old_version, r.new_version
     );
     if r.changes.is_empty() {
-        println!("  no changes");
+        println!("  {}", ui(lang, "diff-no-changes", &[]));
     }
     for c in &r.changes {
+        let kind = format!("diff-kind-{:?}", c.kind).to_lowercase();
         println!(
             "  {:<6} {:<8} {}  \"{}\"",
-            c.verdict.as_str(),
-            format!("{:?}", c.kind).to_lowercase(),
+            ui(lang, &format!("diff-verdict-{}", c.verdict.as_str()), &[]),
+            ui(lang, &kind, &[]),
             c.subject,
             c.title
         );
         for d in &c.details {
-            println!("           {d}");
+            println!("           {}", d.text(lang));
         }
         if !c.words.is_empty() {
             let mut line = String::from("           ");
@@ -134,17 +138,18 @@ fn print_human(r: &DiffReport, style: Style, lang: Lang) {
             println!("{}", line.trim_end());
         }
     }
-    let verdict = r.verdict.as_str();
+    let words = [
+        (
+            "verdict",
+            ui(lang, &format!("diff-verdict-{}", r.verdict.as_str()), &[]),
+        ),
+        ("new", r.new_version.clone()),
+        ("required", r.required_version.clone()),
+    ];
     if r.version_ok {
-        println!(
-            "{bold}verdict:{reset} {verdict}; {} is at least the required {}",
-            r.new_version, r.required_version
-        );
+        println!("{bold}{}{reset}", ui(lang, "diff-verdict-line", &words));
     } else {
-        println!(
-            "{bold}verdict:{reset} {verdict}; the new version must be at least {}, but it is {}",
-            r.required_version, r.new_version
-        );
+        println!("{bold}{}{reset}", ui(lang, "diff-verdict-low", &words));
         let key = if r.verdict == Verdict::Major {
             "major"
         } else {

@@ -3,7 +3,7 @@
 // A `Diagnostic` is returned on the cold error path only, as in the library; boxing buys nothing.
 #![allow(clippy::result_large_err)]
 
-use super::{Format, Verbosity, report, status};
+use super::{Format, Verbosity, report, status, ui};
 use std::path::Path;
 use std::process::ExitCode;
 use steg_bundle::diagnostic::{Diagnostic, Diagnostics, codes::*};
@@ -17,12 +17,12 @@ pub fn keygen(out: &Path, v: Verbosity, lang: steg_bundle::diagnostic::Lang) -> 
         Ok(public) => {
             status(
                 v,
-                "Secret key",
+                &ui(lang, "keygen-secret-verb", &[]),
                 &out.join(SECRET_FILE).display().to_string(),
             );
             status(
                 v,
-                "Public key",
+                &ui(lang, "keygen-public-verb", &[]),
                 &out.join(PUBLIC_FILE).display().to_string(),
             );
             println!("{}", signature::hex(public.as_bytes()));

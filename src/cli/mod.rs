@@ -16,9 +16,10 @@ mod verify;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use steg_bundle::diagnostic::{Diagnostics, Lang, render_json};
+use steg_compiler::locate::Place;
 use steg_compiler::report::{Style, render_human};
 
 #[derive(Parser)]
@@ -52,12 +53,13 @@ enum Command {
         after_help = "Examples:\n  steg build\n  steg build content/plus-ung --out /tmp/out\n  steg build --format json"
     )]
     Build {
-        /// The content folder, or one program's folder
-        #[arg(default_value = "content")]
-        content: PathBuf,
-        /// Where bundles are written: <out>/<moment>/<version>/
-        #[arg(long, short, default_value = "dist")]
-        out: PathBuf,
+        /// The content folder, or one program's folder [default: found from the working
+        /// folder: the program you stand in, or ./content]
+        content: Option<PathBuf>,
+        /// Where bundles are written: <out>/<moment>/<version>/ [default: dist, beside the
+        /// content folder]
+        #[arg(long, short)]
+        out: Option<PathBuf>,
         #[command(flatten)]
         site: SiteArgs,
         /// A release: refuse unless every steg is approved for its current content
@@ -74,9 +76,9 @@ enum Command {
         after_help = "Examples:\n  steg check\n  steg check content/plus-ung --format json\n\nRules: format and links, media, alt text, captions and transcripts, heading levels,\nreadability (LIX), personal data, length, duplicate titles, unused files.\nSilence a judgement call for one steg in its front matter:\n  allow:\n    - code: W1102\n      reason: Citat från en ungdom; ska stå som det är sagt."
     )]
     Check {
-        /// The content folder, or one program's folder
-        #[arg(default_value = "content")]
-        content: PathBuf,
+        /// The content folder, or one program's folder [default: found from the working
+        /// folder: the program you stand in, or ./content]
+        content: Option<PathBuf>,
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
     },
@@ -93,7 +95,10 @@ enum Command {
         after_help = "Examples:\n  steg diff dist/plus-ung/1.0.0 content/plus-ung\n  steg diff dist/plus-ung/1.0.0 dist/plus-ung/1.1.0 --format json\n\nRemoving or moving a steg, or changing a form's question ids or types, is major;\nadding is minor; text edits are patches. Exits 1 when NEW's version is too low."
     )]
     Diff {
+        /// The earlier version: a bundle folder (e.g. dist/plus-ung/1.0.0) or a program's folder
         old: PathBuf,
+        /// The later version: a bundle folder or a program's folder (e.g. content/plus-ung),
+        /// whose version is checked against the changes
         new: PathBuf,
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
@@ -125,9 +130,9 @@ enum Command {
         after_help = "Examples:\n  steg serve\n  steg serve content/plus-ung --port 4000 --open"
     )]
     Serve {
-        /// The content folder, or one program's folder
-        #[arg(default_value = "content")]
-        content: PathBuf,
+        /// The content folder, or one program's folder [default: found from the working
+        /// folder: the program you stand in, or ./content]
+        content: Option<PathBuf>,
         /// Port on 127.0.0.1 (0 picks a free one)
         #[arg(long, short, default_value_t = 4000)]
         port: u16,
@@ -170,8 +175,8 @@ enum ReviewCommand {
         after_help = "Examples:\n  steg review status\n  steg review status content/plus-ung --format json"
     )]
     Status {
-        #[arg(default_value = "content")]
-        content: PathBuf,
+        /// The content folder, or one program's folder [default: found from the working folder]
+        content: Option<PathBuf>,
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
     },
@@ -180,8 +185,10 @@ enum ReviewCommand {
         after_help = "Examples:\n  steg review approve somn/varfor-sover-vi/valkommen --by \"Anna Berg\" --role psykolog\n  steg review approve somn --recursive --by \"Anna Berg\" --comment \"Faktagranskad\"\n  steg review approve / --recursive --by \"Anna Berg\"      (the whole program)"
     )]
     Approve {
-        /// Addresses: `modul/avsnitt/steg`, `modul/avsnitt`, `modul`, or `/` for the program
-        #[arg(required = true)]
+        /// Optionally the content folder or a program's folder first (as for every command;
+        /// found from the working folder when left out), then the addresses:
+        /// `modul/avsnitt/steg`, `modul/avsnitt`, `modul`, or `/` for the program
+        #[arg(required = true, value_name = "[CONTENT] ADDRESSES")]
         addresses: Vec<String>,
         /// The reviewer's name
         #[arg(long)]
@@ -189,6 +196,7 @@ enum ReviewCommand {
         /// The reviewer's role, e.g. psykolog
         #[arg(long)]
         role: Option<String>,
+        /// A note kept with the approval in approvals.yaml, e.g. "Faktagranskad"
         #[arg(long)]
         comment: Option<String>,
         /// The date of the review, YYYY-MM-DD [default: today]
@@ -197,9 +205,9 @@ enum ReviewCommand {
         /// Also approve everything below each address
         #[arg(long, short)]
         recursive: bool,
-        /// The content folder
-        #[arg(long, default_value = "content")]
-        content: PathBuf,
+        /// The content folder (the same as naming it first)
+        #[arg(long)]
+        content: Option<PathBuf>,
         /// Which program, when the content folder holds several
         #[arg(long)]
         moment: Option<String>,
@@ -220,8 +228,9 @@ struct SiteArgs {
 }
 
 impl SiteArgs {
-    /// The theme's folder; `None` means the built-in theme.
-    fn theme_dir(&self) -> Option<PathBuf> {
+    /// The theme's folder; `None` means the built-in theme. A theme named by its name is
+    /// looked for in the project's `themes/` folder, wherever in the project steg is run.
+    fn theme_dir(&self, place: &Place) -> Option<PathBuf> {
         use std::path::Path;
         match &self.theme {
             Some(name) => {
@@ -229,15 +238,17 @@ impl SiteArgs {
                 Some(if path.components().count() > 1 || path.is_absolute() {
                     path.to_path_buf()
                 } else {
-                    Path::new("themes").join(name)
+                    place.in_project("themes").join(name)
                 })
             }
-            None => Some(PathBuf::from("themes/default")).filter(|p| p.join("templates").is_dir()),
+            None => {
+                Some(place.in_project("themes/default")).filter(|p| p.join("templates").is_dir())
+            }
         }
     }
 
-    fn theme(&self) -> Result<steg_compiler::site::Theme, Diagnostics> {
-        match self.theme_dir() {
+    fn theme(&self, place: &Place) -> Result<steg_compiler::site::Theme, Diagnostics> {
+        match self.theme_dir(place) {
             Some(dir) => steg_compiler::site::Theme::load(&dir),
             None => Ok(steg_compiler::site::Theme::builtin()),
         }
@@ -272,18 +283,24 @@ pub fn run() -> ExitCode {
             release,
             sign,
             format,
-        } => build::run(
-            &content,
-            &out,
-            &site,
-            release,
-            sign.as_deref(),
-            format,
-            v,
-            lang,
-        ),
-        Command::Check { content, format } => check::run(&content, format, v, lang),
-        Command::New(args) => new::run(args),
+        } => {
+            let place = place(content.as_deref());
+            let out = out.unwrap_or_else(|| place.in_project("dist"));
+            build::run(
+                &place,
+                &out,
+                &site,
+                release,
+                sign.as_deref(),
+                format,
+                v,
+                lang,
+            )
+        }
+        Command::Check { content, format } => {
+            check::run(&place(content.as_deref()).content, format, v, lang)
+        }
+        Command::New(args) => new::run(args, lang),
         Command::Review(command) => run_review(command, v, lang),
         Command::Diff { old, new, format } => diff::run(&old, &new, format, v, lang),
         Command::Verify {
@@ -298,8 +315,8 @@ pub fn run() -> ExitCode {
             port,
             open,
             theme,
-        } => serve(content, port, open, theme, lang),
-        Command::Schema { name, out } => schema::run(&name, out.as_deref(), v),
+        } => serve(place(content.as_deref()), port, open, theme, lang),
+        Command::Schema { name, out } => schema::run(&name, out.as_deref(), v, lang),
         Command::Completions { shell } => {
             clap_complete::generate(
                 shell,
@@ -314,7 +331,9 @@ pub fn run() -> ExitCode {
 
 fn run_review(command: ReviewCommand, v: Verbosity, lang: Lang) -> ExitCode {
     match command {
-        ReviewCommand::Status { content, format } => review::status_cmd(&content, format, v, lang),
+        ReviewCommand::Status { content, format } => {
+            review::status_cmd(&place(content.as_deref()).content, format, v, lang)
+        }
         ReviewCommand::Approve {
             addresses,
             by,
@@ -324,32 +343,58 @@ fn run_review(command: ReviewCommand, v: Verbosity, lang: Lang) -> ExitCode {
             recursive,
             content,
             moment,
-        } => review::approve(
-            review::ApproveArgs {
-                content: &content,
-                addresses: &addresses,
-                by: &by,
-                role: role.as_deref(),
-                comment: comment.as_deref(),
-                date: date.as_deref(),
-                recursive,
-                moment: moment.as_deref(),
-                lang,
-            },
-            v,
-        ),
+        } => {
+            // A first word that is a content or program folder is CONTENT, as for every other
+            // command; addresses are ids, which are no folder's name (those have numbers).
+            let (named, addresses) = match addresses.split_first() {
+                Some((first, rest))
+                    if content.is_none()
+                        && !rest.is_empty()
+                        && first != "/"
+                        && steg_compiler::locate::is_content(Path::new(first)) =>
+                {
+                    (Some(PathBuf::from(first)), rest.to_vec())
+                }
+                _ => (content, addresses),
+            };
+            let place = place(named.as_deref());
+            review::approve(
+                review::ApproveArgs {
+                    content: &place.content,
+                    addresses: &addresses,
+                    by: &by,
+                    role: role.as_deref(),
+                    comment: comment.as_deref(),
+                    date: date.as_deref(),
+                    recursive,
+                    moment: moment.as_deref(),
+                    lang,
+                },
+                v,
+            )
+        }
+    }
+}
+
+/// Where the content is: the folder named on the command line, or found from the working
+/// folder (the program or content folder one stands in, or `content` in the project folder).
+fn place(given: Option<&Path>) -> Place {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    match given {
+        Some(path) => steg_compiler::locate::resolve(path, &cwd),
+        None => steg_compiler::locate::find(&cwd),
     }
 }
 
 /// `steg serve`: the preview, never minified, rebuilt as the content changes.
-fn serve(content: PathBuf, port: u16, open: bool, theme: Option<String>, lang: Lang) -> ExitCode {
+fn serve(place: Place, port: u16, open: bool, theme: Option<String>, lang: Lang) -> ExitCode {
     let site = SiteArgs {
         theme,
         no_minify: true,
     };
     let options = steg_compiler::serve::Options {
-        theme_dir: site.theme_dir(),
-        content,
+        theme_dir: site.theme_dir(&place),
+        content: place.content,
         port,
         open,
         style: style(),

@@ -1,4 +1,4 @@
-use super::{Format, Verbosity, counts, error_line, report, status};
+use super::{Format, Verbosity, counts, error_line, report, status, ui};
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -29,7 +29,8 @@ fn load(
     Ok(loaded.moments)
 }
 
-/// When a file last changed, as `YYYY-MM-DD HH:MM UTC`.
+/// When a file last changed, as `YYYY-MM-DD HH:MM UTC` (only in the JSON rows: the status
+/// itself is judged by content hash, never by file times).
 fn modified(path: &Path) -> Option<String> {
     let t = std::fs::metadata(path).ok()?.modified().ok()?;
     let secs = t.duration_since(std::time::UNIX_EPOCH).ok()?.as_secs();
@@ -48,24 +49,50 @@ pub fn status_cmd(content: &Path, format: Format, v: Verbosity, lang: Lang) -> E
     };
     for m in &moments {
         let nodes = review::nodes(m);
-        let rows: Vec<(&Node, Status<'_>)> = nodes
+        let rows: Vec<Row<'_>> = nodes
             .iter()
-            .map(|n| (n, review::status(&m.approvals, &n.address, &n.hash)))
+            .map(|n| Row {
+                node: n,
+                status: review::status(&m.approvals, &n.address, &n.hash),
+                below: if n.level == "steg" {
+                    0
+                } else {
+                    review::unapproved_below(&nodes, &m.approvals, n)
+                },
+            })
             .collect();
         match format {
             Format::Json => print_json_rows(m, &rows),
-            Format::Human => print_human_rows(m, &nodes, &rows, v),
+            Format::Human => print_human_rows(m, &nodes, &rows, v, lang),
         }
     }
     ExitCode::SUCCESS
 }
 
+/// A node, its status by content hash, and (for a modul, avsnitt or the moment) how many steg
+/// below it are not approved as they are.
+struct Row<'a> {
+    node: &'a Node,
+    status: Status<'a>,
+    below: usize,
+}
+
+impl Row<'_> {
+    /// A modul, avsnitt or moment whose hash changed only because something below it did:
+    /// not shown as changed itself, since its own text may be as approved.
+    fn changed_below(&self) -> bool {
+        matches!(self.status, Status::Changed(_)) && self.below > 0
+    }
+}
+
 /// One JSON line per node, with its review status.
-fn print_json_rows(m: &Moment, rows: &[(&Node, Status<'_>)]) {
-    for (n, st) in rows {
-        let (state, a) = match st {
-            Status::Approved(a) => ("approved", Some(*a)),
-            Status::Changed(a) => ("changed", Some(*a)),
+fn print_json_rows(m: &Moment, rows: &[Row<'_>]) {
+    for row in rows {
+        let n = row.node;
+        let (state, a) = match row.status {
+            Status::Approved(a) => ("approved", Some(a)),
+            Status::Changed(a) if row.changed_below() => ("changed_below", Some(a)),
+            Status::Changed(a) => ("changed", Some(a)),
             Status::Never => ("never", None),
         };
         println!(
@@ -74,40 +101,43 @@ fn print_json_rows(m: &Moment, rows: &[(&Node, Status<'_>)]) {
                 "moment": m.id, "address": n.address, "level": n.level, "title": n.title,
                 "status": state, "hash": n.hash, "source": n.source,
                 "approval": a, "modified": modified(&n.source),
+                "unapproved_below": row.below,
             })
         );
     }
 }
 
 /// A line per node, approvals that name nothing any more, and the steg counted by status.
-fn print_human_rows(m: &Moment, nodes: &[Node], rows: &[(&Node, Status<'_>)], v: Verbosity) {
+fn print_human_rows(m: &Moment, nodes: &[Node], rows: &[Row<'_>], v: Verbosity, lang: Lang) {
     println!("{} {} — {}", m.id, m.version, m.title);
     let (mut approved, mut changed, mut never) = (0, 0, 0);
-    for (n, st) in rows {
+    for row in rows {
+        let n = row.node;
         if n.level == "steg" {
-            match st {
+            match row.status {
                 Status::Approved(_) => approved += 1,
                 Status::Changed(_) => changed += 1,
                 Status::Never => never += 1,
             }
         }
-        let what = match st {
-            Status::Approved(a) => format!(
-                "approved   by {}{} on {}",
-                a.by,
-                a.role
-                    .as_ref()
-                    .map(|r| format!(" ({r})"))
-                    .unwrap_or_default(),
-                a.date
-            ),
-            Status::Changed(a) => format!(
-                "CHANGED    since {} approved it on {}; file changed {}",
-                a.by,
-                a.date,
-                modified(&n.source).unwrap_or_else(|| "?".into())
-            ),
-            Status::Never => "never approved".to_string(),
+        let who = |a: &Approval| {
+            let role = a
+                .role
+                .as_ref()
+                .map(|r| format!(" {}", ui(lang, "review-role", &[("role", r.clone())])))
+                .unwrap_or_default();
+            [
+                ("by", a.by.clone()),
+                ("role", role),
+                ("date", a.date.clone()),
+                ("n", row.below.to_string()),
+            ]
+        };
+        let what = match row.status {
+            Status::Approved(a) => ui(lang, "review-approved", &who(a)),
+            Status::Changed(a) if row.changed_below() => ui(lang, "review-below", &who(a)),
+            Status::Changed(a) => ui(lang, "review-changed", &who(a)),
+            Status::Never => ui(lang, "review-never", &[]),
         };
         println!("  {:<8} {:<48} {what}", n.level, n.address);
     }
@@ -117,17 +147,20 @@ fn print_human_rows(m: &Moment, nodes: &[Node], rows: &[(&Node, Status<'_>)], v:
         .filter(|a| !nodes.iter().any(|n| n.address == a.address));
     for a in stale {
         println!(
-            "  note: an approval names `{}`, which is no longer in the program",
-            a.address
+            "  {}",
+            ui(lang, "review-stale", &[("address", a.address.clone())])
         );
     }
+    let summary = [
+        ("moment", m.id.clone()),
+        ("approved", approved.to_string()),
+        ("changed", changed.to_string()),
+        ("never", never.to_string()),
+    ];
     status(
         v,
-        "Review",
-        &format!(
-            "{}: {approved} steg approved, {changed} changed since approval, {never} never approved",
-            m.id
-        ),
+        &ui(lang, "review-verb", &[]),
+        &ui(lang, "review-summary", &summary),
     );
 }
 
@@ -144,15 +177,16 @@ pub struct ApproveArgs<'a> {
 }
 
 pub fn approve(args: ApproveArgs<'_>, v: Verbosity) -> ExitCode {
+    let lang = args.lang;
     if args.by.trim().is_empty() {
-        return usage("--by needs the reviewer's name".into());
+        return usage(lang, "approve-no-by", &[]);
     }
     let date = match args.date {
         Some(d) if review::is_date(d) => d.to_string(),
-        Some(d) => return usage(format!("--date {d} is not a date like 2026-11-25")),
+        Some(d) => return usage(lang, "approve-bad-date", &[("date", d.to_string())]),
         None => review::today(),
     };
-    let moments = match load(args.content, Format::Human, v, args.lang) {
+    let moments = match load(args.content, Format::Human, v, lang) {
         Ok(m) => m,
         Err(code) => return code,
     };
@@ -161,46 +195,56 @@ pub fn approve(args: ApproveArgs<'_>, v: Verbosity) -> ExitCode {
         Err(code) => return code,
     };
     let nodes = review::nodes(moment);
-    let chosen = match chosen_nodes(&args, moment, &nodes) {
+    let chosen = match review::select(&nodes, args.addresses, args.recursive) {
         Ok(c) => c,
-        Err(code) => return code,
+        Err(unknown) => {
+            let mut words = vec![("address", unknown.address), ("moment", moment.id.clone())];
+            return match unknown.suggestion {
+                Some(s) => {
+                    words.push(("suggestion", s));
+                    usage(lang, "approve-unknown-near", &words)
+                }
+                None => usage(lang, "approve-unknown", &words),
+            };
+        }
     };
     let new = new_approvals(&args, moment, chosen, &date);
+    let verb = ui(lang, "approve-verb", &[]);
     if new.is_empty() {
-        status(
-            v,
-            "Approved",
-            "nothing new: everything named was already approved as it is",
-        );
+        status(v, &verb, &ui(lang, "approve-nothing", &[]));
         return ExitCode::SUCCESS;
     }
     match review::append_approvals(&moment.dir, &new) {
         Ok(path) => {
             for a in &new {
-                println!("  approved  {}", a.address);
+                println!(
+                    "  {}",
+                    ui(lang, "approve-row", &[("address", a.address.clone())])
+                );
             }
-            status(
-                v,
-                "Approved",
-                &format!(
-                    "{} node(s) by {}; recorded in {}",
-                    new.len(),
-                    args.by,
-                    path.display()
-                ),
-            );
+            let done = [
+                ("n", new.len().to_string()),
+                ("by", args.by.trim().to_string()),
+                ("path", path.display().to_string()),
+            ];
+            let key = if new.len() == 1 {
+                "approve-done-one"
+            } else {
+                "approve-done-many"
+            };
+            status(v, &verb, &ui(lang, key, &done));
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("error: cannot write the approvals: {e}");
+            error_line(lang, "approve-write-failed", &[("error", e.to_string())]);
             ExitCode::from(3)
         }
     }
 }
 
 /// A mistake in the command line: said on stderr, exit code 2.
-fn usage(msg: String) -> ExitCode {
-    eprintln!("error: {msg}");
+fn usage(lang: Lang, key: &str, args: &[(&str, String)]) -> ExitCode {
+    error_line(lang, key, args);
     ExitCode::from(2)
 }
 
@@ -209,64 +253,30 @@ fn pick_moment<'m>(
     args: &ApproveArgs<'_>,
     moments: &'m [Arc<Moment>],
 ) -> Result<&'m Moment, ExitCode> {
+    let content = ("content", args.content.display().to_string());
     match (args.moment, moments) {
         (Some(id), ms) => match ms.iter().find(|m| m.id == id) {
             Some(m) => Ok(&**m),
-            None => Err(usage(format!(
-                "there is no program `{id}` in {}",
-                args.content.display()
-            ))),
+            None => Err(usage(
+                args.lang,
+                "approve-no-program",
+                &[("id", id.to_string()), content],
+            )),
         },
         (None, [m]) => Ok(&**m),
-        (None, _) => Err(usage(format!(
-            "{} holds several programs; say which with --moment ({})",
-            args.content.display(),
-            moments
-                .iter()
-                .map(|m| m.id.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))),
-    }
-}
-
-/// The nodes the addresses name (with `--recursive`, and everything below them), each once,
-/// in the order named.
-fn chosen_nodes<'n>(
-    args: &ApproveArgs<'_>,
-    moment: &Moment,
-    nodes: &'n [Node],
-) -> Result<Vec<&'n Node>, ExitCode> {
-    let mut chosen: Vec<&Node> = Vec::new();
-    for addr in args.addresses {
-        let addr = addr.trim_end_matches('/');
-        let addr = if addr.is_empty() {
-            review::MOMENT_ADDRESS
-        } else {
-            addr
-        };
-        let matched: Vec<&Node> = nodes
-            .iter()
-            .filter(|n| {
-                n.address == addr
-                    || (args.recursive
-                        && (addr == review::MOMENT_ADDRESS
-                            || n.address.starts_with(&format!("{addr}/"))))
-            })
-            .collect();
-        if matched.is_empty() {
-            return Err(usage(format!(
-                "`{addr}` is not an address in {}; `steg review status` lists them (`/` is the program itself)",
-                moment.id
-            )));
-        }
-        for n in matched {
-            if !chosen.iter().any(|c| c.address == n.address) {
-                chosen.push(n);
-            }
+        (None, _) => {
+            let ids: Vec<&str> = moments.iter().map(|m| m.id.as_str()).collect();
+            let example = moments
+                .first()
+                .map(|m| m.dir.display().to_string())
+                .unwrap_or_default();
+            Err(usage(
+                args.lang,
+                "approve-several",
+                &[content, ("ids", ids.join(", ")), ("example", example)],
+            ))
         }
     }
-    Ok(chosen)
 }
 
 /// An approval for each chosen node not already approved as it is (those are said).
@@ -279,10 +289,12 @@ fn new_approvals(
     let mut new = Vec::new();
     for n in chosen {
         if let Status::Approved(a) = review::status(&moment.approvals, &n.address, &n.hash) {
-            println!(
-                "  already approved  {} (by {} on {})",
-                n.address, a.by, a.date
-            );
+            let words = [
+                ("address", n.address.clone()),
+                ("by", a.by.clone()),
+                ("date", a.date.clone()),
+            ];
+            println!("  {}", ui(args.lang, "approve-already", &words));
             continue;
         }
         new.push(Approval {

@@ -1,9 +1,10 @@
 //! `steg schema`: the JSON Schema of `bundle.json` and of each kind of front matter.
 
-use super::{Verbosity, status};
+use super::{Verbosity, status, ui};
 use serde_json::Value;
 use std::path::Path;
 use std::process::ExitCode;
+use steg_bundle::diagnostic::Lang;
 
 pub const EXAMPLES: &str = "Examples:
   steg schema                   print the schema of bundle.json
@@ -28,7 +29,7 @@ fn text(schema: &Value) -> String {
     s
 }
 
-pub fn run(name: &str, out: Option<&Path>, v: Verbosity) -> ExitCode {
+pub fn run(name: &str, out: Option<&Path>, v: Verbosity, lang: Lang) -> ExitCode {
     let schemas = all();
     let Some(dir) = out else {
         return match schemas.iter().find(|(n, _)| n == name) {
@@ -38,32 +39,42 @@ pub fn run(name: &str, out: Option<&Path>, v: Verbosity) -> ExitCode {
             }
             None => {
                 let names: Vec<&str> = schemas.iter().map(|(n, _)| n.as_str()).collect();
-                eprintln!(
-                    "error: there is no schema `{name}`; the schemas are: {}",
-                    names.join(", ")
-                );
+                let words = [("name", name.to_string()), ("names", names.join(", "))];
+                super::error_line(lang, "schema-unknown", &words);
                 ExitCode::from(2)
             }
         };
     };
     if let Err(e) = std::fs::create_dir_all(dir) {
-        eprintln!("error: cannot create {}: {e}", dir.display());
+        let words = [
+            ("path", dir.display().to_string()),
+            ("error", e.to_string()),
+        ];
+        super::error_line(lang, "schema-create-failed", &words);
         return ExitCode::from(3);
     }
     for (name, schema) in &schemas {
         let path = dir.join(format!("{name}.schema.json"));
         if let Err(e) = std::fs::write(&path, text(schema)) {
-            eprintln!("error: cannot write {}: {e}", path.display());
+            let words = [
+                ("path", path.display().to_string()),
+                ("error", e.to_string()),
+            ];
+            super::error_line(lang, "schema-write-failed", &words);
             return ExitCode::from(3);
         }
         if v == Verbosity::Verbose {
-            status(v, "Wrote", &path.display().to_string());
+            status(v, &ui(lang, "wrote-verb", &[]), &path.display().to_string());
         }
     }
+    let words = [
+        ("n", schemas.len().to_string()),
+        ("path", dir.display().to_string()),
+    ];
     status(
         v,
-        "Finished",
-        &format!("{} schemas in {}", schemas.len(), dir.display()),
+        &ui(lang, "finished-verb", &[]),
+        &ui(lang, "schema-written", &words),
     );
     ExitCode::SUCCESS
 }

@@ -50,7 +50,7 @@ fn every_command_has_examples_in_its_help() {
 
 #[test]
 fn completions_for_each_shell_name_the_commands() {
-    for shell in ["bash", "zsh", "fish"] {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
         let r = run(steg().args(["completions", shell]));
         assert_eq!(r.code, 0, "{shell}: {}", r.stderr);
         assert!(r.stdout.len() > 1000, "{shell}: {}", r.stdout);
@@ -194,4 +194,52 @@ fn piped_or_no_color_output_has_no_escape_codes() {
             }
         }
     }
+}
+
+/// The README lists the same shells as `steg completions --help`.
+#[test]
+fn the_readme_lists_every_shell_completions_knows() {
+    let help = run(steg().args(["completions", "--help"]));
+    assert_eq!(help.code, 0, "{}", help.stderr);
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let row = readme
+        .lines()
+        .find(|l| l.starts_with("| `steg completions"))
+        .expect("a README row for steg completions");
+    let shells = ["bash", "zsh", "fish", "elvish", "powershell"];
+    for shell in shells {
+        assert!(
+            help.stdout.contains(shell),
+            "help has no {shell}:\n{}",
+            help.stdout
+        );
+        assert!(
+            row.contains(shell),
+            "the README's row has no {shell}: {row}"
+        );
+    }
+}
+
+/// `steg diff --help` says what OLD and NEW are, and `review approve --help` what `--comment`
+/// is for.
+#[test]
+fn diff_and_approve_help_describe_their_arguments() {
+    let diff = run(steg().args(["diff", "--help"]));
+    assert!(
+        diff.stdout.contains("The earlier version"),
+        "{}",
+        diff.stdout
+    );
+    assert!(diff.stdout.contains("The later version"), "{}", diff.stdout);
+    let approve = run(steg().args(["review", "approve", "--help"]));
+    assert!(
+        approve.stdout.contains("A note kept with the approval"),
+        "{}",
+        approve.stdout
+    );
+    assert!(
+        approve.stdout.contains("[CONTENT] ADDRESSES"),
+        "{}",
+        approve.stdout
+    );
 }

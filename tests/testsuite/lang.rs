@@ -224,3 +224,46 @@ fn explain_refuses_an_unknown_code() {
     );
     assert!(r.stderr.contains("steg explain --list"), "{}", r.stderr);
 }
+
+/// `steg diff` speaks the default language too: its verdicts, kinds and details come from the
+/// catalogue (the Ändringar page uses the same Swedish words), and `--lang en` gives English.
+#[test]
+fn diff_is_swedish_by_default() {
+    let tmp = tempfile::tempdir().unwrap();
+    let made = run(steg_sv().current_dir(tmp.path()).args([
+        "new",
+        "moment",
+        "Sömn för unga",
+        "--in",
+        "content",
+    ]));
+    assert_eq!(made.code, 0, "{}", made.stderr);
+    let built = run(steg_sv().current_dir(tmp.path()).arg("build"));
+    assert_eq!(built.code, 0, "{}", built.stderr);
+    let program = tmp.path().join("content/somn-for-unga");
+    let file = program.join("01-forsta-modulen/01-forsta-avsnittet/01-forsta-steget.md");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, format!("{text}\nEn mening till.\n")).unwrap();
+    let moment = std::fs::read_to_string(program.join("moment.md")).unwrap();
+    std::fs::write(
+        program.join("moment.md"),
+        moment.replace("version: 0.1.0", "version: 0.1.1"),
+    )
+    .unwrap();
+    let diff = |cmd: assert_cmd::Command| {
+        let mut cmd = cmd;
+        run(cmd.current_dir(tmp.path()).args([
+            "diff",
+            "dist/somn-for-unga/0.1.0",
+            "content/somn-for-unga",
+        ]))
+    };
+    let sv = diff(steg_sv());
+    assert_eq!(sv.code, 0, "{}{}", sv.stdout, sv.stderr);
+    assert!(sv.stdout.contains("texten ändrad"), "{}", sv.stdout);
+    assert!(sv.stdout.contains("bedömning: rättning"), "{}", sv.stdout);
+    assert!(!sv.stdout.contains("text edited"), "{}", sv.stdout);
+    let en = diff(steg());
+    assert!(en.stdout.contains("text edited"), "{}", en.stdout);
+    assert!(en.stdout.contains("verdict: patch"), "{}", en.stdout);
+}

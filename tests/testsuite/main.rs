@@ -16,6 +16,7 @@ mod build;
 mod cli;
 mod content;
 mod forms;
+mod guide;
 mod hostile;
 mod hostile_bundle;
 mod importer;

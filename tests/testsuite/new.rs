@@ -422,7 +422,7 @@ fn media_file(name: &str) -> Vec<u8> {
         0x60, 0x60, 0x60, 0x00, 0x00, 0x00, 0x05, 0x00, 0x01, 0xa5, 0xf6, 0x45, 0x40, 0x00, 0x00,
         0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
     ];
-    let new = crate::common::root().join("src/cli/new");
+    let new = crate::common::root().join("crates/steg-compiler/src/scaffold/templates");
     let ext = name.rsplit('.').next().unwrap_or("");
     match ext {
         "webm" => std::fs::read(new.join("platshallare.webm")).expect("film"),
@@ -586,4 +586,130 @@ fn the_guide_walkthrough_of_steg_new_works() {
             .is_file()
     );
     builds_clean(&program);
+}
+
+/// The commands between backticks in what `steg new` printed, as shell words.
+fn printed_commands(stderr: &str) -> Vec<Vec<String>> {
+    stderr
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .filter(|c| c.starts_with("steg "))
+        .map(words)
+        .collect()
+}
+
+/// Every command `steg new` prints works when pasted in the same folder: from the project
+/// folder, and from inside the program and a modul (where steg finds the program itself).
+/// `steg serve` is started elsewhere (tests/testsuite/serve.rs); here only its folder is
+/// checked by `steg check` with the same argument.
+#[test]
+fn the_commands_steg_new_prints_work_pasted() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let program = tmp.path().join("content/somn-for-unga");
+    // The modul "Oro" is numbered after the modul the pasted command makes, so its folder is
+    // looked up when it is needed.
+    let oro = |program: &Path| -> PathBuf {
+        std::fs::read_dir(program)
+            .expect("the program's folder")
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| p.to_string_lossy().ends_with("-oro"))
+            .expect("the modul Oro")
+    };
+    type Place<'a> = (Box<dyn Fn() -> PathBuf + 'a>, Vec<&'a str>);
+    let places: Vec<Place<'_>> = vec![
+        (
+            Box::new(|| tmp.path().to_path_buf()),
+            vec!["new", "moment", "Sömn för unga", "--in", "content"],
+        ),
+        (Box::new(|| program.clone()), vec!["new", "modul", "Oro"]),
+        (
+            Box::new(|| oro(&program)),
+            vec!["new", "avsnitt", "Vad är oro?"],
+        ),
+    ];
+    let mut pasted = 0;
+    for (cwd, args) in places {
+        let cwd = cwd();
+        let made = steg_in(&cwd, &args);
+        assert_eq!(made.code, 0, "{}", made.stderr);
+        let commands = printed_commands(&made.stderr);
+        assert!(commands.len() >= 2, "no commands in:\n{}", made.stderr);
+        for command in commands {
+            let mut args: Vec<String> = command[1..]
+                .iter()
+                .map(|w| match w.as_str() {
+                    "NAME" => "Något nytt".to_string(),
+                    "TYPE" => "text".to_string(),
+                    w => w.to_string(),
+                })
+                .collect();
+            if args[0] == "serve" {
+                args[0] = "check".into();
+            }
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let r = steg_in(&cwd, &args);
+            assert_eq!(
+                r.code,
+                0,
+                "`steg {}` printed by `steg {}` failed in {}:\n{}",
+                args.join(" "),
+                command.join(" "),
+                cwd.display(),
+                r.stderr
+            );
+            pasted += 1;
+        }
+    }
+    assert!(pasted >= 6, "only {pasted} commands were pasted");
+}
+
+/// From inside a program, `steg check .`, `steg check` and `steg review status` read that
+/// program, and `steg build` writes to `dist/` beside the content folder, not into the program.
+#[test]
+fn commands_work_from_inside_a_program() {
+    let (tmp, program) = new_program();
+    let modul = program.join("01-forsta-modulen");
+    for args in [
+        vec!["check", "."],
+        vec!["check"],
+        vec!["review", "status"],
+        vec!["build"],
+    ] {
+        let r = steg_in(&modul, &args);
+        assert_eq!(
+            r.code, 0,
+            "steg {args:?} in a modul's folder:\n{}",
+            r.stderr
+        );
+    }
+    assert!(
+        tmp.path()
+            .join("dist/somn-for-unga/0.1.0/bundle.json")
+            .is_file()
+    );
+    assert!(!modul.join("dist").exists() && !program.join("dist").exists());
+    let status = steg_in(&modul, &["review", "status"]);
+    assert!(
+        status.stdout.contains("somn-for-unga 0.1.0"),
+        "{}",
+        status.stdout
+    );
+}
+
+/// In a project folder that has `content/`, a new program goes into `content/`, as every
+/// other command reads it from there; `--in` still says exactly where.
+#[test]
+fn a_new_moment_in_the_project_folder_goes_into_content() {
+    let (tmp, _) = new_program();
+    let r = new_ok(tmp.path(), &["moment", "Oro hos unga"]);
+    assert!(
+        tmp.path().join("content/oro-hos-unga/moment.md").is_file(),
+        "{}",
+        r.stderr
+    );
+    assert!(!tmp.path().join("oro-hos-unga").exists());
+    new_ok(tmp.path(), &["moment", "Tredje", "--in", "annat"]);
+    assert!(tmp.path().join("annat/tredje/moment.md").is_file());
 }

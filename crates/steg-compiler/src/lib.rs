@@ -18,12 +18,14 @@ pub mod check;
 pub mod compile;
 pub mod fhir;
 pub mod front;
+pub mod locate;
 pub mod markdown;
 pub mod model;
 pub mod output;
 pub mod plan;
 pub mod report;
 pub mod review;
+pub mod scaffold;
 #[cfg(feature = "serve")]
 pub mod serve;
 pub mod site;

@@ -29,6 +29,11 @@ impl Code {
             .find(|c| c.id.eq_ignore_ascii_case(id.trim()))
     }
 
+    /// A problem writing the output (`E08xx`), not one in the content.
+    pub fn is_output(self) -> bool {
+        self.id.starts_with("E08")
+    }
+
     pub fn severity(self) -> Severity {
         if self.id.starts_with('W') {
             Severity::Warning
@@ -120,6 +125,7 @@ codes! {
     E1201;
     E1202;
     E1204;
+    E1205;
     B0001;
     B0002;
     B0003;

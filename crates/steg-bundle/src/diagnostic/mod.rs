@@ -428,3 +428,30 @@ pub fn render_json(diagnostics: &Diagnostics, lang: Lang) -> String {
     }
     out
 }
+
+/// What kind of failure a set of findings is, decided here rather than by each caller reading
+/// code numbers.
+impl Diagnostics {
+    /// Whether an error is about writing the output (`E08xx`) rather than about the content:
+    /// `steg build` exits 3 for these, 1 for the rest.
+    pub fn output_failed(&self) -> bool {
+        self.items
+            .iter()
+            .any(|d| d.severity == Severity::Error && codes::Code { id: d.code }.is_output())
+    }
+}
+
+#[cfg(test)]
+mod output_failed_tests {
+    use super::*;
+
+    #[test]
+    fn only_an_output_error_is_an_output_failure() {
+        let content = Diagnostic::new(codes::E0101, "root-missing").arg("path", "content");
+        let output = Diagnostic::new(codes::E0802, "overlap")
+            .arg("out", "dist")
+            .arg("content", "content");
+        assert!(!Diagnostics::from_iter([content.clone()]).output_failed());
+        assert!(Diagnostics::from_iter([content, output]).output_failed());
+    }
+}

@@ -89,7 +89,13 @@ impl BuildReport {
 /// place at the end; so memory holds the model and a page per thread, not the output.
 pub fn build(content: &Path, out: &Path, options: &Options<'_>) -> BuildReport {
     let mut report = BuildReport::default();
-    if let Err(d) = output::check_placement(content, out) {
+    // `..` in a folder that does not exist yet (`../../dist` from inside a program) is taken
+    // out first, so that the check compares the folders meant.
+    let (content_abs, out_abs) = (
+        crate::locate::absolute(content),
+        crate::locate::absolute(out),
+    );
+    if let Err(d) = output::check_placement(&content_abs, &out_abs) {
         report.diagnostics.push(d);
         return report;
     }
@@ -104,6 +110,14 @@ pub fn build(content: &Path, out: &Path, options: &Options<'_>) -> BuildReport {
     }
     if options.release {
         report.diagnostics.extend(release_blockers(&loaded.moments));
+        if report.diagnostics.has_errors() {
+            return report;
+        }
+    }
+    if !options.release {
+        report
+            .diagnostics
+            .extend(releases_kept(&loaded.moments, out));
         if report.diagnostics.has_errors() {
             return report;
         }
@@ -273,24 +287,101 @@ fn summaries(plans: &[plan::BundlePlan<'_>]) -> Vec<BundleSummary> {
         .collect()
 }
 
-/// One error per steg that is not approved for its current content.
+/// The steg not approved for their current content: for each moment, one error naming the
+/// steg (or one per steg when there is one), with one command that approves them all: the
+/// modul's when they are all in one modul, else the whole program's. The command names the
+/// program's folder, so it works with several programs in the content folder.
 pub fn release_blockers(moments: &[Arc<Moment>]) -> Diagnostics {
     use crate::review::{Status, status};
     use steg_bundle::diagnostic::{Diagnostic, codes::E1201};
     let mut out = Diagnostics::new();
     for m in moments {
-        for (_, _, s) in m.steg() {
+        let program = m.dir.display().to_string();
+        let mut blocked = Vec::new();
+        let (mut changed, mut never) = (0, 0);
+        for (modul, _, s) in m.steg() {
             let d = match status(&m.approvals, &s.address, &s.content_hash) {
                 Status::Approved(_) => continue,
-                Status::Changed(a) => Diagnostic::new(E1201, "changed")
-                    .arg("by", &a.by)
-                    .arg("date", &a.date),
-                Status::Never => Diagnostic::new(E1201, "never"),
+                Status::Changed(a) => {
+                    changed += 1;
+                    Diagnostic::new(E1201, "changed")
+                        .arg("by", &a.by)
+                        .arg("date", &a.date)
+                }
+                Status::Never => {
+                    never += 1;
+                    Diagnostic::new(E1201, "never")
+                }
             };
-            out.push(d.arg("address", &s.address).in_file(&s.source));
+            let d = d
+                .arg("address", &s.address)
+                .arg("program", &program)
+                .in_file(&s.source);
+            blocked.push((modul.id.clone(), s.address.clone(), d));
+        }
+        match blocked.len() {
+            0 => {}
+            1 => out.extend(blocked.into_iter().map(|(_, _, d)| d)),
+            n => {
+                let one_modul = blocked.iter().all(|(modul, _, _)| *modul == blocked[0].0);
+                let what = if one_modul {
+                    blocked[0].0.clone()
+                } else {
+                    crate::review::MOMENT_ADDRESS.to_string()
+                };
+                let shown: Vec<&str> = blocked.iter().take(3).map(|(_, a, _)| a.as_str()).collect();
+                let more = if n > shown.len() { ", …" } else { "" };
+                out.push(
+                    Diagnostic::new(E1201, "many")
+                        .arg("n", n)
+                        .arg("moment", &m.id)
+                        .arg("changed", changed)
+                        .arg("never", never)
+                        .arg("first", format!("{}{more}", shown.join(", ")))
+                        .arg("program", &program)
+                        .arg("what", what)
+                        .in_file(&m.source),
+                );
+            }
         }
     }
     out
+}
+
+/// A release bundle is never replaced by a build that is not a release: one error for each
+/// moment whose version is already in `out` as a release, at the `version:` line.
+fn releases_kept(moments: &[Arc<Moment>], out: &Path) -> Diagnostics {
+    use steg_bundle::Manifest;
+    use steg_bundle::diagnostic::{Diagnostic, Location, codes::E1205};
+    let mut found = Diagnostics::new();
+    for m in moments {
+        let version = m.version.to_string();
+        let bundle = out.join(&m.id).join(&version);
+        let released = std::fs::read_to_string(bundle.join(steg_bundle::manifest::MANIFEST_FILE))
+            .ok()
+            .and_then(|t| serde_json::from_str::<Manifest>(&t).ok())
+            .is_some_and(|manifest| manifest.release);
+        if !released {
+            continue;
+        }
+        let mut next = m.version.clone();
+        next.patch += 1;
+        next.pre = semver::Prerelease::EMPTY;
+        let location = std::fs::read_to_string(&m.source).ok().and_then(|text| {
+            let start = text.find("\nversion:")? + 1;
+            let end = text[start..].find('\n').map_or(text.len(), |e| start + e);
+            Some(Location::of_range(&text, start..end))
+        });
+        found.push(
+            Diagnostic::new(E1205, "released")
+                .arg("bundle", bundle.display())
+                .arg("version", &version)
+                .arg("next", next)
+                .in_file(&m.source)
+                .at_opt(location),
+        );
+    }
+    found
 }
 
 /// For each bundle, the comparison with the newest earlier release bundle of the same moment

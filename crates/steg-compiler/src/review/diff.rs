@@ -8,6 +8,7 @@
 
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
+use steg_bundle::diagnostic::{Lang, catalogue};
 use steg_bundle::manifest::{Flag, Manifest, StegContent};
 
 /// Semantic-version weight of a change.
@@ -48,10 +49,43 @@ pub struct Change {
     pub subject: String,
     pub title: String,
     pub verdict: Verdict,
-    /// Plain-words details, e.g. "question `sovtid` removed".
-    pub details: Vec<String>,
+    /// Plain-words details, e.g. "question `sovtid` removed", worded in either language.
+    pub details: Vec<Detail>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub words: Vec<Word>,
+}
+
+/// One detail of a change, as data: its words are the catalogue's (`diff-KEY` in the `ui`
+/// section), in the language it is shown in. In JSON it is the English sentence, as before.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Detail {
+    pub key: &'static str,
+    pub args: Vec<(&'static str, String)>,
+}
+
+impl Detail {
+    fn new(key: &'static str) -> Self {
+        Detail {
+            key,
+            args: Vec::new(),
+        }
+    }
+
+    fn arg(mut self, name: &'static str, value: impl std::fmt::Display) -> Self {
+        self.args.push((name, value.to_string()));
+        self
+    }
+
+    /// The detail in words of `lang`.
+    pub fn text(&self, lang: Lang) -> String {
+        catalogue::ui(lang, &format!("diff-{}", self.key), &self.args)
+    }
+}
+
+impl Serialize for Detail {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.text(Lang::En))
+    }
 }
 
 /// A piece of a word-level diff.
@@ -191,9 +225,7 @@ fn compare_addresses(a: &Snapshot<'_>, b: &Snapshot<'_>, changes: &mut Vec<Chang
                     subject: (*n).to_string(),
                     title: b[*n].title.to_string(),
                     verdict: Verdict::Major,
-                    details: vec![format!(
-                        "moved from `{addr}`: progress and answers stored under the old address no longer match"
-                    )],
+                    details: vec![Detail::new("moved").arg("address", addr)],
                     words: vec![],
                 });
             }
@@ -202,7 +234,7 @@ fn compare_addresses(a: &Snapshot<'_>, b: &Snapshot<'_>, changes: &mut Vec<Chang
                 subject: (*addr).to_string(),
                 title: s.title.to_string(),
                 verdict: Verdict::Major,
-                details: vec!["removed: people part-way through lose this step".into()],
+                details: vec![Detail::new("removed")],
                 words: vec![],
             }),
         }
@@ -216,7 +248,7 @@ fn compare_addresses(a: &Snapshot<'_>, b: &Snapshot<'_>, changes: &mut Vec<Chang
             subject: (*n).to_string(),
             title: b[*n].title.to_string(),
             verdict: Verdict::Minor,
-            details: vec![format!("added ({})", b[*n].content.type_name())],
+            details: vec![Detail::new("added").arg("type", b[*n].content.type_name())],
             words: vec![],
         });
     }
@@ -236,7 +268,7 @@ fn compare_moment(old: &Side<'_>, new: &Side<'_>, changes: &mut Vec<Change>) {
             subject: "moment".into(),
             title: "Välkomsttext".into(),
             verdict: Verdict::Patch,
-            details: vec!["welcome text edited".into()],
+            details: vec![Detail::new("welcome-edited")],
             words: word_diff(&ow, &nw),
         });
     }
@@ -246,10 +278,11 @@ fn compare_moment(old: &Side<'_>, new: &Side<'_>, changes: &mut Vec<Change>) {
             subject: "moment".into(),
             title: "duration".into(),
             verdict: Verdict::Minor,
-            details: vec![format!(
-                "duration changed from {} to {} days",
-                old.manifest.moment.duration_days, new.manifest.moment.duration_days
-            )],
+            details: vec![
+                Detail::new("duration")
+                    .arg("old", old.manifest.moment.duration_days)
+                    .arg("new", new.manifest.moment.duration_days),
+            ],
             words: vec![],
         });
     }
@@ -258,18 +291,16 @@ fn compare_moment(old: &Side<'_>, new: &Side<'_>, changes: &mut Vec<Change>) {
 fn compare_steg(addr: &str, a: &StegSnap<'_>, b: &StegSnap<'_>) -> Option<Change> {
     let mut verdict = Verdict::None;
     let mut details = Vec::new();
-    let mut bump = |v: Verdict, d: String| {
+    let mut bump = |v: Verdict, d: Detail| {
         verdict = verdict.max(v);
         details.push(d);
     };
     if a.content.type_name() != b.content.type_name() {
         bump(
             Verdict::Major,
-            format!(
-                "type changed from {} to {}",
-                a.content.type_name(),
-                b.content.type_name()
-            ),
+            Detail::new("type")
+                .arg("old", a.content.type_name())
+                .arg("new", b.content.type_name()),
         );
     }
     if let (StegContent::Form { form: fa, .. }, StegContent::Form { form: fb, .. }) =
@@ -278,34 +309,36 @@ fn compare_steg(addr: &str, a: &StegSnap<'_>, b: &StegSnap<'_>) -> Option<Change
         let (qa, qb) = (questions_of(fa), questions_of(fb));
         for (id, (ty, q)) in &qa {
             match qb.get(id) {
-                None => bump(Verdict::Major, format!("question `{id}` removed")),
+                None => bump(
+                    Verdict::Major,
+                    Detail::new("question-removed").arg("id", id),
+                ),
                 Some((t2, _)) if t2 != ty => {
-                    bump(Verdict::Major, format!("question `{id}` changed type"))
+                    bump(Verdict::Major, Detail::new("question-type").arg("id", id))
                 }
-                Some((_, q2)) if q2 != q => bump(Verdict::Patch, format!("question `{id}` edited")),
+                Some((_, q2)) if q2 != q => {
+                    bump(Verdict::Patch, Detail::new("question-edited").arg("id", id))
+                }
                 Some(_) => {}
             }
         }
         for id in qb.keys().filter(|id| !qa.contains_key(*id)) {
-            bump(Verdict::Minor, format!("question `{id}` added"));
+            bump(Verdict::Minor, Detail::new("question-added").arg("id", id));
         }
         if fa != fb && qa == qb {
-            bump(Verdict::Patch, "scoring or form details changed".into());
+            bump(Verdict::Patch, Detail::new("form-details"));
         }
     } else if a.content != b.content && a.content.type_name() == b.content.type_name() {
-        bump(Verdict::Patch, "media or settings changed".into());
+        bump(Verdict::Patch, Detail::new("media"));
     }
     if a.title != b.title {
-        bump(
-            Verdict::Patch,
-            format!("title changed from \"{}\"", a.title),
-        );
+        bump(Verdict::Patch, Detail::new("title").arg("old", a.title));
     }
     if a.position != b.position {
-        bump(Verdict::Minor, "order changed".into());
+        bump(Verdict::Minor, Detail::new("order"));
     }
     let words = if a.text != b.text {
-        bump(Verdict::Patch, "text edited".into());
+        bump(Verdict::Patch, Detail::new("text-edited"));
         word_diff(&a.text, &b.text)
     } else {
         vec![]
@@ -348,21 +381,21 @@ fn compare_flags(a: &[Flag], b: &[Flag], changes: &mut Vec<Change>) {
                 ChangeKind::Removed,
                 f,
                 Verdict::Major,
-                "flag removed".into(),
+                Detail::new("flag-removed"),
             )),
             Some(x) if x.trigger != f.trigger || x.recipient != f.recipient => {
                 changes.push(flag_change(
                     ChangeKind::Changed,
                     x,
                     Verdict::Minor,
-                    "when or to whom the flag is sent changed".into(),
+                    Detail::new("flag-trigger"),
                 ))
             }
             Some(x) if x != f => changes.push(flag_change(
                 ChangeKind::Changed,
                 x,
                 Verdict::Patch,
-                "flag text edited".into(),
+                Detail::new("flag-edited"),
             )),
             Some(_) => {}
         }
@@ -372,12 +405,12 @@ fn compare_flags(a: &[Flag], b: &[Flag], changes: &mut Vec<Change>) {
             ChangeKind::Added,
             f,
             Verdict::Minor,
-            "flag added".into(),
+            Detail::new("flag-added"),
         ));
     }
 }
 
-fn flag_change(kind: ChangeKind, f: &Flag, verdict: Verdict, detail: String) -> Change {
+fn flag_change(kind: ChangeKind, f: &Flag, verdict: Verdict, detail: Detail) -> Change {
     Change {
         kind,
         subject: format!("flag:{}", f.id),

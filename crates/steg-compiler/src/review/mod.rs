@@ -6,9 +6,14 @@
 //! appended to, by `steg review approve`. A node is approved while its current hash equals
 //! the hash of its newest approval; any change other than white space makes it "changed".
 
+mod address;
 mod diff;
 
-pub use diff::{Change, ChangeKind, DiffReport, Side, Verdict, Word, diff_sources, word_diff};
+pub use address::{Unknown, select, suggest, unapproved_below};
+
+pub use diff::{
+    Change, ChangeKind, Detail, DiffReport, Side, Verdict, Word, diff_sources, word_diff,
+};
 
 use crate::model::Moment;
 pub use crate::model::{Approval, Approvals};

@@ -743,14 +743,22 @@ fn changes_page(m: &Moment, diff: Option<&crate::review::DiffReport>) -> Page {
                     .steg()
                     .any(|(_, _, s)| s.address == c.subject)
                     .then(|| layout::steg(&c.subject));
+                // The page is written in Swedish, so its details are too.
+                let details: Vec<String> =
+                    c.details.iter().map(|d| d.text(steg_bundle::diagnostic::Lang::Sv)).collect();
+                let kind = format!("{:?}", c.kind).to_lowercase();
+                let sv = |key: String| steg_bundle::diagnostic::catalogue::ui(steg_bundle::diagnostic::Lang::Sv, &key, &[]);
                 tv!({
-                    "kind": format!("{:?}", c.kind).to_lowercase(), "subject": c.subject, "title": c.title,
-                    "verdict": c.verdict.as_str(), "details": c.details, "words": words, "url": url,
+                    "kind": kind, "subject": c.subject, "title": c.title,
+                    "verdict": c.verdict.as_str(), "details": details, "words": words, "url": url,
+                    "kind_label": sv(format!("diff-kind-{kind}")),
+                    "verdict_label": sv(format!("diff-verdict-{}", c.verdict.as_str())),
                 })
             })
             .collect();
         tv!({
             "old_version": r.old_version, "new_version": r.new_version, "verdict": r.verdict.as_str(),
+            "verdict_label": steg_bundle::diagnostic::catalogue::ui(steg_bundle::diagnostic::Lang::Sv, &format!("diff-verdict-{}", r.verdict.as_str()), &[]),
             "required_version": r.required_version, "version_ok": r.version_ok, "changes": changes,
         })
     });
