@@ -317,11 +317,18 @@ fn baseline_changes(
             if v >= current || best.as_ref().is_some_and(|(bv, _)| *bv >= v) {
                 continue;
             }
-            let is_release =
-                std::fs::read_to_string(entry.path().join(steg_bundle::manifest::MANIFEST_FILE))
-                    .ok()
-                    .and_then(|t| serde_json::from_str::<Manifest>(&t).ok())
-                    .is_some_and(|m| m.release);
+            // The output folder may be shared or synced: a bundle folder or `bundle.json`
+            // that is a link or a FIFO is not a release of ours, and is neither followed
+            // nor opened (a FIFO would block the build).
+            let manifest = entry.path().join(steg_bundle::manifest::MANIFEST_FILE);
+            let is_release = crate::source::safe::is_real_dir(&entry.path())
+                && crate::source::safe::read_limited(
+                    &manifest,
+                    steg_bundle::Limits::default().max_manifest_bytes,
+                )
+                .ok()
+                .and_then(|t| serde_json::from_slice::<Manifest>(&t).ok())
+                .is_some_and(|m| m.release);
             if is_release {
                 best = Some((v, entry.path()));
             }
