@@ -17,6 +17,7 @@ mod cli;
 mod content;
 mod forms;
 mod hostile;
+mod hostile_files;
 mod lang;
 mod layers;
 mod new;

@@ -624,6 +624,18 @@ fn moment_media(src: &MomentSource, cache: &Cache, d: &mut Diagnostics) -> Vec<M
         }
     }
     media.sort_by(|a, b| a.rel.cmp(&b.rel));
+    // The loader also refuses a bundle larger than its total limit: say so now, at the
+    // moment, rather than make a bundle that `steg verify` refuses.
+    let total: u64 = media.iter().map(|m| m.size).sum();
+    let max = steg_bundle::Limits::default().max_total_bytes;
+    if total > max {
+        d.push(
+            Diagnostic::new(E0111, "total")
+                .arg("size", total)
+                .arg("max", max)
+                .in_file(&src.file),
+        );
+    }
     media
 }
 

@@ -203,9 +203,46 @@ impl Folder {
 
 impl Output for Folder {
     fn write(&self, path: &str, content: Content<'_>) -> Result<(), Diagnostic> {
+        if let Content::Media(media) = content {
+            // A film is copied a piece at a time, hashed on the way, never held whole; what
+            // is written must still be what the model checked.
+            let hashed = std::cell::Cell::new(None);
+            self.with_target(path, |target| {
+                hashed.set(Some(copy_hashing(&media.path, target)?));
+                Ok(())
+            })?;
+            if hashed.take().as_deref() != Some(media.sha256.as_str()) {
+                return Err(Diagnostic::new(E0801, "changed").in_file(&media.path));
+            }
+            return Ok(());
+        }
         let bytes = content.bytes()?;
         self.with_target(path, |target| std::fs::write(target, &bytes))
     }
+}
+
+/// Copies the plain file `from` to `to` in pieces, returning the SHA-256 (hex) of what was
+/// copied. `from` is opened as [`crate::source::safe`] opens every file it did not write.
+fn copy_hashing(from: &Path, to: &Path) -> std::io::Result<String> {
+    use sha2::Digest;
+    use std::io::{Read, Write};
+    let (mut file, _) = crate::source::safe::open_regular(from)
+        .map_err(|e| std::io::Error::other(format!("{}: {e}", from.display())))?;
+    let mut out = std::fs::File::create(to)?;
+    let mut hasher = sha2::Sha256::new();
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        let n = match file.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        hasher.update(&buf[..n]);
+        out.write_all(&buf[..n])?;
+    }
+    out.flush()?;
+    Ok(crate::source::safe::hex(&hasher.finalize()))
 }
 
 /// Keeps the files in memory, by path.

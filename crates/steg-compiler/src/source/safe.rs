@@ -201,7 +201,8 @@ pub fn hash_limited(path: &Path, max: u64) -> Result<(String, u64), Refused> {
     Ok((hex(&digest), len))
 }
 
-fn hex(bytes: &[u8]) -> String {
+/// Bytes as lower-case hex, as hashes are written in manifests.
+pub fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
     let mut s = String::with_capacity(bytes.len() * 2);
     for b in bytes {

@@ -1,0 +1,306 @@
+//! Odd and hostile local files, through the real binary (issue 16): links, FIFOs, devices,
+//! files too large and deep raw HTML, made at test time where they cannot be committed. Each
+//! is refused or handled within seconds (a hang fails the test at its time limit, since the
+//! binary is then killed by a signal), and every failed build leaves the output folder
+//! exactly as it was: every file, folder and link compared before and after.
+
+use crate::common::*;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Long enough for a slow CI machine, short enough that a blocked read fails the test.
+const LIMIT: Duration = Duration::from_secs(60);
+
+/// Every file, folder and link below `dir`; links by their target, never followed.
+fn tree(dir: &Path) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).expect("read_dir") {
+            let entry = entry.expect("entry");
+            let path = entry.path();
+            let rel = path.strip_prefix(dir).expect("below").display().to_string();
+            let t = entry.file_type().expect("type");
+            let what = if t.is_dir() {
+                stack.push(path);
+                "folder".to_string()
+            } else if t.is_symlink() {
+                format!("link to {:?}", std::fs::read_link(&path).expect("link"))
+            } else if t.is_file() {
+                let bytes = std::fs::read(&path).expect("read");
+                format!("{} bytes, {}", bytes.len(), steg_bundle::sha256_hex(&bytes))
+            } else {
+                "special".to_string()
+            };
+            out.insert(rel, what);
+        }
+    }
+    out
+}
+
+fn cmd(args: &[&str], content: &Path) -> Run {
+    run(steg()
+        .arg(args[0])
+        .arg(content)
+        .args(&args[1..])
+        .timeout(LIMIT))
+}
+
+/// `steg check DIR --format json`: fails with exactly `expected`, each with a hint.
+fn check_fails(dir: &Path, expected: &[&str]) -> Run {
+    let r = cmd(&["check", "--format", "json"], dir);
+    assert_eq!(r.code, 1, "check must fail:\n{}\n{}", r.stdout, r.stderr);
+    let want: BTreeSet<String> = expected.iter().map(|c| c.to_string()).collect();
+    assert_eq!(r.json_codes(), want, "{}", r.stdout);
+    for d in r.json_diagnostics() {
+        assert!(!d["hint"].as_str().unwrap_or_default().is_empty(), "{d}");
+        assert!(!d["file"].as_str().unwrap_or_default().is_empty(), "{d}");
+    }
+    r
+}
+
+/// A copy of good/minimal already built once into `out`, so that a failed build has
+/// something to keep.
+fn built_copy() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let (tmp, copy) = copy_fixture("good", "minimal");
+    let out = tmp.path().join("out");
+    let r = build(&copy, &out, &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    (tmp, copy, out)
+}
+
+/// `steg build` of `content` into `out` fails with `codes` among its findings, and `out` is
+/// exactly as before.
+fn build_fails_unchanged(content: &Path, out: &Path, codes: &[&str]) -> Run {
+    let before = tree(out);
+    let r = run(steg()
+        .arg("build")
+        .arg(content)
+        .arg("--out")
+        .arg(out)
+        .args(["--format", "json"])
+        .timeout(LIMIT));
+    assert_ne!(r.code, 0, "the build must fail:\n{}", r.stdout);
+    let found = r.json_codes();
+    for c in codes {
+        assert!(found.contains(*c), "{c} not in {found:?}\n{}", r.stdout);
+    }
+    assert_eq!(tree(out), before, "the output folder changed");
+    r
+}
+
+#[cfg(unix)]
+fn mkfifo(path: &Path) {
+    let ok = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .expect("mkfifo runs");
+    assert!(ok.success(), "mkfifo {}", path.display());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Links and special files outside the steg files
+
+#[cfg(unix)]
+#[test]
+fn approvals_that_is_a_link_is_refused_and_its_target_never_shown() {
+    let (tmp, copy, out) = built_copy();
+    let secret = tmp.path().join("secret.txt");
+    std::fs::write(&secret, "hemlig-rad: ska aldrig visas\n").unwrap();
+    std::os::unix::fs::symlink(&secret, copy.join("approvals.yaml")).unwrap();
+    let r = check_fails(&copy, &["E0101"]);
+    assert!(!r.stdout.contains("hemlig-rad"), "{}", r.stdout);
+    let r = build_fails_unchanged(&copy, &out, &["E0101"]);
+    assert!(!r.stdout.contains("hemlig-rad"), "{}", r.stdout);
+}
+
+#[cfg(unix)]
+#[test]
+fn approvals_that_is_a_fifo_does_not_hang() {
+    let (_tmp, copy, out) = built_copy();
+    mkfifo(&copy.join("approvals.yaml"));
+    let r = check_fails(&copy, &["E0101"]);
+    assert!(r.stdout.contains("FIFO"), "{}", r.stdout);
+    build_fails_unchanged(&copy, &out, &["E0101"]);
+}
+
+#[cfg(unix)]
+#[test]
+fn approvals_linked_to_dev_zero_is_refused_without_reading() {
+    let (_tmp, copy, out) = built_copy();
+    std::os::unix::fs::symlink("/dev/zero", copy.join("approvals.yaml")).unwrap();
+    check_fails(&copy, &["E0101"]);
+    build_fails_unchanged(&copy, &out, &["E0101"]);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_in_media_does_not_hang() {
+    let (_tmp, copy, out) = built_copy();
+    std::fs::create_dir_all(copy.join("media")).unwrap();
+    mkfifo(&copy.join("media/film.mp4"));
+    let r = check_fails(&copy, &["E0101"]);
+    assert!(r.stdout.contains("film.mp4"), "{}", r.stdout);
+    build_fails_unchanged(&copy, &out, &["E0101"]);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_moment_file_that_is_a_fifo_does_not_hang() {
+    let (_tmp, copy, out) = built_copy();
+    let modul = copy.join("01-somn/modul.md");
+    std::fs::remove_file(&modul).unwrap();
+    mkfifo(&modul);
+    check_fails(&copy, &["E0101"]);
+    build_fails_unchanged(&copy, &out, &["E0101"]);
+}
+
+#[cfg(unix)]
+#[test]
+fn an_old_release_whose_bundle_json_is_a_fifo_does_not_hang_the_build() {
+    let (_tmp, copy, out) = built_copy();
+    let old = out.join("minimal/0.9.0");
+    std::fs::create_dir_all(&old).unwrap();
+    mkfifo(&old.join("bundle.json"));
+    // A folder linked in as an old release is not followed either.
+    std::os::unix::fs::symlink("/", out.join("minimal/0.8.0")).unwrap();
+    let r = run(steg()
+        .arg("build")
+        .arg(&copy)
+        .arg("--out")
+        .arg(&out)
+        .timeout(LIMIT));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}
+
+#[cfg(unix)]
+#[test]
+fn theme_static_links_are_refused_and_link_loops_end() {
+    let (tmp, copy, out) = built_copy();
+    let theme = tmp.path().join("tema");
+    copy_dir(&root().join("themes/default"), &theme);
+    let secret = tmp.path().join("secret.txt");
+    std::fs::write(&secret, "hemlig-rad").unwrap();
+    std::os::unix::fs::symlink(&secret, theme.join("static/secret.txt")).unwrap();
+    std::os::unix::fs::symlink(".", theme.join("static/a")).unwrap();
+    std::os::unix::fs::symlink(".", theme.join("static/b")).unwrap();
+    let before = tree(&out);
+    let r = run(steg()
+        .arg("build")
+        .arg(&copy)
+        .arg("--out")
+        .arg(&out)
+        .arg("--theme")
+        .arg(&theme)
+        .args(["--format", "json"])
+        .timeout(LIMIT));
+    assert_ne!(r.code, 0, "{}", r.stdout);
+    assert!(r.json_codes().contains("E0101"), "{}", r.stdout);
+    assert!(!r.stdout.contains("hemlig-rad"), "{}", r.stdout);
+    assert_eq!(tree(&out), before);
+    // A `static` folder that is itself a link is refused too.
+    std::fs::rename(theme.join("static"), tmp.path().join("static-real")).unwrap();
+    std::os::unix::fs::symlink(tmp.path().join("static-real"), theme.join("static")).unwrap();
+    let r = run(steg()
+        .arg("build")
+        .arg(&copy)
+        .arg("--out")
+        .arg(&out)
+        .arg("--theme")
+        .arg(&theme)
+        .args(["--format", "json"])
+        .timeout(LIMIT));
+    assert_ne!(r.code, 0, "{}", r.stdout);
+    assert_eq!(tree(&out), before);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing
+
+#[cfg(unix)]
+#[test]
+fn a_marker_that_is_a_link_is_never_written_through() {
+    let (tmp, copy, out) = built_copy();
+    let victim = tmp.path().join("forfattarens-fil.txt");
+    std::fs::write(&victim, "en författares text").unwrap();
+    std::fs::remove_file(out.join(".steg-output")).unwrap();
+    std::os::unix::fs::symlink(&victim, out.join(".steg-output")).unwrap();
+    build_fails_unchanged(&copy, &out, &["E0801"]);
+    assert_eq!(
+        std::fs::read_to_string(&victim).unwrap(),
+        "en författares text"
+    );
+    // A dangling link is refused too, rather than made into a file somewhere else.
+    let fresh = tmp.path().join("fresh");
+    std::fs::create_dir_all(&fresh).unwrap();
+    let target = tmp.path().join("created-elsewhere");
+    std::os::unix::fs::symlink(&target, fresh.join(".steg-output")).unwrap();
+    build_fails_unchanged(&copy, &fresh, &["E0801"]);
+    assert!(!target.exists());
+}
+
+#[test]
+fn a_commit_that_fails_half_way_leaves_the_output_as_it_was() {
+    // Two programs; the second's bundle cannot be put in place (a file holds its folder's
+    // name), after the first's bundle and archive were already moved in.
+    let tmp = tempfile::tempdir().unwrap();
+    let content = tmp.path().join("content");
+    copy_dir(&root().join(fixture("good", "minimal")), &content.join("a"));
+    copy_dir(&root().join(fixture("good", "minimal")), &content.join("b"));
+    let out = tmp.path().join("out");
+    let r = build(&content, &out, &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // A newer version of both, so the build would replace everything.
+    for m in ["a", "b"] {
+        let file = content.join(m).join("moment.md");
+        let text = std::fs::read_to_string(&file).unwrap();
+        std::fs::write(&file, text.replace("version: 1.0.0", "version: 1.1.0")).unwrap();
+    }
+    let moments: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_type().unwrap().is_dir() && e.file_name() != "preview")
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(moments.len(), 2, "{moments:?}");
+    let last = moments.iter().max().unwrap();
+    std::fs::rename(out.join(last), tmp.path().join("moved")).unwrap();
+    std::fs::write(out.join(last), "not a folder").unwrap();
+    build_fails_unchanged(&content, &out, &["E0801"]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sizes
+
+#[test]
+fn a_600_mb_film_is_refused_at_build_with_a_located_error() {
+    let (_tmp, copy, out) = built_copy();
+    let avsnitt = copy.join("01-somn/01-intro");
+    // Sparse: 600 MB on paper, nothing on disk; refused on its size, never read.
+    let film = std::fs::File::create(avsnitt.join("film.mp4")).unwrap();
+    film.set_len(600 * 1024 * 1024).unwrap();
+    std::fs::write(avsnitt.join("film.vtt"), "WEBVTT\n").unwrap();
+    std::fs::write(
+        avsnitt.join("02-film.md"),
+        "---\ntitle: Film\ntype: video\nsrc: film.mp4\ncaptions: film.vtt\n---\nOm sömn.\n",
+    )
+    .unwrap();
+    let start = std::time::Instant::now();
+    let r = build_fails_unchanged(&copy, &out, &["E0111"]);
+    assert!(
+        start.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        start.elapsed()
+    );
+    let d = r
+        .json_diagnostics()
+        .into_iter()
+        .find(|d| d["code"] == "E0111")
+        .expect("E0111");
+    assert!(
+        d["file"].as_str().unwrap_or_default().ends_with("film.mp4"),
+        "{d}"
+    );
+    assert!(r.stdout.contains("629145600"), "{}", r.stdout);
+}
