@@ -304,3 +304,30 @@ fn a_600_mb_film_is_refused_at_build_with_a_located_error() {
     );
     assert!(r.stdout.contains("629145600"), "{}", r.stdout);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Deep raw HTML
+
+#[test]
+fn raw_html_180_000_levels_deep_is_e0607_within_seconds() {
+    let (_tmp, copy, out) = built_copy();
+    let file = copy.join("01-somn/01-intro/02-djup.md");
+    std::fs::write(
+        &file,
+        format!(
+            "---\ntitle: Djup\n---\nText.\n\n{}",
+            "<div>".repeat(180_000)
+        ),
+    )
+    .unwrap();
+    let start = std::time::Instant::now();
+    let r = check_fails(&copy, &["E0607"]);
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        start.elapsed()
+    );
+    let d = &r.json_diagnostics()[0];
+    assert_eq!(d["line"], 6, "{d}");
+    build_fails_unchanged(&copy, &out, &["E0607"]);
+}
