@@ -331,3 +331,37 @@ fn raw_html_180_000_levels_deep_is_e0607_within_seconds() {
     assert_eq!(d["line"], 6, "{d}");
     build_fails_unchanged(&copy, &out, &["E0607"]);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Control characters
+
+#[test]
+fn control_characters_in_front_matter_text_are_e0208_and_never_printed() {
+    let (_tmp, copy, out) = built_copy();
+    let steg_file = copy.join("01-somn/01-intro/01-valkommen.md");
+    let original = std::fs::read_to_string(&steg_file).unwrap();
+    for (title, char) in [
+        (r#""Sömn\e[2J\a""#, "U+001B"),
+        (r#""Sömn\0""#, "U+0000"),
+        (r#""txt\u202Eexe""#, "U+202E"),
+        (r#""a\u2066b""#, "U+2066"),
+        (r#""a\x9bb""#, "U+009B"),
+        (r#""a\x7Fb""#, "U+007F"),
+        // Typed, not escaped.
+        ("txt\u{202e}exe", "U+202E"),
+    ] {
+        let text = original.replacen("title: ", &format!("title: {title}\nx-old-title: "), 1);
+        let text = text.replacen("x-old-title: ", "# ", 1);
+        std::fs::write(&steg_file, &text).unwrap();
+        let r = check_fails(&copy, &["E0208"]);
+        let d = &r.json_diagnostics()[0];
+        assert!(d["message"].as_str().unwrap().contains(char), "{d}");
+        assert_eq!(d["line"], 2, "{d}");
+        let human = run(steg().arg("check").arg(&copy).timeout(LIMIT));
+        for bad in ['\u{1b}', '\u{7}', '\u{0}', '\u{202e}', '\u{9b}'] {
+            assert!(!human.stdout.contains(bad), "{title}: {:?}", human.stdout);
+            assert!(!human.stderr.contains(bad), "{title}: {:?}", human.stderr);
+        }
+        build_fails_unchanged(&copy, &out, &["E0208"]);
+    }
+}

@@ -470,6 +470,10 @@ fn parse_file<T: DeserializeOwned>(
     let text = source::read_text(file)?;
     let split = frontmatter::split(&text, file)?;
     let front = frontmatter::parse::<T>(&split, file)?;
+    // Checked once the typed parse accepted the YAML, so that its errors come first.
+    if let Some(d) = source::control::check(&split, file).into_iter().next() {
+        return Err(d);
+    }
     let (yaml_offset, body_offset) = (split.yaml_offset, split.body_offset);
     let dir = file
         .parent()

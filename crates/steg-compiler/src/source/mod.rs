@@ -4,6 +4,7 @@
 //! the shape of the tree (missing `modul.md`, a steg outside any avsnitt, numbers used twice).
 //! [`read_text`] and [`frontmatter`] read one file; nothing here knows what the fields mean.
 
+pub mod control;
 pub mod frontmatter;
 pub mod safe;
 
@@ -200,10 +201,10 @@ fn discover_avsnitt(
                     }
                     None => diags.push(
                         Diagnostic::new(E0106, "steg")
-                            .arg("name", &entry.name)
+                            .arg("name", control::escape(&entry.name))
                             .arg(
                                 "suggestion",
-                                format!("{:02}-{}", numbers.next(), entry.name),
+                                format!("{:02}-{}", numbers.next(), control::escape(&entry.name)),
                             )
                             .in_file(&entry.path),
                     ),
@@ -212,7 +213,7 @@ fn discover_avsnitt(
             Kind::File => add_asset(&entry.path, moment_dir, assets),
             Kind::Dir if split_number_prefix(&entry.name).is_some() => diags.push(
                 Diagnostic::new(E0105, "folder")
-                    .arg("name", &entry.name)
+                    .arg("name", control::escape(&entry.name))
                     .in_file(&entry.path),
             ),
             Kind::Dir => collect_assets(&entry.path, moment_dir, assets, diags),
@@ -292,13 +293,14 @@ fn sorted_entries(dir: &Path, diags: &mut Diagnostics) -> Vec<Entry> {
             continue;
         }
         let path = entry.path();
+        let shown = control::escape(&name).into_owned();
         let kind = match entry.file_type() {
             Ok(t) if t.is_dir() => Kind::Dir,
             Ok(t) if t.is_file() => Kind::File,
             Ok(t) if t.is_symlink() => {
                 diags.push(
                     Diagnostic::new(E0101, "link")
-                        .arg("name", &name)
+                        .arg("name", &shown)
                         .in_file(&path),
                 );
                 continue;
@@ -306,7 +308,7 @@ fn sorted_entries(dir: &Path, diags: &mut Diagnostics) -> Vec<Entry> {
             Ok(t) => {
                 diags.push(
                     Diagnostic::new(E0101, safe::kind_of(t))
-                        .arg("name", &name)
+                        .arg("name", &shown)
                         .in_file(&path),
                 );
                 continue;
@@ -314,7 +316,7 @@ fn sorted_entries(dir: &Path, diags: &mut Diagnostics) -> Vec<Entry> {
             Err(e) => {
                 diags.push(
                     Diagnostic::new(E0101, "entry")
-                        .arg("name", &name)
+                        .arg("name", &shown)
                         .arg("error", e)
                         .in_file(&path),
                 );
@@ -358,9 +360,11 @@ fn is_markdown(name: &str) -> bool {
     name.len() > 3 && name.to_ascii_lowercase().ends_with(".md")
 }
 
+/// The last part of `path`, for messages: control characters in it are escaped, so that a
+/// file name cannot act on the terminal the message is printed to.
 fn file_name(path: &Path) -> String {
     path.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
+        .map(|n| control::escape(&n.to_string_lossy()).into_owned())
         .unwrap_or_default()
 }
 
