@@ -365,3 +365,49 @@ fn control_characters_in_front_matter_text_are_e0208_and_never_printed() {
         build_fails_unchanged(&copy, &out, &["E0208"]);
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Decomposed Unicode
+
+#[test]
+fn nfd_and_nfc_names_and_text_give_the_same_ids_and_bundle() {
+    let title = "Sömndagbok för äldre";
+    let body = "Skriv ner när du somnar och vaknar. Då ser du mönster över tid.\n";
+    let mut bundles = Vec::new();
+    for (name, text) in [
+        ("02-Sömndagbok.md".to_string(), body.to_string()),
+        (
+            "02-So\u{308}mndagbok.md".to_string(),
+            body.replace('ö', "o\u{308}").replace('ä', "a\u{308}"),
+        ),
+    ] {
+        let (tmp, copy) = copy_fixture("good", "minimal");
+        let avsnitt = copy.join("01-somn/01-intro");
+        let title = if name.contains('\u{308}') {
+            title.replace('ö', "o\u{308}").replace('ä', "a\u{308}")
+        } else {
+            title.to_string()
+        };
+        std::fs::write(
+            avsnitt.join(&name),
+            format!("---\ntitle: {title}\n---\n{text}"),
+        )
+        .unwrap();
+        // A link typed composed finds the file whichever way its name was saved.
+        let first = avsnitt.join("01-valkommen.md");
+        let mut welcome = std::fs::read_to_string(&first).unwrap();
+        welcome.push_str("\nLäs sedan [dagboken](02-Sömndagbok.md).\n");
+        std::fs::write(&first, welcome).unwrap();
+        let out = tmp.path().join("out");
+        let r = build(&copy, &out, &[]);
+        assert_eq!(r.code, 0, "{name:?}: {}\n{}", r.stdout, r.stderr);
+        let bundle = single_bundle(&out);
+        assert!(
+            bundle.join("steg/somn/intro/somndagbok.html").is_file(),
+            "{name:?}: {:?}",
+            tree(&bundle).keys().collect::<Vec<_>>()
+        );
+        bundles.push((tmp, tree(&bundle)));
+    }
+    assert_eq!(bundles[0].1, bundles[1].1, "the two bundles differ");
+}
