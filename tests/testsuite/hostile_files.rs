@@ -411,3 +411,19 @@ fn nfd_and_nfc_names_and_text_give_the_same_ids_and_bundle() {
     }
     assert_eq!(bundles[0].1, bundles[1].1, "the two bundles differ");
 }
+
+#[test]
+fn steg_new_with_a_title_typed_decomposed_makes_the_composed_id() {
+    let (_tmp, copy) = copy_fixture("good", "minimal");
+    let avsnitt = copy.join("01-somn/01-intro");
+    let r = run(steg()
+        .current_dir(&avsnitt)
+        .args(["new", "steg", "So\u{308}mn"])
+        .timeout(LIMIT));
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        avsnitt.join("02-somn.md").is_file(),
+        "{:?}",
+        tree(&avsnitt).keys().collect::<Vec<_>>()
+    );
+}
