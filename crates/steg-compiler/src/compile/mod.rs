@@ -175,7 +175,7 @@ impl Cache {
                 && p.parent().is_some_and(|d| self.moments.contains_key(d));
             // An edit to a file already known cannot change the shape of the tree; anything
             // else (a new, removed or renamed file or folder) needs a fresh walk.
-            if !(known || approvals) || !p.is_file() {
+            if !(known || approvals) || !source::safe::is_real_file(p) {
                 self.discovered = None;
             }
             self.moments.retain(|dir, _| !p.starts_with(dir));
