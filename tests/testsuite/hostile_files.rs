@@ -57,6 +57,15 @@ fn check_fails(dir: &Path, expected: &[&str]) -> Run {
         assert!(!d["hint"].as_str().unwrap_or_default().is_empty(), "{d}");
         assert!(!d["file"].as_str().unwrap_or_default().is_empty(), "{d}");
     }
+    // The human report shows snippets of the files it names: it must not block on them or
+    // show what a link points to either.
+    let human = cmd(&["check"], dir);
+    assert_eq!(human.code, 1, "{}\n{}", human.stdout, human.stderr);
+    for code in expected {
+        let both = format!("{}{}", human.stdout, human.stderr);
+        assert!(both.contains(code), "{code}: {both}");
+        assert!(!both.contains("hemlig-rad"), "{both}");
+    }
     r
 }
 

@@ -13,6 +13,9 @@ pub enum Style {
     Plain,
 }
 
+/// The largest file a snippet is shown from (an `approvals.yaml` of a large program).
+const SNIPPET_MAX_BYTES: u64 = 64 * 1024 * 1024;
+
 /// Renders all diagnostics, each with a snippet of its source when the file can be read,
 /// with its words in `lang`.
 pub fn render_human(diagnostics: &Diagnostics, style: Style, lang: Lang) -> String {
@@ -23,12 +26,23 @@ pub fn render_human(diagnostics: &Diagnostics, style: Style, lang: Lang) -> Stri
     let mut sources: HashMap<PathBuf, Option<String>> = HashMap::new();
     let mut out = String::new();
     for d in diagnostics {
-        let source = d.file.as_ref().and_then(|f| {
-            sources
-                .entry(f.clone())
-                .or_insert_with(|| std::fs::read_to_string(f).ok())
-                .as_deref()
-        });
+        // Read only for a snippet, and only as every file is read: a diagnostic may be about
+        // a link (whose target must not be shown) or a FIFO (which would block).
+        let source = d
+            .file
+            .as_ref()
+            .filter(|_| d.location.is_some())
+            .and_then(|f| {
+                sources
+                    .entry(f.clone())
+                    .or_insert_with(|| {
+                        crate::source::safe::read_limited(f, SNIPPET_MAX_BYTES)
+                            .ok()
+                            .and_then(|b| String::from_utf8(b).ok())
+                            .map(crate::source::nfc)
+                    })
+                    .as_deref()
+            });
         out.push_str(&render_one(&renderer, d, source, lang));
         out.push_str("\n\n");
     }
