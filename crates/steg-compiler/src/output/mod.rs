@@ -245,13 +245,34 @@ fn copy_hashing(from: &Path, to: &Path) -> std::io::Result<String> {
     Ok(crate::source::safe::hex(&hasher.finalize()))
 }
 
+/// The bytes of a media file, read as every file steg did not write is read (no link, no
+/// FIFO, within the loader's limit), and only if they still are what the model checked.
+fn read_media(media: &crate::model::MediaFile) -> Result<Vec<u8>, Diagnostic> {
+    let bytes = crate::source::safe::read_limited(
+        &media.path,
+        steg_bundle::Limits::default().max_file_bytes,
+    )
+    .map_err(|e| {
+        Diagnostic::new(E0801, "read")
+            .arg("error", e)
+            .in_file(&media.path)
+    })?;
+    if steg_bundle::sha256_hex(&bytes) != media.sha256 {
+        return Err(Diagnostic::new(E0801, "changed").in_file(&media.path));
+    }
+    Ok(bytes)
+}
+
 /// Keeps the files in memory, by path.
 #[derive(Default)]
 pub struct Memory(pub std::sync::Mutex<std::collections::BTreeMap<String, Vec<u8>>>);
 
 impl Output for Memory {
     fn write(&self, path: &str, content: Content<'_>) -> Result<(), Diagnostic> {
-        let bytes = content.bytes()?.into_owned();
+        let bytes = match &content {
+            Content::Media(media) => read_media(media)?,
+            _ => content.bytes()?.into_owned(),
+        };
         if let Ok(mut files) = self.0.lock() {
             files.insert(path.to_string(), bytes);
         }
@@ -441,5 +462,41 @@ mod tests {
         let out = tmp.path().join("new/out");
         drop(Staging::begin(&out).expect("begin"));
         assert!(!out.exists());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn media_is_written_only_from_a_plain_file_with_the_checked_hash() {
+        let tmp = tempfile::tempdir().unwrap();
+        let film = tmp.path().join("film.mp4");
+        std::fs::write(&film, "film").unwrap();
+        let link = tmp.path().join("link.mp4");
+        std::os::unix::fs::symlink(&film, &link).unwrap();
+        let media = |path: &Path, sha256: String| crate::model::MediaFile {
+            rel: "film.mp4".into(),
+            path: path.to_path_buf(),
+            sha256,
+            size: 4,
+        };
+        let good = media(&film, steg_bundle::sha256_hex(b"film"));
+        let folder = Folder {
+            root: tmp.path().join("out"),
+        };
+        folder.write("media/f.mp4", Content::Media(&good)).unwrap();
+        assert_eq!(
+            std::fs::read(tmp.path().join("out/media/f.mp4")).unwrap(),
+            b"film"
+        );
+        let memory = Memory::default();
+        memory.write("f", Content::Media(&good)).unwrap();
+        for bad in [
+            media(&link, steg_bundle::sha256_hex(b"film")),
+            media(&film, steg_bundle::sha256_hex(b"other")),
+        ] {
+            assert!(folder.write("media/g.mp4", Content::Media(&bad)).is_err());
+            assert!(memory.write("g", Content::Media(&bad)).is_err());
+            let archive = archive::Archive::create(&tmp.path().join("a.tar"), 0).unwrap();
+            assert!(archive.write("g", Content::Media(&bad)).is_err());
+        }
     }
 }
