@@ -252,7 +252,8 @@ fn a_marker_that_is_a_link_is_never_written_through() {
 #[test]
 fn a_commit_that_fails_half_way_leaves_the_output_as_it_was() {
     // Two programs; the second's bundle cannot be put in place (a file holds its folder's
-    // name), after the first's bundle and archive were already moved in.
+    // name). Before, the first's bundle and archive were already moved in by then; the
+    // rollback of renames done is tested at every rename in `output::tests`.
     let tmp = tempfile::tempdir().unwrap();
     let content = tmp.path().join("content");
     copy_dir(&root().join(fixture("good", "minimal")), &content.join("a"));
@@ -277,6 +278,18 @@ fn a_commit_that_fails_half_way_leaves_the_output_as_it_was() {
     std::fs::rename(out.join(last), tmp.path().join("moved")).unwrap();
     std::fs::write(out.join(last), "not a folder").unwrap();
     build_fails_unchanged(&content, &out, &["E0801"]);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_moment_folder_in_the_output_that_is_a_link_is_not_written_through() {
+    let (tmp, copy, out) = built_copy();
+    let elsewhere = tmp.path().join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    std::fs::rename(out.join("minimal"), tmp.path().join("moved")).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, out.join("minimal")).unwrap();
+    build_fails_unchanged(&copy, &out, &["E0801"]);
+    assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 0);
 }
 
 // ---------------------------------------------------------------------------------------------

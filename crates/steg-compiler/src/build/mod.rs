@@ -305,7 +305,11 @@ fn baseline_changes(
         let Ok(current) = semver::Version::parse(&b.version) else {
             continue;
         };
-        let Ok(entries) = std::fs::read_dir(out.join(&b.moment_id)) else {
+        let moment_dir = out.join(&b.moment_id);
+        if !crate::source::safe::is_real_dir(&moment_dir) {
+            continue;
+        }
+        let Ok(entries) = std::fs::read_dir(moment_dir) else {
             continue;
         };
         let mut best: Option<(semver::Version, PathBuf)> = None;

@@ -93,6 +93,18 @@ impl Staging {
         done: &mut Vec<(PathBuf, PathBuf)>,
     ) -> Result<(), Diagnostic> {
         for rel in &self.entries {
+            // Every folder between `out` and the target must be a folder of its own: a link
+            // there (`out/<moment>` pointing elsewhere) would put the output through it.
+            let mut at = self.out.clone();
+            let parts: Vec<_> = Path::new(rel).components().collect();
+            for part in &parts[..parts.len().saturating_sub(1)] {
+                at.push(part);
+                if let Ok(m) = std::fs::symlink_metadata(&at)
+                    && !m.file_type().is_dir()
+                {
+                    return Err(Diagnostic::new(E0801, "not-own-folder").in_file(&at));
+                }
+            }
             if let Some(parent) = self.out.join(rel).parent() {
                 make_dirs(parent, made)?;
             }
