@@ -449,3 +449,32 @@ fn steg_new_with_a_title_typed_decomposed_makes_the_composed_id() {
         tree(&avsnitt).keys().collect::<Vec<_>>()
     );
 }
+
+#[test]
+fn a_runaway_approvals_file_or_theme_file_is_refused_unread() {
+    let (tmp, copy, out) = built_copy();
+    // Sparse: 100 MB on paper; refused on its size.
+    let approvals = std::fs::File::create(copy.join("approvals.yaml")).unwrap();
+    approvals.set_len(100 * 1024 * 1024).unwrap();
+    check_fails(&copy, &["E0111"]);
+    build_fails_unchanged(&copy, &out, &["E0111"]);
+    std::fs::remove_file(copy.join("approvals.yaml")).unwrap();
+
+    let theme = tmp.path().join("tema");
+    copy_dir(&root().join("themes/default"), &theme);
+    let big = std::fs::File::create(theme.join("static/video.mp4")).unwrap();
+    big.set_len(100 * 1024 * 1024).unwrap();
+    let before = tree(&out);
+    let r = run(steg()
+        .arg("build")
+        .arg(&copy)
+        .arg("--out")
+        .arg(&out)
+        .arg("--theme")
+        .arg(&theme)
+        .args(["--format", "json"])
+        .timeout(LIMIT));
+    assert_ne!(r.code, 0, "{}", r.stdout);
+    assert!(r.stdout.contains("video.mp4"), "{}", r.stdout);
+    assert_eq!(tree(&out), before);
+}
