@@ -478,3 +478,20 @@ fn a_runaway_approvals_file_or_theme_file_is_refused_unread() {
     assert!(r.stdout.contains("video.mp4"), "{}", r.stdout);
     assert_eq!(tree(&out), before);
 }
+
+#[test]
+fn control_characters_in_a_shown_line_never_reach_the_terminal() {
+    let (_tmp, copy) = copy_fixture("good", "minimal");
+    std::fs::write(
+        copy.join("01-somn/01-intro/02-x.md"),
+        "---\ntitle: X\n---\nText \u{1b}[2J med [l\u{7}nk](finns-inte.md) \u{202e} slut \u{9b}.\n",
+    )
+    .unwrap();
+    let r = run(steg().arg("check").arg(&copy).timeout(LIMIT));
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    let both = format!("{}{}", r.stdout, r.stderr);
+    assert!(both.contains("E0603"), "{both}");
+    for bad in ['\u{1b}', '\u{7}', '\u{202e}', '\u{9b}'] {
+        assert!(!both.contains(bad), "{bad:?} in {both:?}");
+    }
+}

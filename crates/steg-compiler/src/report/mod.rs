@@ -40,6 +40,7 @@ pub fn render_human(diagnostics: &Diagnostics, style: Style, lang: Lang) -> Stri
                             .ok()
                             .and_then(|b| String::from_utf8(b).ok())
                             .map(crate::source::nfc)
+                            .map(|t| crate::source::control::defang_same_length(&t).into_owned())
                     })
                     .as_deref()
             });
@@ -56,10 +57,13 @@ fn render_one(renderer: &Renderer, d: &Diagnostic, source: Option<&str>, lang: L
         Severity::Note => (Level::NOTE, "note"),
     };
     let level = level.with_name(catalogue::ui(lang, word, &[]));
-    let path = d.file.as_ref().map(|p| p.display().to_string());
-    let message = d.message(lang);
-    let label = d.label(lang);
-    let hint = d.hint(lang);
+    // Words from the content (a link, a file name) may hold control characters: escaped,
+    // so that nothing printed can act on the terminal.
+    let safe = |s: String| crate::source::control::escape(&s).into_owned();
+    let path = d.file.as_ref().map(|p| safe(p.display().to_string()));
+    let message = safe(d.message(lang));
+    let label = d.label(lang).map(safe);
+    let hint = d.hint(lang).map(safe);
     let title = level.primary_title(message.as_str()).id(d.code);
 
     let snippet_range = match (&d.location, source) {

@@ -40,6 +40,25 @@ pub fn escape(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
+/// `text` with every forbidden character that is not ASCII (C1 controls, bidi characters)
+/// replaced by a visible one of the same length in UTF-8, so that byte offsets into it
+/// still hold: for a snippet of a file shown in a terminal. (The snippet printer already
+/// shows ASCII controls as pictures, `␛`.)
+pub fn defang_same_length(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(|c| !c.is_ascii() && is_forbidden(c)) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    std::borrow::Cow::Owned(
+        text.chars()
+            .map(|c| match c.len_utf8() {
+                2 if is_forbidden(c) => '¤',
+                3 if is_forbidden(c) => '\u{fffd}',
+                _ => c,
+            })
+            .collect(),
+    )
+}
+
 /// Every text value of the front matter with a forbidden character, each as an `E0208`
 /// located at the value.
 pub fn check(split: &Split<'_>, file: &Path) -> Vec<Diagnostic> {
@@ -195,5 +214,13 @@ mod tests {
             found("---\ntitle: \"a\\tb\"\nsummary: |\n  en\n  två\nalt: C:\\e\n---\n").is_empty()
         );
         assert_eq!(escape("a\u{1b}[2Jb\u{202e}"), "a\\u{1b}[2Jb\\u{202e}");
+        let text = "a\u{9b}b\u{202e}c\u{1b}";
+        let safe = defang_same_length(text);
+        assert_eq!(safe, "a¤b\u{fffd}c\u{1b}");
+        assert_eq!(safe.len(), text.len());
+        let text = "a\u{9b}b\u{202e}c\u{1b}";
+        let safe = defang_same_length(text);
+        assert_eq!(safe, "a¤b\u{fffd}c\u{1b}");
+        assert_eq!(safe.len(), text.len());
     }
 }
