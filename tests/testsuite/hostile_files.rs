@@ -495,3 +495,59 @@ fn control_characters_in_a_shown_line_never_reach_the_terminal() {
         assert!(!both.contains(bad), "{bad:?} in {both:?}");
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// The committed fixtures (tests/fixtures/hostile/content/)
+
+/// A copy of a hostile content fixture, and an output folder holding a good earlier build.
+fn fixture_with_output(name: &str) -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let (tmp, copy) = copy_fixture("hostile", &format!("content/{name}"));
+    let out = tmp.path().join("out");
+    let r = build(root().join(fixture("good", "minimal")), &out, &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    (tmp, copy, out)
+}
+
+#[test]
+fn fixture_control_characters_is_e0208_twice() {
+    let (_tmp, copy, out) = fixture_with_output("control-characters");
+    let r = check_fails(&copy, &["E0208"]);
+    let found: BTreeSet<String> = r
+        .json_diagnostics()
+        .iter()
+        .map(|d| format!("{} {}", d["line"], d["message"]))
+        .collect();
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert!(found.iter().any(|f| f.contains("U+001B")), "{found:?}");
+    assert!(found.iter().any(|f| f.contains("U+202E")), "{found:?}");
+    build_fails_unchanged(&copy, &out, &["E0208"]);
+}
+
+#[test]
+fn fixture_deep_html_is_e0607() {
+    let (_tmp, copy, out) = fixture_with_output("deep-html");
+    let r = check_fails(&copy, &["E0607"]);
+    assert_eq!(r.json_diagnostics()[0]["line"], 6);
+    build_fails_unchanged(&copy, &out, &["E0607"]);
+}
+
+#[test]
+fn fixture_nfd_name_gets_the_composed_id() {
+    let (tmp, copy) = copy_fixture("hostile", "content/nfd-name");
+    assert!(
+        copy.join("01-somn/01-intro/02-So\u{308}mndagbok.md")
+            .is_file(),
+        "the fixture's name must stay decomposed"
+    );
+    let out = tmp.path().join("out");
+    let r = build(&copy, &out, &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let bundle = single_bundle(&out);
+    assert!(bundle.join("steg/somn/intro/somndagbok.html").is_file());
+    let manifest = std::fs::read_to_string(bundle.join("bundle.json")).unwrap();
+    assert!(manifest.contains("Sömndagbok"), "the title is NFC");
+    assert!(
+        !manifest.contains("So\u{308}m"),
+        "no decomposed text is left"
+    );
+}
