@@ -504,6 +504,10 @@ fn hash_media(rel: &str, path: &Path) -> Result<MediaFile, Diagnostic> {
                 .arg("size", size)
                 .arg("max", max)
                 .in_file(path),
+            source::safe::Refused::Grew { max } => Diagnostic::new(E0111, "media")
+                .arg("size", max + 1)
+                .arg("max", max)
+                .in_file(path),
             other => source::refused(path, other),
         })?;
     Ok(MediaFile {

@@ -107,7 +107,12 @@ pub fn read_approvals(moment_dir: &Path) -> Result<Vec<Approval>, Diagnostic> {
     let bytes = match safe::read_limited(&path, MAX_APPROVALS_BYTES) {
         Ok(b) => b,
         Err(Refused::Missing) => return Ok(vec![]),
-        Err(e @ (Refused::Link | Refused::Special { .. } | Refused::TooLarge { .. })) => {
+        Err(
+            e @ (Refused::Link
+            | Refused::Special { .. }
+            | Refused::TooLarge { .. }
+            | Refused::Grew { .. }),
+        ) => {
             return Err(crate::source::refused(&path, e));
         }
         Err(e) => {

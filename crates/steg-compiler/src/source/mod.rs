@@ -389,9 +389,7 @@ fn missing_index(dir: &Path, index: &str, level: &'static str) -> Diagnostic {
 /// composed.
 pub fn read_text(path: &Path) -> Result<String, Diagnostic> {
     let bytes = safe::read_limited(path, MAX_MARKDOWN_BYTES).map_err(|e| match e {
-        safe::Refused::TooLarge { size, max } if size == max + 1 => {
-            Diagnostic::new(E0111, "grew").arg("max", max).in_file(path)
-        }
+        safe::Refused::Grew { max } => Diagnostic::new(E0111, "grew").arg("max", max).in_file(path),
         safe::Refused::TooLarge { size, max } => Diagnostic::new(E0111, "markdown")
             .arg("size", size)
             .arg("max", max)
@@ -432,6 +430,7 @@ pub fn refused(path: &Path, why: safe::Refused) -> Diagnostic {
         safe::Refused::TooLarge { size, max } => Diagnostic::new(E0111, "file")
             .arg("size", size)
             .arg("max", max),
+        safe::Refused::Grew { max } => Diagnostic::new(E0111, "grew").arg("max", max),
         other => Diagnostic::new(E0101, "file").arg("error", other),
     };
     d.in_file(path)

@@ -21,8 +21,10 @@ pub enum Refused {
     Link,
     /// Not a regular file: `kind` names it, as [`kind_of`] does.
     Special { kind: &'static str },
-    /// Larger than `max` bytes (`size` is what the file says, or `max + 1` when it grew).
+    /// Larger than `max` bytes.
     TooLarge { size: u64, max: u64 },
+    /// Grew past `max` bytes while it was read (its size said it was within).
+    Grew { max: u64 },
     /// Any other failure to open or read.
     Io(std::io::Error),
 }
@@ -36,6 +38,7 @@ impl std::fmt::Display for Refused {
             Refused::TooLarge { size, max } => {
                 write!(f, "the file is {size} bytes; at most {max} are read")
             }
+            Refused::Grew { max } => write!(f, "the file grew past {max} bytes while read"),
             Refused::Io(e) => write!(f, "{e}"),
         }
     }
@@ -146,10 +149,7 @@ pub fn read_limited(path: &Path, max: u64) -> Result<Vec<u8>, Refused> {
         .read_to_end(&mut bytes)
         .map_err(Refused::Io)?;
     if bytes.len() as u64 > max {
-        return Err(Refused::TooLarge {
-            size: bytes.len() as u64,
-            max,
-        });
+        return Err(Refused::Grew { max });
     }
     Ok(bytes)
 }
@@ -195,7 +195,7 @@ pub fn hash_limited(path: &Path, max: u64) -> Result<(String, u64), Refused> {
         len += n as u64;
     }
     if len > max {
-        return Err(Refused::TooLarge { size: len, max });
+        return Err(Refused::Grew { max });
     }
     let digest = hasher.finalize();
     Ok((hex(&digest), len))
