@@ -27,6 +27,9 @@ pub struct Staging {
     /// commit succeeds, so a failed first build leaves no trace either.
     made: Prepared,
     committed: bool,
+    /// Set when undoing a failed commit itself failed: the staging folder then still holds
+    /// old outputs, and is kept rather than deleted with them.
+    keep: bool,
 }
 
 impl Staging {
@@ -40,6 +43,7 @@ impl Staging {
             entries: Vec::new(),
             made,
             committed: false,
+            keep: false,
         };
         let _ = std::fs::remove_dir_all(&staging.dir);
         std::fs::create_dir_all(&staging.dir).map_err(|e| io_error(&staging.dir, &e))?;
@@ -67,7 +71,7 @@ impl Staging {
 
     /// [`Staging::commit`] with the rename to use (a test makes one fail).
     fn commit_with(
-        &self,
+        &mut self,
         rename: &mut dyn FnMut(&Path, &Path) -> std::io::Result<()>,
     ) -> Result<(), Diagnostic> {
         let mut made: Vec<PathBuf> = Vec::new();
@@ -77,7 +81,9 @@ impl Staging {
             // Undo in reverse: each rename back, then the folders made (only if still empty:
             // `remove_dir` never deletes anything else).
             for (from, to) in done.iter().rev() {
-                let _ = rename(to, from);
+                if rename(to, from).is_err() {
+                    self.keep = true;
+                }
             }
             for dir in made.iter().rev() {
                 let _ = std::fs::remove_dir(dir);
@@ -146,7 +152,11 @@ fn make_dirs(dir: &Path, made: &mut Vec<PathBuf>) -> Result<(), Diagnostic> {
 
 impl Drop for Staging {
     fn drop(&mut self) {
-        // Whatever happened, leave no staging folder behind.
+        // Leave no staging folder behind, unless it holds old outputs that could not be put
+        // back: those are the user's, and are not deleted.
+        if self.keep {
+            return;
+        }
         let _ = std::fs::remove_dir_all(&self.dir);
         if !self.committed {
             if self.made.marker {
@@ -429,7 +439,7 @@ mod tests {
         let before = tree(&out);
         // 4 entries, 3 with an old one: 7 renames. Fail at each in turn.
         for fail_at in 0..7 {
-            let s = stage_all(&out);
+            let mut s = stage_all(&out);
             let mut n = 0;
             let result = s.commit_with(&mut |from, to| {
                 n += 1;
@@ -510,5 +520,33 @@ mod tests {
             let archive = archive::Archive::create(&tmp.path().join("a.tar"), 0).unwrap();
             assert!(archive.write("g", Content::Media(&bad)).is_err());
         }
+    }
+
+    #[test]
+    fn old_outputs_that_cannot_be_put_back_are_kept_not_deleted() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("out");
+        std::fs::create_dir_all(out.join("preview")).unwrap();
+        std::fs::write(out.join("preview/f"), "old preview").unwrap();
+        std::fs::write(out.join(MARKER), MARKER_TEXT).unwrap();
+        let mut s = Staging::begin(&out).expect("begin");
+        std::fs::create_dir_all(s.stage("preview")).unwrap();
+        let staging = s.dir.clone();
+        let mut n = 0;
+        // The old preview is moved aside; everything after that fails, undoing included.
+        let result = s.commit_with(&mut |from, to| {
+            n += 1;
+            if n == 1 {
+                std::fs::rename(from, to)
+            } else {
+                Err(std::io::Error::other("injected"))
+            }
+        });
+        assert!(result.is_err());
+        drop(s);
+        assert_eq!(
+            std::fs::read_to_string(staging.join("old-0/f")).unwrap(),
+            "old preview"
+        );
     }
 }
