@@ -19,6 +19,7 @@ mod forms;
 mod guide;
 mod hostile;
 mod hostile_bundle;
+mod hostile_files;
 mod importer;
 mod lang;
 mod layers;

@@ -30,11 +30,14 @@ pub fn split_number_prefix(name: &str) -> Option<(u32, &str)> {
 }
 
 /// Derives an id from a name: lower case, Swedish and other common letters folded to a-z,
-/// anything else between words becomes a single `-`.
+/// anything else between words becomes a single `-`. The name is read in NFC first: macOS
+/// saves file names decomposed (`o` + U+0308 for `ö`), and ids are permanent, so both
+/// spellings must give the same id.
 pub fn slugify(name: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
     let mut out = String::with_capacity(name.len());
     let mut dash = false;
-    for c in name.chars().flat_map(char::to_lowercase) {
+    for c in name.nfc().flat_map(char::to_lowercase) {
         let folded: &str = match c {
             'å' | 'ä' | 'à' | 'á' | 'â' | 'ã' => "a",
             'ö' | 'ø' | 'ó' | 'ò' | 'ô' | 'õ' => "o",
@@ -75,6 +78,12 @@ mod tests {
     #[test]
     fn slugs() {
         assert_eq!(slugify("Sömndagbok"), "somndagbok");
+        // Decomposed, as macOS saves names: the same id.
+        assert_eq!(slugify("So\u{308}mndagbok"), "somndagbok");
+        assert_eq!(
+            slugify("A\u{30a}ngest och o\u{308}nskan"),
+            "angest-och-onskan"
+        );
         assert_eq!(slugify("Oro och Ångest!"), "oro-och-angest");
         assert_eq!(slugify("--x__y--"), "x-y");
         assert_eq!(slugify("???"), "");

@@ -396,7 +396,11 @@ fn baseline_changes(
         let Ok(current) = semver::Version::parse(&b.version) else {
             continue;
         };
-        let Ok(entries) = std::fs::read_dir(out.join(&b.moment_id)) else {
+        let moment_dir = out.join(&b.moment_id);
+        if !crate::source::safe::is_real_dir(&moment_dir) {
+            continue;
+        }
+        let Ok(entries) = std::fs::read_dir(moment_dir) else {
             continue;
         };
         let mut best: Option<(semver::Version, PathBuf)> = None;
@@ -408,11 +412,18 @@ fn baseline_changes(
             if v >= current || best.as_ref().is_some_and(|(bv, _)| *bv >= v) {
                 continue;
             }
-            let is_release =
-                std::fs::read_to_string(entry.path().join(steg_bundle::manifest::MANIFEST_FILE))
-                    .ok()
-                    .and_then(|t| serde_json::from_str::<Manifest>(&t).ok())
-                    .is_some_and(|m| m.release);
+            // The output folder may be shared or synced: a bundle folder or `bundle.json`
+            // that is a link or a FIFO is not a release of ours, and is neither followed
+            // nor opened (a FIFO would block the build).
+            let manifest = entry.path().join(steg_bundle::manifest::MANIFEST_FILE);
+            let is_release = crate::source::safe::is_real_dir(&entry.path())
+                && crate::source::safe::read_limited(
+                    &manifest,
+                    steg_bundle::Limits::default().max_manifest_bytes,
+                )
+                .ok()
+                .and_then(|t| serde_json::from_slice::<Manifest>(&t).ok())
+                .is_some_and(|m| m.release);
             if is_release {
                 best = Some((v, entry.path()));
             }

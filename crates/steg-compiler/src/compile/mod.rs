@@ -153,10 +153,11 @@ impl Cache {
     /// media file it hashed). `false` for anything it does not know.
     pub fn unchanged(&self, path: &Path) -> bool {
         if let Some(known) = self.fingerprints.as_ref().and_then(|f| f.get(path)) {
-            return std::fs::read_to_string(path).is_ok_and(|t| fingerprint(&t) == *known);
+            return source::read_text(path).is_ok_and(|t| fingerprint(&t) == *known);
         }
         if let Some(Ok(media)) = self.media.get(path) {
-            return std::fs::read(path).is_ok_and(|b| steg_bundle::sha256_hex(&b) == media.sha256);
+            return source::safe::hash_limited(path, max_media_bytes())
+                .is_ok_and(|(sha256, _)| sha256 == media.sha256);
         }
         false
     }
@@ -174,7 +175,7 @@ impl Cache {
                 && p.parent().is_some_and(|d| self.moments.contains_key(d));
             // An edit to a file already known cannot change the shape of the tree; anything
             // else (a new, removed or renamed file or folder) needs a fresh walk.
-            if !(known || approvals) || !p.is_file() {
+            if !(known || approvals) || !source::safe::is_real_file(p) {
                 self.discovered = None;
             }
             self.moments.retain(|dir, _| !p.starts_with(dir));
@@ -469,6 +470,10 @@ fn parse_file<T: DeserializeOwned>(
     let text = source::read_text(file)?;
     let split = frontmatter::split(&text, file)?;
     let front = frontmatter::parse::<T>(&split, file)?;
+    // Checked once the typed parse accepted the YAML, so that its errors come first.
+    if let Some(d) = source::control::check(&split, file).into_iter().next() {
+        return Err(d);
+    }
     let (yaml_offset, body_offset) = (split.yaml_offset, split.body_offset);
     let dir = file
         .parent()
@@ -485,14 +490,31 @@ fn parse_file<T: DeserializeOwned>(
     })
 }
 
+/// The largest media file a build accepts: what the loader accepts by default, so that a
+/// build never makes a bundle its own `steg verify` refuses.
+pub fn max_media_bytes() -> u64 {
+    steg_bundle::Limits::default().max_file_bytes
+}
+
+/// Hashes a media file as it is read, a piece at a time: a film is never held whole.
 fn hash_media(rel: &str, path: &Path) -> Result<MediaFile, Diagnostic> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| Diagnostic::new(E0101, "file").arg("error", e).in_file(path))?;
+    let (sha256, size) =
+        source::safe::hash_limited(path, max_media_bytes()).map_err(|e| match e {
+            source::safe::Refused::TooLarge { size, max } => Diagnostic::new(E0111, "media")
+                .arg("size", size)
+                .arg("max", max)
+                .in_file(path),
+            source::safe::Refused::Grew { max } => Diagnostic::new(E0111, "media")
+                .arg("size", max + 1)
+                .arg("max", max)
+                .in_file(path),
+            other => source::refused(path, other),
+        })?;
     Ok(MediaFile {
         rel: rel.to_string(),
         path: path.to_path_buf(),
-        sha256: steg_bundle::sha256_hex(&bytes),
-        size: bytes.len() as u64,
+        sha256,
+        size,
     })
 }
 
@@ -610,6 +632,18 @@ fn moment_media(src: &MomentSource, cache: &Cache, d: &mut Diagnostics) -> Vec<M
         }
     }
     media.sort_by(|a, b| a.rel.cmp(&b.rel));
+    // The loader also refuses a bundle larger than its total limit: say so now, at the
+    // moment, rather than make a bundle that `steg verify` refuses.
+    let total: u64 = media.iter().map(|m| m.size).sum();
+    let max = steg_bundle::Limits::default().max_total_bytes;
+    if total > max {
+        d.push(
+            Diagnostic::new(E0111, "total")
+                .arg("size", total)
+                .arg("max", max)
+                .in_file(&src.file),
+        );
+    }
     media
 }
 

@@ -43,6 +43,7 @@ pub fn render(body: &str, src: &Source<'_>, links: &Links<'_>) -> (Document, Vec
     let mut counter = readability::Counter::default();
     let mut headings = Vec::new();
     let mut raw_html = false;
+    let mut depth = HtmlDepth::default();
     let mut rewriter = Rewriter {
         src,
         links,
@@ -55,8 +56,9 @@ pub fn render(body: &str, src: &Source<'_>, links: &Links<'_>) -> (Document, Vec
         if let Event::Start(Tag::Heading { level, .. }) = &event {
             headings.push((*level as usize, range.clone()));
         }
-        if matches!(event, Event::Html(_) | Event::InlineHtml(_)) {
+        if let Event::Html(h) | Event::InlineHtml(h) = &event {
             raw_html = true;
+            depth.feed(h, range.start);
         }
         events.push(rewriter.event(event, &range));
     }
@@ -66,9 +68,32 @@ pub fn render(body: &str, src: &Source<'_>, links: &Links<'_>) -> (Document, Vec
         ..
     } = rewriter;
     let mut html = String::with_capacity(body.len() * 3 / 2);
-    pulldown_cmark::html::push_html(&mut html, events.into_iter());
-    if raw_html {
-        html = sanitize(&html, src, links, &mut problems);
+    if let Some(at) = depth.too_deep {
+        // Refused before sanitizing: the sanitizer's time grows with the square of the
+        // depth (180,000 nested tags take minutes). The document is an error; its HTML is
+        // the text itself, escaped, so nothing of it is active and it is not reported empty.
+        html.push_str("<pre>");
+        for c in body.chars() {
+            match c {
+                '<' => html.push_str("&lt;"),
+                '>' => html.push_str("&gt;"),
+                '&' => html.push_str("&amp;"),
+                '"' => html.push_str("&quot;"),
+                c => html.push(c),
+            }
+        }
+        html.push_str("</pre>");
+        problems.push(
+            Diagnostic::new(E0607, "deep")
+                .arg("max", MAX_HTML_DEPTH)
+                .in_file(src.file)
+                .at(Location::at_byte(src.text, src.body_offset + at)),
+        );
+    } else {
+        pulldown_cmark::html::push_html(&mut html, events.into_iter());
+        if raw_html {
+            html = sanitize(&html, src, links, &mut problems);
+        }
     }
     media.sort();
     media.dedup();
@@ -84,6 +109,75 @@ pub fn render(body: &str, src: &Source<'_>, links: &Links<'_>) -> (Document, Vec
         },
         problems,
     )
+}
+
+/// Raw HTML nested deeper than this is refused. Real text nests a few levels (a table in a
+/// `<details>`, a list in a cell); a hundred is far beyond it.
+pub const MAX_HTML_DEPTH: usize = 100;
+
+/// Elements that have no end tag, or whose end tag may be left out (a list of `<li>` without
+/// `</li>` is not nested): they do not count towards the depth.
+const FLAT_ELEMENTS: &[&str] = &[
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
+    "wbr", "p", "li", "dt", "dd", "tr", "td", "th", "option", "optgroup", "thead", "tbody",
+    "tfoot", "colgroup", "rb", "rt", "rp",
+];
+
+/// Follows how deep the raw HTML of a document nests, over all its HTML pieces, in one
+/// pass over their text: opening tags add one, closing tags take one away.
+#[derive(Default)]
+struct HtmlDepth {
+    depth: usize,
+    /// The byte offset (in the body) of the first tag past [`MAX_HTML_DEPTH`].
+    too_deep: Option<usize>,
+}
+
+impl HtmlDepth {
+    /// `html` is one raw HTML piece of the body, starting at byte `start` of the body.
+    fn feed(&mut self, html: &str, start: usize) {
+        let b = html.as_bytes();
+        let mut i = 0;
+        while self.too_deep.is_none() {
+            let Some(lt) = html[i..].find('<').map(|p| i + p) else {
+                return;
+            };
+            i = lt + 1;
+            if html[i..].starts_with("!--") {
+                match html[i..].find("-->") {
+                    Some(end) => i += end + 3,
+                    None => return,
+                }
+                continue;
+            }
+            let close = b.get(i) == Some(&b'/');
+            let name_start = i + usize::from(close);
+            let name_len = b[name_start..]
+                .iter()
+                .take_while(|c| c.is_ascii_alphanumeric())
+                .count();
+            if name_len == 0 {
+                continue;
+            }
+            let name_end = name_start + name_len;
+            // Jump to the tag's end, so that the text is read once however it is written.
+            let Some(gt) = html[name_end..].find('>').map(|p| name_end + p) else {
+                return;
+            };
+            i = gt + 1;
+            let name = html[name_start..name_end].to_ascii_lowercase();
+            if FLAT_ELEMENTS.contains(&name.as_str()) {
+                continue;
+            }
+            if close {
+                self.depth = self.depth.saturating_sub(1);
+            } else if !html[..gt].ends_with('/') {
+                self.depth += 1;
+                if self.depth > MAX_HTML_DEPTH {
+                    self.too_deep = Some((start + lt).min(start + html.len()));
+                }
+            }
+        }
+    }
 }
 
 /// Only documents with raw HTML pay for sanitizing: Markdown alone cannot produce script,
@@ -605,5 +699,31 @@ mod tests {
     #[test]
     fn counts_words() {
         assert_eq!(count_words("Hej du, så här gör vi 2026!"), 7);
+    }
+
+    #[test]
+    fn raw_html_nested_past_the_limit_is_e0607_and_never_sanitized() {
+        let deep = |n: usize| format!("Text.\n\n{}{}", "<div>".repeat(n), "</div>".repeat(n));
+        let (doc, problems) = render_with(&deep(MAX_HTML_DEPTH));
+        assert!(problems.is_empty(), "{problems:?}");
+        assert!(doc.html.contains("<div>"), "{}", doc.html);
+        let (doc, problems) = render_with(&deep(MAX_HTML_DEPTH + 1));
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].code, "E0607");
+        assert!(!doc.html.contains("<div>"), "{}", doc.html);
+        // Tags without end tags, comments and self-closing tags do not nest.
+        let flat = format!(
+            "<ul>{}</ul>\n\n{}<br/>{}",
+            "<li>punkt".repeat(500),
+            "<!-- <div> -->".repeat(500),
+            "<span/>".repeat(500)
+        );
+        let (_, problems) = render_with(&flat);
+        assert!(problems.is_empty(), "{problems:?}");
+        // 180,000 levels: refused at once, not sanitized for minutes.
+        let start = std::time::Instant::now();
+        let (_, problems) = render_with(&"<div>".repeat(180_000));
+        assert_eq!(problems[0].code, "E0607");
+        assert!(start.elapsed() < std::time::Duration::from_secs(5));
     }
 }

@@ -53,7 +53,11 @@ impl Archive {
 
 impl Output for Archive {
     fn write(&self, path: &str, content: Content<'_>) -> Result<(), Diagnostic> {
-        let bytes = content.bytes()?;
+        let bytes = match &content {
+            // A tar entry is written from bytes: one media file at a time is held.
+            Content::Media(media) => std::borrow::Cow::Owned(super::read_media(media)?),
+            _ => content.bytes()?,
+        };
         let mut writer = self
             .writer
             .lock()

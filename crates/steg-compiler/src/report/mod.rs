@@ -13,6 +13,9 @@ pub enum Style {
     Plain,
 }
 
+/// The largest file a snippet is shown from (an `approvals.yaml` of a large program).
+const SNIPPET_MAX_BYTES: u64 = 64 * 1024 * 1024;
+
 /// Renders all diagnostics, each with a snippet of its source when it has a location in a
 /// file the user gave (see [`Diagnostic::may_read_source`]), with its words in `lang`.
 ///
@@ -26,38 +29,28 @@ pub fn render_human(diagnostics: &Diagnostics, style: Style, lang: Lang) -> Stri
     let mut sources: HashMap<PathBuf, Option<String>> = HashMap::new();
     let mut out = String::new();
     for d in diagnostics {
+        // Read only for a snippet of a file the user gave (never a bundle's entry), and only
+        // as every file is read: it may be a link (whose target must not be shown) or a FIFO.
         let source = d
             .file
             .as_ref()
-            .filter(|_| d.may_read_source())
+            .filter(|_| d.may_read_source() && d.location.is_some())
             .and_then(|f| {
                 sources
                     .entry(f.clone())
-                    .or_insert_with(|| read_source(f))
+                    .or_insert_with(|| {
+                        crate::source::safe::read_limited(f, SNIPPET_MAX_BYTES)
+                            .ok()
+                            .and_then(|b| String::from_utf8(b).ok())
+                            .map(crate::source::nfc)
+                            .map(|t| crate::source::control::defang_same_length(&t).into_owned())
+                    })
                     .as_deref()
             });
         out.push_str(&render_one(&renderer, d, source, lang));
         out.push_str("\n\n");
     }
     out
-}
-
-/// The text of a source file for a snippet: a regular file (checked without following a
-/// link, so a FIFO or device is never opened) of at most 16 MiB, read with that cap.
-fn read_source(path: &std::path::Path) -> Option<String> {
-    use std::io::Read;
-    const MAX: u64 = 16 * 1024 * 1024;
-    let meta = std::fs::symlink_metadata(path).ok()?;
-    if !meta.is_file() || meta.len() > MAX {
-        return None;
-    }
-    let mut text = String::new();
-    std::fs::File::open(path)
-        .ok()?
-        .take(MAX)
-        .read_to_string(&mut text)
-        .ok()?;
-    Some(text)
 }
 
 fn render_one(renderer: &Renderer, d: &Diagnostic, source: Option<&str>, lang: Lang) -> String {
@@ -67,15 +60,13 @@ fn render_one(renderer: &Renderer, d: &Diagnostic, source: Option<&str>, lang: L
         Severity::Note => (Level::NOTE, "note"),
     };
     let level = level.with_name(catalogue::ui(lang, word, &[]));
-    // Escaped: a path or an argument may come from a hostile bundle (arguments are escaped
-    // when made; the catalogue's own words need no escaping).
-    let path = d
-        .file
-        .as_ref()
-        .map(|p| steg_bundle::text::escape(&p.display().to_string()).into_owned());
-    let message = d.message(lang);
-    let label = d.label(lang);
-    let hint = d.hint(lang);
+    // Words from the content (a link, a file name) may hold control characters: escaped,
+    // so that nothing printed can act on the terminal.
+    let safe = |s: String| crate::source::control::escape(&s).into_owned();
+    let path = d.file.as_ref().map(|p| safe(p.display().to_string()));
+    let message = safe(d.message(lang));
+    let label = d.label(lang).map(safe);
+    let hint = d.hint(lang).map(safe);
     let title = level.primary_title(message.as_str()).id(d.code);
 
     let snippet_range = match (&d.location, source) {

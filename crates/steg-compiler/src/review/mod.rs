@@ -96,6 +96,9 @@ pub fn status<'a>(approvals: &'a Approvals, address: &str, hash: &str) -> Status
     newest.map_or(Status::Never, Status::Changed)
 }
 
+/// The largest `approvals.yaml` read: about 100,000 approvals, far beyond any program.
+pub const MAX_APPROVALS_BYTES: u64 = 64 * 1024 * 1024;
+
 pub fn approvals_path(moment_dir: &Path) -> PathBuf {
     moment_dir.join(APPROVALS_FILE)
 }
@@ -103,12 +106,31 @@ pub fn approvals_path(moment_dir: &Path) -> PathBuf {
 /// Reads `approvals.yaml` in `moment_dir`; no file means no approvals yet.
 pub fn read_approvals(moment_dir: &Path) -> Result<Vec<Approval>, Diagnostic> {
     let path = approvals_path(moment_dir);
-    let text = match std::fs::read_to_string(&path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(vec![]),
+    use crate::source::safe::{self, Refused};
+    // Read like every other file: a link is not followed (its target would be printed in an
+    // error), a FIFO or device is not opened, and a runaway file is not read whole.
+    let bytes = match safe::read_limited(&path, MAX_APPROVALS_BYTES) {
+        Ok(b) => b,
+        Err(Refused::Missing) => return Ok(vec![]),
+        Err(
+            e @ (Refused::Link
+            | Refused::Special { .. }
+            | Refused::TooLarge { .. }
+            | Refused::Grew { .. }),
+        ) => {
+            return Err(crate::source::refused(&path, e));
+        }
         Err(e) => {
             return Err(Diagnostic::new(E1202, "read")
                 .arg("error", e)
+                .in_file(&path));
+        }
+    };
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            return Err(Diagnostic::new(E1202, "read")
+                .arg("error", e.utf8_error())
                 .in_file(&path));
         }
     };
@@ -139,11 +161,8 @@ pub fn read_approvals(moment_dir: &Path) -> Result<Vec<Approval>, Diagnostic> {
 pub fn append_approvals(moment_dir: &Path, new: &[Approval]) -> std::io::Result<PathBuf> {
     use std::io::Write;
     let path = approvals_path(moment_dir);
-    let exists = path.exists();
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&path)?;
+    let exists = std::fs::symlink_metadata(&path).is_ok();
+    let mut f = crate::source::safe::open_append(&path)?;
     if !exists {
         writeln!(
             f,

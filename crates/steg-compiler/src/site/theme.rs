@@ -31,7 +31,7 @@ impl Theme {
     pub fn load(dir: &Path) -> Result<Theme, Diagnostics> {
         let mut d = Diagnostics::new();
         let templates_dir = dir.join("templates");
-        if !templates_dir.is_dir() {
+        if !crate::source::safe::is_real_dir(&templates_dir) {
             d.push(
                 Diagnostic::new(E0902, "no-templates")
                     .arg("path", dir.display())
@@ -39,25 +39,39 @@ impl Theme {
             );
             return Err(d);
         }
-        let mut sources = Vec::new();
-        collect(&templates_dir, &templates_dir, &mut sources, &mut d);
+        let mut files = Vec::new();
+        collect(&templates_dir, &templates_dir, &mut files, &mut d);
+        let mut sources: Vec<_> = files
+            .into_iter()
+            .filter_map(|(name, path, bytes)| match String::from_utf8(bytes) {
+                Ok(text) => Some((name, path, text)),
+                Err(e) => {
+                    d.push(
+                        Diagnostic::new(E0902, "file")
+                            .arg("error", e.utf8_error())
+                            .in_file(&path),
+                    );
+                    None
+                }
+            })
+            .collect();
         sources.sort();
         let mut statics = Vec::new();
         let static_dir = dir.join("static");
-        if static_dir.is_dir() {
+        // A `static` that is a link is not followed: it could copy any folder into the preview.
+        if crate::source::safe::is_real_dir(&static_dir) {
             let mut files = Vec::new();
             collect(&static_dir, &static_dir, &mut files, &mut d);
-            for (name, path, _) in files {
-                match std::fs::read(&path) {
-                    Ok(b) => statics.push((name, b)),
-                    Err(e) => d.push(
-                        Diagnostic::new(E0902, "file")
-                            .arg("error", e)
-                            .in_file(&path),
-                    ),
-                }
-            }
+            statics = files
+                .into_iter()
+                .map(|(name, _, bytes)| (name, bytes))
+                .collect();
             statics.sort();
+        } else if std::fs::symlink_metadata(&static_dir).is_ok() {
+            d.push(crate::source::refused(
+                &static_dir,
+                crate::source::safe::Refused::Link,
+            ));
         }
 
         if d.has_errors() {
@@ -223,7 +237,19 @@ fn locate(text: &str, e: &tera::Error) -> (Option<Location>, String) {
     }
 }
 
-fn collect(base: &Path, dir: &Path, out: &mut Vec<(String, PathBuf, String)>, d: &mut Diagnostics) {
+/// The largest theme file read: a theme's images and fonts, not a film.
+pub const MAX_THEME_FILE_BYTES: u64 = 32 * 1024 * 1024;
+
+/// Every plain file below `dir`, with its path relative to `base` and its bytes. Links and
+/// special files are reported, not followed or opened: a link could copy files from outside
+/// the theme into the preview, and two links to `.` would fan out without end.
+fn collect(
+    base: &Path,
+    dir: &Path,
+    out: &mut Vec<(String, PathBuf, Vec<u8>)>,
+    d: &mut Diagnostics,
+) {
+    use crate::source::safe;
     let Ok(entries) = std::fs::read_dir(dir) else {
         d.push(Diagnostic::new(E0902, "folder").in_file(dir));
         return;
@@ -234,13 +260,24 @@ fn collect(base: &Path, dir: &Path, out: &mut Vec<(String, PathBuf, String)>, d:
         if name.starts_with('.') {
             continue;
         }
-        if path.is_dir() {
+        // `file_type` of a directory entry does not follow links.
+        if entry.file_type().is_ok_and(|t| t.is_dir()) {
             collect(base, &path, out, d);
-        } else if let Ok(rel) = path.strip_prefix(base) {
-            let rel = crate::source::rel_string(rel);
-            // Static files may be binary; their text is only needed for templates.
-            let text = std::fs::read_to_string(&path).unwrap_or_default();
-            out.push((rel, path, text));
+            continue;
+        }
+        let Ok(rel) = path.strip_prefix(base) else {
+            continue;
+        };
+        match safe::read_limited(&path, MAX_THEME_FILE_BYTES) {
+            Ok(bytes) => out.push((crate::source::rel_string(rel), path, bytes)),
+            Err(e @ (safe::Refused::Link | safe::Refused::Special { .. })) => {
+                d.push(crate::source::refused(&path, e));
+            }
+            Err(e) => d.push(
+                Diagnostic::new(E0902, "file")
+                    .arg("error", e)
+                    .in_file(&path),
+            ),
         }
     }
 }

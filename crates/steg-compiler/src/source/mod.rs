@@ -4,7 +4,9 @@
 //! the shape of the tree (missing `modul.md`, a steg outside any avsnitt, numbers used twice).
 //! [`read_text`] and [`frontmatter`] read one file; nothing here knows what the fields mean.
 
+pub mod control;
 pub mod frontmatter;
+pub mod safe;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -76,12 +78,12 @@ pub fn discover(root: &Path, diags: &mut Diagnostics) -> Vec<MomentSource> {
         );
         return vec![];
     }
-    if root.join(MOMENT_FILE).is_file() {
+    if present(&root.join(MOMENT_FILE)) {
         return discover_moment(root, diags).into_iter().collect();
     }
     let mut moments = Vec::new();
     for entry in sorted_entries(root, diags) {
-        if entry.kind == Kind::Dir && entry.path.join(MOMENT_FILE).is_file() {
+        if entry.kind == Kind::Dir && present(&entry.path.join(MOMENT_FILE)) {
             moments.extend(discover_moment(&entry.path, diags));
         }
     }
@@ -113,7 +115,7 @@ fn discover_moment(dir: &Path, diags: &mut Diagnostics) -> Option<MomentSource> 
                 Some((n, rest)) => {
                     numbers.add(n, &entry.path, diags);
                     let file = entry.path.join(MODUL_FILE);
-                    if !file.is_file() {
+                    if !present(&file) {
                         diags.push(missing_index(&entry.path, MODUL_FILE, "modul"));
                         continue;
                     }
@@ -157,7 +159,7 @@ fn discover_modul(
                 Some((n, rest)) => {
                     numbers.add(n, &entry.path, diags);
                     let file = entry.path.join(AVSNITT_FILE);
-                    if !file.is_file() {
+                    if !present(&file) {
                         diags.push(missing_index(&entry.path, AVSNITT_FILE, "avsnitt"));
                         continue;
                     }
@@ -199,10 +201,10 @@ fn discover_avsnitt(
                     }
                     None => diags.push(
                         Diagnostic::new(E0106, "steg")
-                            .arg("name", &entry.name)
+                            .arg("name", control::escape(&entry.name))
                             .arg(
                                 "suggestion",
-                                format!("{:02}-{}", numbers.next(), entry.name),
+                                format!("{:02}-{}", numbers.next(), control::escape(&entry.name)),
                             )
                             .in_file(&entry.path),
                     ),
@@ -211,7 +213,7 @@ fn discover_avsnitt(
             Kind::File => add_asset(&entry.path, moment_dir, assets),
             Kind::Dir if split_number_prefix(&entry.name).is_some() => diags.push(
                 Diagnostic::new(E0105, "folder")
-                    .arg("name", &entry.name)
+                    .arg("name", control::escape(&entry.name))
                     .in_file(&entry.path),
             ),
             Kind::Dir => collect_assets(&entry.path, moment_dir, assets, diags),
@@ -241,12 +243,20 @@ fn add_asset(path: &Path, moment_dir: &Path, assets: &mut BTreeMap<String, PathB
     }
 }
 
-/// A path relative to the moment, with `/` separators on every platform.
+/// A path relative to the moment, with `/` separators on every platform, in NFC (so that a
+/// reference typed composed finds a file whose name was saved decomposed).
 pub fn rel_string(rel: &Path) -> String {
-    rel.components()
+    nfc(rel
+        .components()
         .map(|c| c.as_os_str().to_string_lossy())
         .collect::<Vec<_>>()
-        .join("/")
+        .join("/"))
+}
+
+/// Whether something other than a folder is at `path`, without following a link: a link or
+/// a FIFO named `modul.md` is then reported as what it is when it is read.
+fn present(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| !m.is_dir())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -277,18 +287,28 @@ fn sorted_entries(dir: &Path, diags: &mut Diagnostics) -> Vec<Entry> {
     };
     let mut entries = Vec::new();
     for entry in read.flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
+        // In NFC: ids are made from names, and a name saved decomposed must give the same id.
+        let name = nfc(entry.file_name().to_string_lossy().into_owned());
         if name.starts_with('.') || name.starts_with('_') {
             continue;
         }
         let path = entry.path();
+        let shown = control::escape(&name).into_owned();
         let kind = match entry.file_type() {
             Ok(t) if t.is_dir() => Kind::Dir,
             Ok(t) if t.is_file() => Kind::File,
-            Ok(_) => {
+            Ok(t) if t.is_symlink() => {
                 diags.push(
                     Diagnostic::new(E0101, "link")
-                        .arg("name", &name)
+                        .arg("name", &shown)
+                        .in_file(&path),
+                );
+                continue;
+            }
+            Ok(t) => {
+                diags.push(
+                    Diagnostic::new(E0101, safe::kind_of(t))
+                        .arg("name", &shown)
                         .in_file(&path),
                 );
                 continue;
@@ -296,7 +316,7 @@ fn sorted_entries(dir: &Path, diags: &mut Diagnostics) -> Vec<Entry> {
             Err(e) => {
                 diags.push(
                     Diagnostic::new(E0101, "entry")
-                        .arg("name", &name)
+                        .arg("name", &shown)
                         .arg("error", e)
                         .in_file(&path),
                 );
@@ -340,9 +360,11 @@ fn is_markdown(name: &str) -> bool {
     name.len() > 3 && name.to_ascii_lowercase().ends_with(".md")
 }
 
+/// The last part of `path`, for messages: control characters in it are escaped, so that a
+/// file name cannot act on the terminal the message is printed to.
 fn file_name(path: &Path) -> String {
     path.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
+        .map(|n| control::escape(&n.to_string_lossy()).into_owned())
         .unwrap_or_default()
 }
 
@@ -361,31 +383,19 @@ fn missing_index(dir: &Path, index: &str, level: &'static str) -> Diagnostic {
         .in_file(dir)
 }
 
-/// Reads a Markdown file as text, refusing what is too large or not UTF-8 text.
+/// Reads a Markdown file as text, refusing what is too large, not a regular file (a link, a
+/// FIFO, a device) or not UTF-8 text. The text is held in NFC, so that a file saved
+/// decomposed (as macOS does) gives the same ids, word counts and hashes as one saved
+/// composed.
 pub fn read_text(path: &Path) -> Result<String, Diagnostic> {
-    let meta = std::fs::metadata(path)
-        .map_err(|e| Diagnostic::new(E0101, "file").arg("error", e).in_file(path))?;
-    if meta.len() > MAX_MARKDOWN_BYTES {
-        return Err(Diagnostic::new(E0111, "markdown")
-            .arg("size", meta.len())
-            .arg("max", MAX_MARKDOWN_BYTES)
-            .in_file(path));
-    }
-    // The file may have grown since its size was read: never read more than the limit.
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|f| {
-            std::io::Read::read_to_end(
-                &mut std::io::Read::take(f, MAX_MARKDOWN_BYTES + 1),
-                &mut bytes,
-            )
-        })
-        .map_err(|e| Diagnostic::new(E0101, "file").arg("error", e).in_file(path))?;
-    if bytes.len() as u64 > MAX_MARKDOWN_BYTES {
-        return Err(Diagnostic::new(E0111, "grew")
-            .arg("max", MAX_MARKDOWN_BYTES)
-            .in_file(path));
-    }
+    let bytes = safe::read_limited(path, MAX_MARKDOWN_BYTES).map_err(|e| match e {
+        safe::Refused::Grew { max } => Diagnostic::new(E0111, "grew").arg("max", max).in_file(path),
+        safe::Refused::TooLarge { size, max } => Diagnostic::new(E0111, "markdown")
+            .arg("size", size)
+            .arg("max", max)
+            .in_file(path),
+        other => refused(path, other),
+    })?;
     let text = String::from_utf8(bytes).map_err(|e| {
         let valid = e.utf8_error().valid_up_to();
         let prefix = String::from_utf8_lossy(&e.as_bytes()[..valid]).into_owned();
@@ -398,7 +408,32 @@ pub fn read_text(path: &Path) -> Result<String, Diagnostic> {
             .in_file(path)
             .at(steg_bundle::diagnostic::Location::at_byte(&text, nul)));
     }
-    Ok(text)
+    Ok(nfc(text))
+}
+
+/// `text` in Unicode normalization form C (composed): `o` + U+0308 becomes `ö`.
+pub fn nfc(text: String) -> String {
+    use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
+    match is_nfc_quick(text.chars()) {
+        IsNormalized::Yes => text,
+        _ => text.nfc().collect(),
+    }
+}
+
+/// The `E0101` error for a file [`safe`] refused to read.
+pub fn refused(path: &Path, why: safe::Refused) -> Diagnostic {
+    let d = match why {
+        safe::Refused::Link => Diagnostic::new(E0101, "link").arg("name", file_name(path)),
+        safe::Refused::Special { kind } => {
+            Diagnostic::new(E0101, kind).arg("name", file_name(path))
+        }
+        safe::Refused::TooLarge { size, max } => Diagnostic::new(E0111, "file")
+            .arg("size", size)
+            .arg("max", max),
+        safe::Refused::Grew { max } => Diagnostic::new(E0111, "grew").arg("max", max),
+        other => Diagnostic::new(E0101, "file").arg("error", other),
+    };
+    d.in_file(path)
 }
 
 /// Why a path cannot be used.
