@@ -294,7 +294,7 @@ pub(super) fn dedup(mut v: Vec<AudienceGroup>) -> Vec<AudienceGroup> {
 }
 
 /// The first `needle` in `text` at or after `from` (a location on the same or a later line).
-fn find_after(text: &str, from: Option<&Location>, needle: &str) -> Option<Location> {
+pub(super) fn find_after(text: &str, from: Option<&Location>, needle: &str) -> Option<Location> {
     let start = from?.bytes.as_ref()?.start;
     let i = text.get(start..)?.find(needle)? + start;
     Some(Location::of_range(text, i..i + needle.len()))

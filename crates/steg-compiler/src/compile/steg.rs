@@ -117,6 +117,9 @@ fn hash_inputs(body: &Document, kind: &StegKind, ctx: &Ctx<'_>) -> Vec<String> {
             })
             .map(|m| m.sha256.clone()),
     );
+    // The snippets it shows: editing one makes every steg that shows it changed since
+    // approval. Last, so that a steg without snippets keeps its hash.
+    inputs.extend(ctx.snippets.hash_inputs(&body.snippets));
     inputs
 }
 

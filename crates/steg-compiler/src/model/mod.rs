@@ -232,6 +232,8 @@ pub struct Document {
     pub headings: Vec<(usize, std::ops::Range<usize>)>,
     /// Bundle paths of the media files the text links to or shows.
     pub media: Vec<String>,
+    /// The moment's snippets the text includes (`::: snippet NAME`), by name, in order.
+    pub snippets: Vec<String>,
 }
 
 impl Document {
@@ -246,6 +248,7 @@ impl Document {
         },
         headings: Vec::new(),
         media: Vec::new(),
+        snippets: Vec::new(),
     };
 
     pub fn is_empty(&self) -> bool {
