@@ -7,6 +7,7 @@
 //! the finding is then reported as a note carrying that reason, so reviewers still see it.
 
 pub mod personal;
+pub mod text;
 
 use crate::model::{Allow, Moment};
 use std::collections::HashMap;
@@ -40,7 +41,9 @@ impl Default for Settings {
 
 /// Codes an editor may silence for one steg: the judgement calls. Errors about the format
 /// and personal data cannot be silenced.
-pub const SILENCEABLE: &[Code] = &[W1101, W1102, W1106, W1107, W0403, W0507];
+pub const SILENCEABLE: &[Code] = &[
+    W1101, W1102, W1106, W1107, W0403, W0507, W1121, W1122, W1123,
+];
 
 /// What the rules need to know about one steg.
 pub struct StegText<'a> {

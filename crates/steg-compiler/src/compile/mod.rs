@@ -1151,6 +1151,13 @@ pub(super) fn render_body<T>(
     let (mut doc, problems) = markdown::render(p.body(), &src, ctx.links);
     d.extend(problems);
     ctx.snippets.expand(&mut doc, p, output, ctx.links, d);
+    // What `steg new` wrote as a stand-in, in the front matter (summaries) or the text.
+    d.extend(crate::check::text::stand_ins(&p.file, &p.text));
+    d.extend(crate::check::text::straight_quotes(
+        &p.file,
+        &p.text,
+        p.body_offset,
+    ));
     doc
 }
 

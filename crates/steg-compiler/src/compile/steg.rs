@@ -40,6 +40,22 @@ pub(super) fn build_steg(
         .map(dedup)
         .unwrap_or_else(|| parent_audience.to_vec());
     let inputs = hash_inputs(&body, &kind, ctx);
+    let declared = f.placeholder.as_ref().is_some_and(|s| s.value);
+    if let Some(at) = f.placeholder.as_ref().filter(|s| s.value) {
+        // Declared on purpose (a film not recorded yet): a note while working, which keeps
+        // `steg check` quiet; the release refuses it all the same (E1220).
+        let mut note = Diagnostic::new(W1120, "declared")
+            .arg("what", &f.title)
+            .in_file(&p.file)
+            .at_opt(p.at(at));
+        note.severity = steg_bundle::diagnostic::Severity::Note;
+        d.push(note);
+    }
+    let placeholder = declared
+        || kind
+            .media_refs()
+            .iter()
+            .any(|r| crate::check::text::is_stand_in_media(&r.0));
     let lix = body.lix;
     d.extend(crate::check::steg(
         &crate::check::StegText {
@@ -59,6 +75,7 @@ pub(super) fn build_steg(
         address,
         title: f.title.clone(),
         allow: allows(p),
+        placeholder,
         audience,
         content_hash: super::hash::content_hash(&p.text, &inputs),
         lix: matches!(kind, StegKind::Text | StegKind::Exercise { .. })
@@ -282,6 +299,16 @@ impl StegCheck<'_> {
             );
             return None;
         }
+        if crate::check::text::is_stand_in_media(&rel)
+            && !self.p.front.placeholder.as_ref().is_some_and(|s| s.value)
+        {
+            d.push(
+                Diagnostic::new(W1120, "media")
+                    .arg("what", &rel)
+                    .in_file(&self.p.file)
+                    .at_opt(at.clone()),
+            );
+        }
         let ext = rel.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
         if !kinds.contains(&ext.as_str()) {
             d.push(
@@ -386,6 +413,8 @@ impl StegCheck<'_> {
             );
             return None;
         }
+        let text = String::from_utf8_lossy(head);
+        d.extend(crate::check::text::caption_lines(&media.path, &text));
         Some(r)
     }
 

@@ -103,6 +103,9 @@ pub struct Steg {
     pub content_hash: String,
     /// Findings the editor silenced for this steg, with reasons.
     pub allow: Vec<Allow>,
+    /// A stand-in, not the real content: declared (`placeholder: true`) or using a stand-in
+    /// file from `steg new`. A release refuses it; the preview marks it.
+    pub placeholder: bool,
     /// The LIX readability index of the text, for prose steg of at least 50 words.
     pub lix: Option<f64>,
     /// Over everything the steg was made from: its file's exact text, the context it was
