@@ -231,6 +231,7 @@ pub fn moment(m: &Moment, assets: &[(String, std::path::PathBuf)], complete: boo
             }
         }
     }
+    identical_steg(m, &mut out);
     let used: std::collections::HashSet<&str> =
         m.used_media().iter().map(|f| f.rel.as_str()).collect();
     let transcripts: std::collections::HashSet<&str> = m
@@ -248,4 +249,25 @@ pub fn moment(m: &Moment, assets: &[(String, std::path::PathBuf)], complete: boo
         }
     }
     out
+}
+
+/// Two steg with the same content (rendered text and type with all its parts): usually a
+/// copy left behind. Reported at the later one, naming the first.
+fn identical_steg(m: &Moment, out: &mut Diagnostics) {
+    let mut seen: HashMap<&str, Vec<&crate::model::Steg>> = HashMap::new();
+    for (_, _, s) in m.steg() {
+        let same_text = seen.entry(s.body.html.as_str()).or_default();
+        if let Some(first) = same_text.iter().find(|f| f.kind == s.kind) {
+            let d = Diagnostic::new(W1121, "same")
+                .arg("other", first.source.display())
+                .in_file(&s.source);
+            out.extend(
+                apply_allows(&s.source, &s.allow, vec![d])
+                    .into_iter()
+                    .filter(|d| d.code == W1121.id),
+            );
+        } else {
+            same_text.push(s);
+        }
+    }
 }
