@@ -22,6 +22,7 @@ mod layers;
 mod new;
 mod review;
 mod roundtrip;
+mod safety;
 mod schema;
 mod serve;
 mod verify;
