@@ -503,6 +503,9 @@ pub(super) struct Ctx<'a> {
     pub media: &'a [MediaFile],
     pub checks: &'a crate::check::Settings,
     pub snippets: &'a snippet::Snippets,
+    /// Whether the moment is written in Swedish (`language: sv…`): the typography rule
+    /// (”…” rather than "…") is Swedish.
+    pub swedish: bool,
 }
 
 /// A moment (if it loaded), its findings, and the steg rendered afresh for the cache.
@@ -549,6 +552,10 @@ fn load_moment(src: &MomentSource, cache: &Cache) -> MomentResult {
         media: &media,
         checks: &checks,
         snippets: &snippets,
+        swedish: front.is_none_or(|p| {
+            let tag = p.front.language.value.trim().to_ascii_lowercase();
+            tag == "sv" || tag.starts_with("sv-")
+        }),
     };
 
     // Pass 4: render and check types, in parallel per steg.
@@ -1153,11 +1160,13 @@ pub(super) fn render_body<T>(
     ctx.snippets.expand(&mut doc, p, output, ctx.links, d);
     // What `steg new` wrote as a stand-in, in the front matter (summaries) or the text.
     d.extend(crate::check::text::stand_ins(&p.file, &p.text));
-    d.extend(crate::check::text::straight_quotes(
-        &p.file,
-        &p.text,
-        p.body_offset,
-    ));
+    if ctx.swedish {
+        d.extend(crate::check::text::straight_quotes(
+            &p.file,
+            &p.text,
+            p.body_offset,
+        ));
+    }
     doc
 }
 

@@ -203,10 +203,19 @@ fn can_fire(
     trigger_at: Option<&Location>,
     d: &mut Diagnostics,
 ) {
+    // A modul still as `steg new` wrote it (its summary a stand-in, W1120) is not written
+    // yet: whether it will have an end is not decided, and its stand-in already blocks a
+    // release. Only written moduler count, so that a fresh program from `steg new` builds.
+    let written = |m: &&Modul| {
+        !crate::check::text::STAND_IN_TEXTS
+            .iter()
+            .any(|t| m.summary.contains(t))
+    };
     if refs.is_empty() {
         // Every modul is watched; one with an end is enough. (Say nothing while no modul
-        // loaded: other errors explain that.)
-        if !moduler.is_empty() && moduler.iter().all(|m| m.duration_days.is_none()) {
+        // loaded, or none is written: other findings explain that.)
+        if moduler.iter().any(|m| written(&m)) && moduler.iter().all(|m| m.duration_days.is_none())
+        {
             d.push(
                 Diagnostic::new(E0722, "none")
                     .arg("flag", flag)
@@ -219,6 +228,7 @@ fn can_fire(
     for r in refs {
         if let Some(m) = moduler.iter().find(|m| &m.id == r)
             && m.duration_days.is_none()
+            && written(&m)
         {
             d.push(
                 Diagnostic::new(E0722, "modul")
