@@ -330,3 +330,42 @@ fn plus_ung_every_risk_question_alerts_and_every_form_page_has_the_crisis_number
         );
     }
 }
+
+#[test]
+fn the_preview_marks_placeholders_and_lists_the_snippets_a_steg_uses() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let r = build("tests/fixtures/good/placeholders", &out, &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let site = out.join("preview/placeholders");
+    // Each of the three steg is a stand-in: declared, steg new's text, steg new's image.
+    for page in ["film", "text", "bild"] {
+        let html =
+            std::fs::read_to_string(site.join(format!("steg/somn/intro/{page}.html"))).unwrap();
+        assert!(html.contains(">Platshållare</span>"), "{page}: {html}");
+    }
+    let review = std::fs::read_to_string(site.join("granskning.html")).unwrap();
+    assert_eq!(
+        review.matches(">Platshållare</span>").count(),
+        3,
+        "{review}"
+    );
+
+    let out = tmp.path().join("out-snippets");
+    let r = build("tests/fixtures/good/snippets", &out, &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let site = out.join("preview/snippets");
+    let review = std::fs::read_to_string(site.join("granskning.html")).unwrap();
+    // Two steg show `kris`, one shows none.
+    assert_eq!(
+        review.matches("<td><code>kris</code></td>").count(),
+        2,
+        "{review}"
+    );
+    let steg = std::fs::read_to_string(site.join("steg/somn/intro/med-kris.html")).unwrap();
+    assert!(
+        steg.contains("<dt>Textblock</dt><dd><code>kris</code></dd>"),
+        "{steg}"
+    );
+    assert!(!steg.contains(">Platshållare</span>"), "{steg}");
+}

@@ -52,6 +52,9 @@ pub(super) fn build_steg(
         d.push(note);
     }
     let placeholder = declared
+        || crate::check::text::STAND_IN_TEXTS
+            .iter()
+            .any(|t| p.text.contains(t))
         || kind
             .media_refs()
             .iter()
