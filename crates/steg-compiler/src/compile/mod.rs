@@ -546,16 +546,17 @@ fn load_moment(src: &MomentSource, cache: &Cache) -> MomentResult {
     let checks = check_settings(front.and_then(|p| p.front.checks.as_ref()));
     // Snippets live in moment.md's front matter, which `links_key` covers: a changed
     // snippet renders every steg again.
-    let snippets = snippet::Snippets::of_moment(front, &links, &mut d);
+    let swedish = front.is_none_or(|p| {
+        let tag = p.front.language.value.trim().to_ascii_lowercase();
+        tag == "sv" || tag.starts_with("sv-")
+    });
+    let snippets = snippet::Snippets::of_moment(front, &links, swedish, &mut d);
     let ctx = Ctx {
         links: &links,
         media: &media,
         checks: &checks,
         snippets: &snippets,
-        swedish: front.is_none_or(|p| {
-            let tag = p.front.language.value.trim().to_ascii_lowercase();
-            tag == "sv" || tag.starts_with("sv-")
-        }),
+        swedish,
     };
 
     // Pass 4: render and check types, in parallel per steg.

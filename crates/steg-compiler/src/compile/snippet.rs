@@ -63,6 +63,7 @@ impl Snippets {
     pub(super) fn of_moment(
         p: Option<&Parsed<crate::front::MomentFront>>,
         links: &Links<'_>,
+        swedish: bool,
         d: &mut Diagnostics,
     ) -> Snippets {
         let mut list = BTreeMap::new();
@@ -100,7 +101,11 @@ impl Snippets {
                 dir: "",
                 output: steg_bundle::layout::WELCOME,
             };
-            let (_, problems) = markdown::render(markdown, &src, links);
+            let (_, mut problems) = markdown::render(markdown, &src, links);
+            // The typography rule, as for any Swedish text (the front matter is not checked).
+            if swedish {
+                problems.extend(crate::check::text::straight_quotes(&p.file, markdown, 0));
+            }
             d.extend(problems.into_iter().map(|mut pr| {
                 pr.location = location.clone();
                 pr
