@@ -369,3 +369,46 @@ fn the_preview_marks_placeholders_and_lists_the_snippets_a_steg_uses() {
     );
     assert!(!steg.contains(">Platshållare</span>"), "{steg}");
 }
+
+#[test]
+fn what_steg_new_writes_is_a_placeholder_that_blocks_a_release() {
+    let tmp = tempfile::tempdir().unwrap();
+    let new = |cwd: &Path, args: &[&str]| {
+        let r = run(steg().current_dir(cwd).arg("new").args(args));
+        assert_eq!(r.code, 0, "steg new {args:?}: {}", r.stderr);
+    };
+    new(tmp.path(), &["moment", "Sömn för unga", "--in", "content"]);
+    let program = tmp.path().join("content/somn-for-unga");
+    let avsnitt = program.join("01-forsta-modulen/01-forsta-avsnittet");
+    new(&avsnitt, &["steg", "Film", "--type", "video"]);
+
+    // Every stand-in is named: texts, summaries, the film and its captions and transcript.
+    let found = check_json(&program, "W1120");
+    let messages: Vec<String> = found
+        .iter()
+        .map(|d| format!("{} {}", d["file"], d["message"]))
+        .collect();
+    for expected in [
+        "Skriv stegets text här",
+        "Skriv välkomsttexten här",
+        "Skriv en eller två meningar om vad modulen handlar om",
+        "-platshallare.webm",
+        "En platshållare som steg new har skapat",
+        "Här ska hela texten till inspelningen stå",
+    ] {
+        assert!(
+            messages.iter().any(|m| m.contains(expected)),
+            "{expected} not reported: {messages:#?}"
+        );
+    }
+    let out = tmp.path().join("out");
+    let r = build(&program, &out, &["--release"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(
+        r.stderr.matches("error[E1220]").count(),
+        found.len(),
+        "{}",
+        r.stderr
+    );
+    assert!(!out.exists());
+}

@@ -392,6 +392,8 @@ impl StegCheck<'_> {
         };
         let (document, problems) = markdown::render(&parsed, &src, self.ctx.links);
         d.extend(problems);
+        // `steg new`'s stand-in transcript, not yet rewritten.
+        d.extend(crate::check::text::stand_ins(&media.path, &parsed));
         if document.is_empty() {
             d.push(Diagnostic::new(E0404, "transcript").in_file(&media.path));
         }
@@ -418,6 +420,7 @@ impl StegCheck<'_> {
         }
         let text = String::from_utf8_lossy(head);
         d.extend(crate::check::text::caption_lines(&media.path, &text));
+        d.extend(crate::check::text::stand_ins(&media.path, &text));
         Some(r)
     }
 
