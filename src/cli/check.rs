@@ -35,8 +35,15 @@ pub fn run(
             })
         ),
         Format::Human => {
-            let silenced = if notes > 0 {
-                ui(lang, "silenced-count", &[("n", notes.to_string())])
+            // Only notes an `allow:` made are "silenced"; others (a declared placeholder)
+            // are printed above and not counted as silenced.
+            let silenced_n = loaded
+                .diagnostics
+                .iter()
+                .filter(|d| d.silenced.is_some())
+                .count();
+            let silenced = if silenced_n > 0 {
+                ui(lang, "silenced-count", &[("n", silenced_n.to_string())])
             } else {
                 String::new()
             };

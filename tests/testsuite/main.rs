@@ -27,6 +27,7 @@ mod loader_rules;
 mod new;
 mod review;
 mod roundtrip;
+mod safety;
 mod schema;
 mod serve;
 mod verify;

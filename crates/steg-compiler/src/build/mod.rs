@@ -109,6 +109,8 @@ pub fn build(content: &Path, out: &Path, options: &Options<'_>) -> BuildReport {
         return report;
     }
     if options.release {
+        let placeholders = placeholder_blockers(&report.diagnostics);
+        report.diagnostics.extend(placeholders);
         report.diagnostics.extend(release_blockers(&loaded.moments));
         if report.diagnostics.has_errors() {
             return report;
@@ -382,6 +384,28 @@ fn releases_kept(moments: &[Arc<Moment>], out: &Path) -> Diagnostics {
         );
     }
     found
+}
+
+/// One error per placeholder the load found (W1120, a warning or, when declared, a note):
+/// a release carries none.
+pub fn placeholder_blockers(found: &Diagnostics) -> Diagnostics {
+    use steg_bundle::diagnostic::{Diagnostic, codes::E1220, codes::W1120};
+    let mut out = Diagnostics::new();
+    for d in found.iter().filter(|d| d.code == W1120.id) {
+        let what = d
+            .args
+            .iter()
+            .find_map(|(name, v)| match v {
+                steg_bundle::diagnostic::Arg::Plain(s) if *name == "what" => Some(s.clone()),
+                _ => None,
+            })
+            .unwrap_or_default();
+        let mut e = Diagnostic::new(E1220, "placeholder").arg("what", what);
+        e.file = d.file.clone();
+        e.location = d.location.clone();
+        out.push(e);
+    }
+    out
 }
 
 /// For each bundle, the comparison with the newest earlier release bundle of the same moment

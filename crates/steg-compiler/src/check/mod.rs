@@ -7,6 +7,7 @@
 //! the finding is then reported as a note carrying that reason, so reviewers still see it.
 
 pub mod personal;
+pub mod text;
 
 use crate::model::{Allow, Moment};
 use std::collections::HashMap;
@@ -40,7 +41,9 @@ impl Default for Settings {
 
 /// Codes an editor may silence for one steg: the judgement calls. Errors about the format
 /// and personal data cannot be silenced.
-pub const SILENCEABLE: &[Code] = &[W1101, W1102, W1106, W1107, W0403, W0507];
+pub const SILENCEABLE: &[Code] = &[
+    W1101, W1102, W1106, W1107, W0403, W0507, W1121, W1122, W1123,
+];
 
 /// What the rules need to know about one steg.
 pub struct StegText<'a> {
@@ -228,6 +231,7 @@ pub fn moment(m: &Moment, assets: &[(String, std::path::PathBuf)], complete: boo
             }
         }
     }
+    identical_steg(m, &mut out);
     let used: std::collections::HashSet<&str> =
         m.used_media().iter().map(|f| f.rel.as_str()).collect();
     let transcripts: std::collections::HashSet<&str> = m
@@ -245,4 +249,30 @@ pub fn moment(m: &Moment, assets: &[(String, std::path::PathBuf)], complete: boo
         }
     }
     out
+}
+
+/// Two steg with the same content (rendered text and type with all its parts): usually a
+/// copy left behind. Reported at the later one, naming the first.
+fn identical_steg(m: &Moment, out: &mut Diagnostics) {
+    let mut seen: HashMap<&str, Vec<&crate::model::Steg>> = HashMap::new();
+    for (_, _, s) in m.steg() {
+        // Steg not written yet (stand-ins from `steg new`, or declared placeholders) are alike
+        // by nature, and W1120 already reports them.
+        if s.placeholder || text::STAND_IN_TEXTS.iter().any(|t| s.body.html.contains(t)) {
+            continue;
+        }
+        let same_text = seen.entry(s.body.html.as_str()).or_default();
+        if let Some(first) = same_text.iter().find(|f| f.kind == s.kind) {
+            let d = Diagnostic::new(W1121, "same")
+                .arg("other", first.source.display())
+                .in_file(&s.source);
+            out.extend(
+                apply_allows(&s.source, &s.allow, vec![d])
+                    .into_iter()
+                    .filter(|d| d.code == W1121.id),
+            );
+        } else {
+            same_text.push(s);
+        }
+    }
 }

@@ -17,6 +17,7 @@ pub mod fuzz;
 #[doc(hidden)]
 pub mod hash;
 mod moment;
+mod snippet;
 mod steg;
 
 use self::moment::{build_moment_head, check_flags, dedup};
@@ -523,6 +524,10 @@ pub(super) struct Ctx<'a> {
     pub links: &'a Links<'a>,
     pub media: &'a [MediaFile],
     pub checks: &'a crate::check::Settings,
+    pub snippets: &'a snippet::Snippets,
+    /// Whether the moment is written in Swedish (`language: sv…`): the typography rule
+    /// (”…” rather than "…") is Swedish.
+    pub swedish: bool,
 }
 
 /// A moment (if it loaded), its findings, and the steg rendered afresh for the cache.
@@ -561,10 +566,19 @@ fn load_moment(src: &MomentSource, cache: &Cache) -> MomentResult {
         iframe_hosts: &iframe_hosts,
     };
     let checks = check_settings(front.and_then(|p| p.front.checks.as_ref()));
+    // Snippets live in moment.md's front matter, which `links_key` covers: a changed
+    // snippet renders every steg again.
+    let swedish = front.is_none_or(|p| {
+        let tag = p.front.language.value.trim().to_ascii_lowercase();
+        tag == "sv" || tag.starts_with("sv-")
+    });
+    let snippets = snippet::Snippets::of_moment(front, &links, swedish, &mut d);
     let ctx = Ctx {
         links: &links,
         media: &media,
         checks: &checks,
+        snippets: &snippets,
+        swedish,
     };
 
     // Pass 4: render and check types, in parallel per steg.
@@ -592,6 +606,13 @@ fn load_moment(src: &MomentSource, cache: &Cache) -> MomentResult {
     }
     set_revisions(&mut moment, parsed, links_key);
     d.extend(check_whole_moment(src, &moment));
+    if complete(src, &moment) {
+        let used: Vec<&str> = moment
+            .documents()
+            .flat_map(|doc| doc.snippets.iter().map(String::as_str))
+            .collect();
+        snippets.warn_unused(&used, &parsed.file, &mut d);
+    }
     (Some(moment), d, fresh)
 }
 
@@ -855,15 +876,19 @@ fn check_whole_moment(src: &MomentSource, moment: &Moment) -> Diagnostics {
         .iter()
         .map(|(rel, path)| (rel.clone(), path.clone()))
         .collect();
-    // When a steg failed to load, whatever it uses would look unused: say nothing then.
+    crate::check::moment(moment, &assets, complete(src, moment))
+}
+
+/// Whether every steg of the moment loaded. When one failed, whatever it uses (a file, a
+/// snippet) would look unused: nothing is said about unused things then.
+fn complete(src: &MomentSource, moment: &Moment) -> bool {
     let all_steg: usize = src
         .moduler
         .iter()
         .flat_map(|m| &m.avsnitt)
         .map(|a| a.steg.len())
         .sum();
-    let complete = moment.steg().count() == all_steg;
-    crate::check::moment(moment, &assets, complete)
+    moment.steg().count() == all_steg
 }
 
 /// Pass 4 over one moment's moduler: what every modul is built with.
@@ -949,9 +974,11 @@ impl<'a> ModulPass<'a> {
             let intro = render_body(ap, &layout::avsnitt_intro(&id, &aid), self.ctx, &mut d);
             let (steg_out, new) = steg.build_all(parsed_steg, &mut d);
             fresh.extend(new);
-            avsnitt_out.push(assemble_avsnitt(aid, ap, intro, steg_out));
+            let snippets = self.ctx.snippets.hash_inputs(&intro.snippets);
+            avsnitt_out.push(assemble_avsnitt(aid, ap, intro, steg_out, snippets));
         }
-        let modul = assemble_modul(id, p, intro, audience, avsnitt_out);
+        let snippets = self.ctx.snippets.hash_inputs(&intro.snippets);
+        let modul = assemble_modul(id, p, intro, audience, avsnitt_out, snippets);
         (Some(modul), d, fresh)
     }
 }
@@ -962,8 +989,12 @@ fn assemble_avsnitt(
     p: &Parsed<AvsnittFront>,
     intro: Document,
     steg: Vec<Arc<Steg>>,
+    snippets: Vec<String>,
 ) -> Avsnitt {
-    let hashes: Vec<String> = steg.iter().map(|s| s.content_hash.clone()).collect();
+    // The intro's snippets count as part of the file (after the steg, so that an avsnitt
+    // without snippets keeps the hash it had before snippets existed).
+    let mut hashes: Vec<String> = steg.iter().map(|s| s.content_hash.clone()).collect();
+    hashes.extend(snippets);
     let intro = (!intro.is_empty()).then_some(intro);
     let revision = Revision::of((
         &id,
@@ -989,8 +1020,10 @@ fn assemble_modul(
     intro: Document,
     audience: Vec<AudienceGroup>,
     avsnitt: Vec<Avsnitt>,
+    snippets: Vec<String>,
 ) -> Modul {
-    let hashes: Vec<String> = avsnitt.iter().map(|a| a.content_hash.clone()).collect();
+    let mut hashes: Vec<String> = avsnitt.iter().map(|a| a.content_hash.clone()).collect();
+    hashes.extend(snippets);
     let intro = (!intro.is_empty()).then_some(intro);
     let duration_days = p.front.duration_days.as_ref().map(|s| s.value);
     let revision = Revision::of((
@@ -1157,8 +1190,18 @@ pub(super) fn render_body<T>(
         dir: &p.dir,
         output,
     };
-    let (doc, problems) = markdown::render(p.body(), &src, ctx.links);
+    let (mut doc, problems) = markdown::render(p.body(), &src, ctx.links);
     d.extend(problems);
+    ctx.snippets.expand(&mut doc, p, output, ctx.links, d);
+    // What `steg new` wrote as a stand-in, in the front matter (summaries) or the text.
+    d.extend(crate::check::text::stand_ins(&p.file, &p.text));
+    if ctx.swedish {
+        d.extend(crate::check::text::straight_quotes(
+            &p.file,
+            &p.text,
+            p.body_offset,
+        ));
+    }
     doc
 }
 

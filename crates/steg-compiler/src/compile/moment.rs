@@ -156,6 +156,7 @@ pub(super) fn check_flags(
                 days_before,
                 moduler: refs,
             } => {
+                can_fire(&flag.id, refs, moduler, p, trigger_at.as_ref(), d);
                 for r in refs {
                     if !moduler.iter().any(|m| &m.id == r) {
                         let known: Vec<_> = moduler.iter().map(|m| m.id.as_str()).collect();
@@ -187,6 +188,44 @@ pub(super) fn check_flags(
                     .arg("max", moment.duration_days.saturating_sub(1))
                     .in_file(&p.file)
                     .at_opt(trigger_at),
+            );
+        }
+    }
+}
+
+/// A `modul_ends` flag goes out only when a modul it watches has an end (`duration_days:`):
+/// one that can never fire is an error, since nobody would ever get its message.
+fn can_fire(
+    flag: &str,
+    refs: &[String],
+    moduler: &[Modul],
+    p: &Parsed<MomentFront>,
+    trigger_at: Option<&Location>,
+    d: &mut Diagnostics,
+) {
+    if refs.is_empty() {
+        // Every modul is watched; one with an end is enough. (Say nothing while no modul
+        // loaded: other findings explain that.)
+        if !moduler.is_empty() && moduler.iter().all(|m| m.duration_days.is_none()) {
+            d.push(
+                Diagnostic::new(E0722, "none")
+                    .arg("flag", flag)
+                    .in_file(&p.file)
+                    .at_opt(trigger_at.cloned()),
+            );
+        }
+        return;
+    }
+    for r in refs {
+        if let Some(m) = moduler.iter().find(|m| &m.id == r)
+            && m.duration_days.is_none()
+        {
+            d.push(
+                Diagnostic::new(E0722, "modul")
+                    .arg("flag", flag)
+                    .arg("modul", r)
+                    .in_file(&p.file)
+                    .at_opt(find_after(&p.text, trigger_at, r).or_else(|| trigger_at.cloned())),
             );
         }
     }
@@ -294,7 +333,7 @@ pub(super) fn dedup(mut v: Vec<AudienceGroup>) -> Vec<AudienceGroup> {
 }
 
 /// The first `needle` in `text` at or after `from` (a location on the same or a later line).
-fn find_after(text: &str, from: Option<&Location>, needle: &str) -> Option<Location> {
+pub(super) fn find_after(text: &str, from: Option<&Location>, needle: &str) -> Option<Location> {
     let start = from?.bytes.as_ref()?.start;
     let i = text.get(start..)?.find(needle)? + start;
     Some(Location::of_range(text, i..i + needle.len()))

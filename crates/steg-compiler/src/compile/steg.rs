@@ -40,6 +40,25 @@ pub(super) fn build_steg(
         .map(dedup)
         .unwrap_or_else(|| parent_audience.to_vec());
     let inputs = hash_inputs(&body, &kind, ctx);
+    let declared = f.placeholder.as_ref().is_some_and(|s| s.value);
+    if let Some(at) = f.placeholder.as_ref().filter(|s| s.value) {
+        // Declared on purpose (a film not recorded yet): a note while working, which keeps
+        // `steg check` quiet; the release refuses it all the same (E1220).
+        let mut note = Diagnostic::new(W1120, "declared")
+            .arg("what", &f.title)
+            .in_file(&p.file)
+            .at_opt(p.at(at));
+        note.severity = steg_bundle::diagnostic::Severity::Note;
+        d.push(note);
+    }
+    let placeholder = declared
+        || crate::check::text::STAND_IN_TEXTS
+            .iter()
+            .any(|t| p.text.contains(t))
+        || kind
+            .media_refs()
+            .iter()
+            .any(|r| crate::check::text::is_stand_in_media(&r.0));
     let lix = body.lix;
     d.extend(crate::check::steg(
         &crate::check::StegText {
@@ -59,6 +78,7 @@ pub(super) fn build_steg(
         address,
         title: f.title.clone(),
         allow: allows(p),
+        placeholder,
         audience,
         content_hash: super::hash::content_hash(&p.text, &inputs),
         lix: matches!(kind, StegKind::Text | StegKind::Exercise { .. })
@@ -117,6 +137,9 @@ fn hash_inputs(body: &Document, kind: &StegKind, ctx: &Ctx<'_>) -> Vec<String> {
             })
             .map(|m| m.sha256.clone()),
     );
+    // The snippets it shows: editing one makes every steg that shows it changed since
+    // approval. Last, so that a steg without snippets keeps its hash.
+    inputs.extend(ctx.snippets.hash_inputs(&body.snippets));
     inputs
 }
 
@@ -279,6 +302,16 @@ impl StegCheck<'_> {
             );
             return None;
         }
+        if crate::check::text::is_stand_in_media(&rel)
+            && !self.p.front.placeholder.as_ref().is_some_and(|s| s.value)
+        {
+            d.push(
+                Diagnostic::new(W1120, "media")
+                    .arg("what", &rel)
+                    .in_file(&self.p.file)
+                    .at_opt(at.clone()),
+            );
+        }
         let ext = rel.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
         if !kinds.contains(&ext.as_str()) {
             d.push(
@@ -359,6 +392,8 @@ impl StegCheck<'_> {
         };
         let (document, problems) = markdown::render(&parsed, &src, self.ctx.links);
         d.extend(problems);
+        // `steg new`'s stand-in transcript, not yet rewritten.
+        d.extend(crate::check::text::stand_ins(&media.path, &parsed));
         if document.is_empty() {
             d.push(Diagnostic::new(E0404, "transcript").in_file(&media.path));
         }
@@ -384,6 +419,9 @@ impl StegCheck<'_> {
             );
             return None;
         }
+        let text = String::from_utf8_lossy(head);
+        d.extend(crate::check::text::caption_lines(&media.path, &text));
+        d.extend(crate::check::text::stand_ins(&media.path, &text));
         Some(r)
     }
 

@@ -92,6 +92,11 @@ pub struct MomentFront {
     pub flags: Vec<FlagFront>,
     #[schemars(description = "Gränser och undantag för kvalitetskontrollerna i steg check.")]
     pub checks: Option<ChecksFront>,
+    #[schemars(
+        with = "Option<std::collections::BTreeMap<String, String>>",
+        description = "Text som skrivs en gång och visas på flera ställen, t.ex. krisrutan: namn och Markdown-text. Ett steg, en modul eller välkomsttexten tar med den med en egen rad `::: snippet namn`."
+    )]
+    pub snippets: Option<Spanned<std::collections::BTreeMap<String, String>>>,
 }
 
 /// `checks:` in moment.md: limits and allow-lists for the quality rules.
@@ -323,6 +328,11 @@ pub struct StegFront {
         description = "Fynd från steg check som inte ska gälla detta steg, vart och ett med ett skäl som granskaren ser."
     )]
     pub allow: Option<Vec<AllowFront>>,
+    #[schemars(
+        with = "Option<bool>",
+        description = "true om steget är en tillfällig platshållare (t.ex. en film som inte är inspelad än). steg check varnar och steg build --release vägrar så länge det står kvar."
+    )]
+    pub placeholder: Option<Spanned<bool>>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]

@@ -106,6 +106,7 @@ pub fn render(body: &str, src: &Source<'_>, links: &Links<'_>) -> (Document, Vec
             lix,
             headings,
             media,
+            snippets: Vec::new(),
         },
         problems,
     )

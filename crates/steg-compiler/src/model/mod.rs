@@ -103,6 +103,9 @@ pub struct Steg {
     pub content_hash: String,
     /// Findings the editor silenced for this steg, with reasons.
     pub allow: Vec<Allow>,
+    /// A stand-in, not the real content: declared (`placeholder: true`) or using a stand-in
+    /// file from `steg new`. A release refuses it; the preview marks it.
+    pub placeholder: bool,
     /// The LIX readability index of the text, for prose steg of at least 50 words.
     pub lix: Option<f64>,
     /// Over everything the steg was made from: its file's exact text, the context it was
@@ -232,6 +235,8 @@ pub struct Document {
     pub headings: Vec<(usize, std::ops::Range<usize>)>,
     /// Bundle paths of the media files the text links to or shows.
     pub media: Vec<String>,
+    /// The moment's snippets the text includes (`::: snippet NAME`), by name, in order.
+    pub snippets: Vec<String>,
 }
 
 impl Document {
@@ -246,6 +251,7 @@ impl Document {
         },
         headings: Vec::new(),
         media: Vec::new(),
+        snippets: Vec::new(),
     };
 
     pub fn is_empty(&self) -> bool {

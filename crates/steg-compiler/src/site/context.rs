@@ -436,7 +436,7 @@ fn steg_value(m: &Moment, s: &Steg) -> Value {
     tv!({
         "id": s.id, "title": s.title, "address": s.address,
         "type": s.kind.type_name(), "type_label": type_label(s.kind.type_name()),
-        "html": s.body.html, "words": s.body.words,
+        "html": s.body.html, "words": s.body.words, "placeholder": s.placeholder,
         "reading_minutes": s.body.words.div_ceil(150).max(1),
         "for_guardians": is_for_guardians(&s.audience),
         "audience": audience_text(&s.audience),
@@ -532,6 +532,8 @@ fn review(m: &Moment, s: &Steg, findings: &ByFile<'_>) -> Value {
         "findings": list,
         "approval": approval(m, &s.address, &s.content_hash),
         "lix": s.lix.map(|l| format!("{l:.0}")),
+        "snippets": s.body.snippets,
+        "placeholder": s.placeholder,
     })
 }
 
