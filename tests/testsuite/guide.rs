@@ -152,7 +152,18 @@ fn the_guide_runs_as_written() {
     let mut cwd: PathBuf = tmp.path().to_path_buf();
     let (mut ran, mut checked) = (0, 0);
     let mut last_output: Option<String> = None;
-    for (block, follows) in blocks(&text) {
+    let blocks = blocks(&text);
+    for (i, (block, follows)) in blocks.iter().enumerate() {
+        let follows = *follows;
+        // A command whose shown output is an error (`fel[…]`) is shown failing: it must fail.
+        let shown_failing = blocks.get(i + 1).is_some_and(|(next, next_follows)| {
+            *next_follows
+                && next.info == "text"
+                && next
+                    .lines
+                    .iter()
+                    .any(|l| l.trim_start().starts_with("fel["))
+        });
         match block.info.as_str() {
             "sh" => {
                 for line in block.lines.iter().filter(|l| !l.is_empty()) {
@@ -177,7 +188,7 @@ fn the_guide_runs_as_written() {
                     let (code, printed) = run(&cwd, &args[1..]);
                     assert_eq!(
                         code,
-                        0,
+                        if shown_failing { 1 } else { 0 },
                         "`{line}` (in {}) failed:\n{printed}",
                         cwd.display()
                     );
@@ -214,11 +225,13 @@ fn the_guide_runs_as_written() {
         checked >= 15,
         "only {checked} lines of output were compared"
     );
+    // The guide's program still has `steg new`'s placeholders, so its release is refused
+    // and leaves nothing behind.
     assert!(
-        tmp.path()
+        !tmp.path()
             .join("dist/somn-for-unga/0.1.0/bundle.json")
-            .is_file(),
-        "the guide's release did not land in dist/ beside content/"
+            .exists(),
+        "the guide's release of a program with placeholders was not refused"
     );
 }
 

@@ -350,20 +350,30 @@ pub fn release_blockers(moments: &[Arc<Moment>]) -> Diagnostics {
     out
 }
 
+/// Whether `dir` holds a bundle built with `--release`. The output folder may be shared or
+/// synced: a bundle folder or `bundle.json` that is a link or a FIFO is not a release of ours,
+/// and is neither followed nor opened (a FIFO would block the build).
+fn is_release(dir: &Path) -> bool {
+    let manifest = dir.join(steg_bundle::manifest::MANIFEST_FILE);
+    crate::source::safe::is_real_dir(dir)
+        && crate::source::safe::read_limited(
+            &manifest,
+            steg_bundle::Limits::default().max_manifest_bytes,
+        )
+        .ok()
+        .and_then(|t| serde_json::from_slice::<steg_bundle::Manifest>(&t).ok())
+        .is_some_and(|m| m.release)
+}
+
 /// A release bundle is never replaced by a build that is not a release: one error for each
 /// moment whose version is already in `out` as a release, at the `version:` line.
 fn releases_kept(moments: &[Arc<Moment>], out: &Path) -> Diagnostics {
-    use steg_bundle::Manifest;
     use steg_bundle::diagnostic::{Diagnostic, Location, codes::E1205};
     let mut found = Diagnostics::new();
     for m in moments {
         let version = m.version.to_string();
         let bundle = out.join(&m.id).join(&version);
-        let released = std::fs::read_to_string(bundle.join(steg_bundle::manifest::MANIFEST_FILE))
-            .ok()
-            .and_then(|t| serde_json::from_str::<Manifest>(&t).ok())
-            .is_some_and(|manifest| manifest.release);
-        if !released {
+        if !is_release(&bundle) {
             continue;
         }
         let mut next = m.version.clone();
@@ -414,7 +424,7 @@ fn baseline_changes(
     out: &Path,
     plans: &[plan::BundlePlan<'_>],
 ) -> std::collections::HashMap<String, crate::review::DiffReport> {
-    use steg_bundle::{Bundle, Manifest};
+    use steg_bundle::Bundle;
     let mut result = std::collections::HashMap::new();
     for b in plans {
         let Ok(current) = semver::Version::parse(&b.version) else {
@@ -436,19 +446,7 @@ fn baseline_changes(
             if v >= current || best.as_ref().is_some_and(|(bv, _)| *bv >= v) {
                 continue;
             }
-            // The output folder may be shared or synced: a bundle folder or `bundle.json`
-            // that is a link or a FIFO is not a release of ours, and is neither followed
-            // nor opened (a FIFO would block the build).
-            let manifest = entry.path().join(steg_bundle::manifest::MANIFEST_FILE);
-            let is_release = crate::source::safe::is_real_dir(&entry.path())
-                && crate::source::safe::read_limited(
-                    &manifest,
-                    steg_bundle::Limits::default().max_manifest_bytes,
-                )
-                .ok()
-                .and_then(|t| serde_json::from_slice::<Manifest>(&t).ok())
-                .is_some_and(|m| m.release);
-            if is_release {
+            if is_release(&entry.path()) {
                 best = Some((v, entry.path()));
             }
         }

@@ -407,8 +407,13 @@ impl StegCheck<'_> {
         };
         let r = self.file("captions", c, &["vtt"], d)?;
         let media = self.ctx.media.iter().find(|m| m.rel == r.0)?;
-        // Only the start is needed; the file was checked to be a plain file when it was hashed.
-        let head = crate::source::safe::read_head(&media.path, 16).unwrap_or_default();
+        // Read whole for the checks of its lines (captions are small text; the file was checked
+        // to be a plain file within the limits when it was hashed); past 16 MiB only its start
+        // is looked at.
+        const CAPTIONS_READ: u64 = 16 * 1024 * 1024;
+        let head = crate::source::safe::read_limited(&media.path, CAPTIONS_READ)
+            .or_else(|_| crate::source::safe::read_head(&media.path, 16))
+            .unwrap_or_default();
         let head = head.strip_prefix("\u{feff}".as_bytes()).unwrap_or(&head);
         if !head.starts_with(b"WEBVTT") {
             d.push(
