@@ -53,6 +53,19 @@ impl<W: std::io::Write> Writer<W> {
         self.builder.append_data(&mut header, path, bytes)
     }
 
+    /// Appends a file of `size` bytes read from `reader` as it is written, so that a large
+    /// file is never held in memory. The reader must yield exactly `size` bytes.
+    pub fn append_reader(
+        &mut self,
+        path: &str,
+        size: u64,
+        reader: impl std::io::Read,
+        mtime: u64,
+    ) -> std::io::Result<()> {
+        let mut header = file_header(size, mtime);
+        self.builder.append_data(&mut header, path, reader)
+    }
+
     pub fn finish(self) -> std::io::Result<W> {
         self.builder.into_inner()
     }

@@ -53,11 +53,10 @@ impl Archive {
 
 impl Output for Archive {
     fn write(&self, path: &str, content: Content<'_>) -> Result<(), Diagnostic> {
-        let bytes = match &content {
-            // A tar entry is written from bytes: one media file at a time is held.
-            Content::Media(media) => std::borrow::Cow::Owned(super::read_media(media)?),
-            _ => content.bytes()?,
-        };
+        if let Content::Media(media) = &content {
+            return self.stream_media(path, media);
+        }
+        let bytes = content.bytes()?;
         let mut writer = self
             .writer
             .lock()
@@ -73,6 +72,57 @@ impl Output for Archive {
                 .map_err(|d| Diagnostics::from_iter([d]))?;
         }
         Ok(())
+    }
+}
+
+impl Archive {
+    /// Streams a media file into the archive, never holding it whole, hashing it on the way:
+    /// if it is no longer what the model checked, the archive is refused (and the build, whose
+    /// staging folder is then removed, changes nothing).
+    fn stream_media(&self, path: &str, media: &crate::model::MediaFile) -> Result<(), Diagnostic> {
+        use sha2::Digest;
+        let changed = || Diagnostic::new(E0801, "changed").in_file(&media.path);
+        let (file, size) = crate::source::safe::open_regular(&media.path).map_err(|e| {
+            Diagnostic::new(E0801, "read")
+                .arg("error", e)
+                .in_file(&media.path)
+        })?;
+        if size != media.size {
+            return Err(changed());
+        }
+        let mut reader = Hashing {
+            inner: std::io::Read::take(file, size),
+            hasher: sha2::Sha256::new(),
+            read: 0,
+        };
+        let mut writer = self
+            .writer
+            .lock()
+            .map_err(|_| failed(&self.target, std::io::Error::other("a writer panicked")))?;
+        writer
+            .append_reader(path, size, &mut reader, self.mtime)
+            .map_err(|e| failed(&self.target, e))?;
+        if reader.read != size || format!("{:x}", reader.hasher.finalize()) != media.sha256 {
+            return Err(changed());
+        }
+        Ok(())
+    }
+}
+
+/// A reader that hashes and counts what passes through it.
+struct Hashing<R> {
+    inner: R,
+    hasher: sha2::Sha256,
+    read: u64,
+}
+
+impl<R: std::io::Read> std::io::Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        use sha2::Digest;
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.read += n as u64;
+        Ok(n)
     }
 }
 
