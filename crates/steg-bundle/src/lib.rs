@@ -20,6 +20,7 @@ pub mod layout;
 mod load;
 pub mod manifest;
 pub mod signature;
+pub mod timeline;
 
 pub use hash::sha256_hex;
 pub use load::{Bundle, Limits, LoadOptions, is_safe_bundle_path};

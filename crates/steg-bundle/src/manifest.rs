@@ -116,7 +116,90 @@ pub struct Flag {
     pub title: String,
     pub recipient: Recipient,
     pub trigger: Trigger,
+    /// The text sent. It may contain `{{name}}` for a declared placeholder (listed in
+    /// `placeholders`), which the platform fills in before sending.
     pub message: String,
+    /// For `inactive`: send the flag again every `repeat_days` days while the inactivity
+    /// lasts. Absent: once per stretch of inactivity (it can come again only after new
+    /// activity followed by `days` more days without any).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repeat_days: Option<u32>,
+    /// For `inactive`: what counts as activity. Default `any`.
+    #[serde(default)]
+    pub activity: Activity,
+    /// For recipient `invanare`: what happens when a guardian uses the program as proxy
+    /// ("ombud"). Default `ombud`: the guardian gets it.
+    #[serde(default)]
+    pub proxy: ProxyDelivery,
+    /// The names of the placeholders `message` contains (each declared in
+    /// `moment.placeholders`), so a platform knows what it must fill in.
+    #[serde(default)]
+    pub placeholders: Vec<String>,
+}
+
+/// What resets the `inactive` count.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Activity {
+    /// Anything the participant (or their proxy) does in the program: signing in, opening
+    /// a steg, saving an answer.
+    #[default]
+    Any,
+    /// Opening a steg (or saving an answer); signing in alone does not count.
+    StegOpened,
+    /// Saving a form or an exercise; reading alone does not count.
+    Answer,
+}
+
+/// Where a flag to the young person goes when a guardian uses the program as proxy.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ProxyDelivery {
+    /// To the guardian acting as proxy, like everything in the proxy mode.
+    #[default]
+    Ombud,
+    /// Not sent while the program is used through a proxy.
+    None,
+}
+
+impl Activity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Activity::Any => "any",
+            Activity::StegOpened => "steg_opened",
+            Activity::Answer => "answer",
+        }
+    }
+}
+
+impl ProxyDelivery {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProxyDelivery::Ombud => "ombud",
+            ProxyDelivery::None => "none",
+        }
+    }
+}
+
+impl Recipient {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Recipient::Invanare => "invanare",
+            Recipient::Behandlare => "behandlare",
+        }
+    }
+}
+
+impl Trigger {
+    /// The event's name as written in content and manifests.
+    pub fn event_name(&self) -> &'static str {
+        match self {
+            Trigger::MomentStarted => "moment_started",
+            Trigger::Inactive { .. } => "inactive",
+            Trigger::ModulEnds { .. } => "modul_ends",
+            Trigger::MomentEnds { .. } => "moment_ends",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

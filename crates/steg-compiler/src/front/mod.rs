@@ -10,7 +10,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer};
 use serde_saphyr::Spanned;
-use steg_bundle::manifest::{AudienceGroup, Recipient, Trigger};
+use steg_bundle::manifest::{Activity, AudienceGroup, ProxyDelivery, Recipient, Trigger};
 
 pub mod schema;
 
@@ -173,8 +173,25 @@ pub struct FlagFront {
         description = "När meddelandet skickas, t.ex. { event: inactive, days: 7 }."
     )]
     pub trigger: Spanned<Trigger>,
-    #[schemars(description = "Meddelandets text.")]
+    #[schemars(
+        description = "Meddelandets text. Den får innehålla {{namn}} för en deklarerad platshållare, som plattformen fyller i."
+    )]
     pub message: String,
+    #[schemars(
+        with = "Option<u32>",
+        description = "Bara för inactive: skicka igen var repeat_days:e dag så länge den unga inte är aktiv. Utan fältet skickas flaggan en gång per period utan aktivitet."
+    )]
+    pub repeat_days: Option<Spanned<u32>>,
+    #[schemars(
+        with = "Option<crate::front::schema::ActivityDoc>",
+        description = "Bara för inactive: vad som räknas som aktivitet. Standard: any (allt den unga gör i programmet)."
+    )]
+    pub activity: Option<Activity>,
+    #[schemars(
+        with = "Option<crate::front::schema::ProxyDeliveryDoc>",
+        description = "Bara för invanare: vart flaggan går när en vårdnadshavare använder programmet som ombud. Standard: ombud (vårdnadshavaren får den)."
+    )]
+    pub proxy: Option<ProxyDelivery>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
