@@ -138,6 +138,7 @@ broken! {
     e0704_duplicate_flag_id: "e0704-duplicate-flag-id" => exit 1, ["E0704"];
     e0705_flag_unknown_modul: "e0705-flag-unknown-modul" => exit 1, ["E0705"];
     e0706_duplicate_moment_id: "e0706-duplicate-moment-id" => exit 1, ["E0706"];
+    w0707_flag_field_unused: "w0707-flag-field-unused" => exit 0, ["W0707"];
     many_errors: "many-errors" => exit 1, [
         "E0109", "E0204", "E0206", "E0303", "E0405", "E0601", "E0603",
     ];

@@ -24,4 +24,5 @@ mod review;
 mod roundtrip;
 mod schema;
 mod serve;
+mod timeline;
 mod verify;
