@@ -319,3 +319,40 @@ fn the_human_listing_names_each_flag_and_recipient() {
         r.stdout
     );
 }
+
+#[test]
+fn the_preview_shows_the_timeline_for_a_sample_start_date() {
+    let tmp = tempfile::tempdir().unwrap();
+    let r = build("content/plus-ung", tmp.path().join("out"), &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let page =
+        std::fs::read_to_string(tmp.path().join("out/preview/plus-ung/behandlare.html")).unwrap();
+    let events = timeline(&["content/plus-ung", "--start", "2026-01-12"]);
+    // Every event of `steg timeline` for the sample date is a row, in the same order.
+    let rows: Vec<&str> = page.split("<tr class=\"timeline-").skip(1).collect();
+    assert_eq!(rows.len(), events.len(), "{page}");
+    for (row, e) in rows.iter().zip(&events) {
+        assert!(row.starts_with(e["event"].as_str().unwrap()), "{row}");
+        assert!(row.contains(e["date"].as_str().unwrap()), "{row}");
+    }
+    let snart = rows
+        .iter()
+        .find(|r| r.contains("PLUS ung snart slut"))
+        .expect("the clinician's flag");
+    assert!(
+        snart.contains("<td>2026-04-11</td><td>89</td>") && snart.contains("Behandlare"),
+        "{snart}"
+    );
+}
+
+/// The README shows PLUS ung's timeline; it must be what `steg timeline` prints.
+#[test]
+fn the_readme_shows_the_current_timeline() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let command = "$ steg timeline content/plus-ung --start 2026-01-12\n";
+    let start = readme.find(command).expect("the README shows the timeline") + command.len();
+    let shown = &readme[start..start + readme[start..].find("```").unwrap()];
+    let r = run(steg().args(["timeline", "content/plus-ung", "--start", "2026-01-12"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(shown, r.stdout);
+}

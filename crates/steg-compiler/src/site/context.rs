@@ -581,8 +581,74 @@ fn behandlare_page(m: &Moment) -> Page {
         .collect();
     ctx.insert("moduler", Value::from(moduler));
     ctx.insert("flags", Value::from(flags));
+    ctx.insert("timeline", sample_timeline(m));
     ctx.insert("placeholders", Value::from_serializable(&m.placeholders));
     page(path, "behandlare.html", ctx)
+}
+
+/// The start date of the sample timeline: a fixed Monday, so the preview is the same on every
+/// build (`steg timeline --start` gives any other date).
+pub(crate) const SAMPLE_START: &str = "2026-01-12";
+
+/// The flags and events for a participant who starts on [`SAMPLE_START`], has every modul
+/// activated that day and then does nothing, as `steg timeline` computes them.
+fn sample_timeline(m: &Moment) -> Value {
+    use steg_bundle::manifest::{ModulEntry, MomentEntry};
+    use steg_bundle::timeline::{Date, Participant, timeline};
+    let Some(start) = Date::parse(SAMPLE_START) else {
+        return Value::none();
+    };
+    // The timeline reads the schedule only: ids, titles, durations and flags.
+    let entry = MomentEntry {
+        id: m.id.clone(),
+        title: m.title.clone(),
+        version: m.version.to_string(),
+        language: m.language.clone(),
+        summary: None,
+        duration_days: m.duration_days,
+        audience: m.audience.clone(),
+        placeholders: vec![],
+        flags: m.flags.clone(),
+        welcome: String::new(),
+        moduler: m
+            .moduler
+            .iter()
+            .map(|x| ModulEntry {
+                id: x.id.clone(),
+                title: x.title.clone(),
+                summary: String::new(),
+                duration_days: x.duration_days,
+                audience: vec![],
+                intro: None,
+                avsnitt: vec![],
+            })
+            .collect(),
+    };
+    let recipient = |r: Option<&str>| match r {
+        Some("invanare") => "Invånare",
+        Some("behandlare") => "Behandlare",
+        Some("ombud") => "Ombud",
+        _ => "",
+    };
+    let event = |e: &str| match e {
+        "moment_started" => "Programmet startar",
+        "modul_activated" => "Modulen startas",
+        "modul_ends" => "Modulen stängs",
+        "moment_ends" => "Programmet slutar",
+        _ => "Flagga",
+    };
+    let rows: Vec<Value> = timeline(&entry, start, &Participant::default())
+        .iter()
+        .map(|e| {
+            tv!({
+                "date": e.date.to_string(), "day": e.day, "event": e.event,
+                "event_label": event(e.event), "flag": e.flag,
+                "recipient": recipient(e.recipient), "title": e.title,
+                "message": e.message,
+            })
+        })
+        .collect();
+    tv!({ "start": SAMPLE_START, "events": rows })
 }
 
 fn granskning_page(m: &Moment, findings: &ByFile<'_>) -> Page {
