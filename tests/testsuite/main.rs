@@ -20,6 +20,7 @@ mod hostile;
 mod lang;
 mod layers;
 mod new;
+mod provenance;
 mod review;
 mod roundtrip;
 mod schema;

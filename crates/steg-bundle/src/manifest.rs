@@ -32,6 +32,50 @@ pub struct Manifest {
     pub moment: MomentEntry,
     /// Every file of the bundle except `bundle.json` itself, sorted by path.
     pub files: Vec<FileEntry>,
+    /// Where the bundle came from: the source revision, the build time, the signing key.
+    /// Absent when none of them is known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<Provenance>,
+}
+
+/// Where a bundle came from. Every field is optional: a build outside a git repository,
+/// without `SOURCE_DATE_EPOCH` or unsigned leaves that field out, so the same inputs always
+/// give the same bytes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Provenance {
+    /// The git revision of the program's folder, when it was built inside a repository.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<SourceRevision>,
+    /// The build time, `SOURCE_DATE_EPOCH` (seconds since 1970-01-01 UTC) when it was set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_date_epoch: Option<u64>,
+    /// The same time as RFC 3339 in UTC, e.g. `2026-01-12T08:00:00Z`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub built_at: Option<String>,
+    /// The key that signed `bundle.json` (its `bundle.sig`), when signed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signing_key: Option<SigningKey>,
+}
+
+/// A git revision of the sources.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct SourceRevision {
+    /// The commit checked out (`git rev-parse HEAD`), 40 (or 64) lower-case hex digits.
+    pub commit: String,
+    /// True when the program's folder had no changes, staged or not, and no untracked files
+    /// (`git status --porcelain` of that folder was empty): the bundle is exactly `commit`.
+    pub clean: bool,
+}
+
+/// The key a bundle was signed with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct SigningKey {
+    /// Always `ed25519`.
+    pub algorithm: String,
+    /// The key's id: the first 16 hex digits of the SHA-256 of the 32-byte public key.
+    pub id: String,
+    /// The public key, 64 lower-case hex digits (as in `bundle.sig` and `steg.pub`).
+    pub public_key: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
