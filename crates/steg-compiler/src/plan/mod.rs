@@ -134,6 +134,7 @@ pub fn render(moment: &Moment, release: bool) -> BundlePlan<'_> {
         moment,
         version: moment.version.to_string(),
         files: Vec::new(),
+        release,
     };
     let welcome = planner.add_doc(layout::WELCOME.to_string(), &moment.welcome);
     let moduler = moment.moduler.iter().map(|m| planner.modul(m)).collect();
@@ -165,6 +166,8 @@ struct Planner<'a> {
     moment: &'a Moment,
     version: String,
     files: Vec<(String, Content<'a>)>,
+    /// A release build: FHIR resources are `active`, not `draft`.
+    release: bool,
 }
 
 impl<'a> Planner<'a> {
@@ -280,13 +283,20 @@ impl<'a> Planner<'a> {
     /// A form steg: the same form for systems that speak FHIR, beside the manifest's.
     fn form(&mut self, s: &Steg, form: &m::Form) -> m::StegContent {
         let path = layout::fhir(&s.address);
-        let meta = crate::fhir::Meta::for_steg(
+        let review = review_state(self.moment, s);
+        let mut meta = crate::fhir::Meta::for_steg(
             &self.moment.id,
             &s.address,
             &s.title,
             &self.version,
             &self.moment.language,
         );
+        meta.release = self.release;
+        // The date the form's current content was approved: a date that changes only with it.
+        meta.date = review
+            .date
+            .as_deref()
+            .filter(|_| review.status == m::ReviewStatus::Approved);
         let json = crate::fhir::questionnaire_json(form, &meta);
         self.files.push((path.clone(), Content::Owned(json)));
         m::StegContent::Form {
