@@ -474,8 +474,8 @@ fn the_questionnaire_says_what_the_form_says() {
     assert_eq!(expr["language"], "text/fhirpath");
     assert_eq!(
         expr["expression"],
-        "%resource.repeat(item).where(linkId in ('intresse' | 'besvar')).answer.value.weight().sum() \
-         + %resource.repeat(item).where(linkId in ('orkar')).answer.value.sum()"
+        "%resource.repeat(item).where(linkId in ('intresse' | 'besvar')).answer.value.weight().aggregate($total + $this, 0) \
+         + %resource.repeat(item).where(linkId in ('orkar')).answer.value.aggregate($total + $this, 0)"
     );
     // The bands, computed from the same sum: the label of the band it falls in.
     let band = item("summa.band");
@@ -850,4 +850,121 @@ fn loader_refuses_a_form_without_its_fhir_file_listed() {
         // Referenced but not listed; and the file on disk is then unlisted.
         &["B0006", "B0010"],
     );
+}
+
+/// Answers to every question of `form` that takes one, choosing by `pick` (0: the lowest
+/// option or bound, 1: the highest, 2: one between), kept to the questions steg shows.
+fn sample_answers(form: &steg_bundle::manifest::Form, pick: usize) -> steg_bundle::forms::Answers {
+    use steg_bundle::forms::{Answer, questions_in_order, shown};
+    use steg_bundle::manifest::QuestionKind as K;
+    let choose = |lo: f64, hi: f64| match pick {
+        0 => lo,
+        1 => hi,
+        _ => ((lo + hi) / 2.0).floor(),
+    };
+    let mut all = steg_bundle::forms::Answers::new();
+    for q in questions_in_order(&form.questions) {
+        let a = match &q.kind {
+            K::SingleChoice { options } => {
+                let i = choose(0.0, (options.len() - 1) as f64) as usize;
+                Answer::Text(options[i].value.clone())
+            }
+            K::MultipleChoice { options } => {
+                let n = choose(0.0, options.len() as f64) as usize;
+                Answer::Choices(options.iter().take(n).map(|o| o.value.clone()).collect())
+            }
+            K::Scale { min, max, step, .. } => {
+                let steps = f64::from((max - min) / step);
+                Answer::Number(f64::from(*min) + choose(0.0, steps) * f64::from(*step))
+            }
+            K::Number { min, max, .. } => {
+                Answer::Number(choose(min.unwrap_or(0.0), max.unwrap_or(10.0)))
+            }
+            K::YesNo => Answer::Bool(pick != 0),
+            K::Date => Answer::Text("2026-01-12".into()),
+            K::Time => Answer::Text("07:30".into()),
+            K::Text | K::LongText => Answer::Text("Ett svar.".into()),
+            K::Display | K::Group { .. } => continue,
+        };
+        all.insert(q.id.clone(), a);
+    }
+    // A form filler drops the answers of disabled items; keep what steg shows, until stable.
+    loop {
+        let visible = shown(form, &all);
+        let before = all.len();
+        all.retain(|id, _| visible.contains(id));
+        if all.len() == before {
+            return all;
+        }
+    }
+}
+
+/// Every score's `calculatedExpression`, and its band's, evaluated by fhirpath.js (the engine
+/// LHC-Forms uses) against sample answers, gives what steg's own scoring gives.
+#[test]
+#[ignore = "needs Node with tests/fhir/package.json installed (npm ci --prefix tests/fhir; bash .ci/run does it)"]
+fn fhirpath_computes_every_score_as_steg_does() {
+    use steg_bundle::manifest::StegContent;
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    for content in [fixture("good", "forms"), "content/plus-ung".to_string()] {
+        let r = build(&content, &out, &[]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+    }
+    let mut checked = 0;
+    for bundle in [out.join("forms/1.2.0"), out.join("plus-ung/1.0.0")] {
+        let b = steg_bundle::Bundle::open(&bundle).unwrap();
+        for modul in &b.manifest().moment.moduler {
+            for s in modul.avsnitt.iter().flat_map(|a| &a.steg) {
+                let StegContent::Form {
+                    form,
+                    fhir: Some(fhir),
+                } = &s.content
+                else {
+                    continue;
+                };
+                if form.scores.is_empty() {
+                    continue;
+                }
+                for pick in 0..3 {
+                    let answers = sample_answers(form, pick);
+                    let answers_file = tmp.path().join("answers.json");
+                    std::fs::write(&answers_file, serde_json::to_vec(&answers).unwrap()).unwrap();
+                    let result = std::process::Command::new("node")
+                        .arg(root().join("tests/fhir/calculate.mjs"))
+                        .arg(bundle.join(fhir))
+                        .arg(&answers_file)
+                        .output()
+                        .expect("node runs (this test needs Node)");
+                    let stdout = String::from_utf8_lossy(&result.stdout);
+                    assert!(
+                        result.status.success(),
+                        "calculate.mjs failed for {}: {stdout}{}",
+                        s.address,
+                        String::from_utf8_lossy(&result.stderr)
+                    );
+                    let fhirpath: Value = serde_json::from_str(&stdout).unwrap();
+                    for r in steg_bundle::forms::score(form, &answers) {
+                        let what = format!("{} {} with {answers:?}", s.address, r.score.id);
+                        let value = fhirpath[&r.score.id][0].as_f64();
+                        assert!(
+                            value.is_some_and(|v| (v - r.value).abs() < 1e-9),
+                            "{what}: steg {}, FHIRPath {}",
+                            r.value,
+                            fhirpath[&r.score.id]
+                        );
+                        if let Some(band) = r.band {
+                            assert_eq!(
+                                fhirpath[format!("{}.band", r.score.id)][0],
+                                band.label,
+                                "{what}"
+                            );
+                        }
+                        checked += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert!(checked >= 6, "scores checked: {checked}");
 }

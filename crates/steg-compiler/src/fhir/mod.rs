@@ -628,13 +628,13 @@ fn score_expression(s: &Score, kinds: &HashMap<&str, &QuestionKind>) -> String {
     let mut terms = Vec::new();
     if !choices.is_empty() {
         terms.push(format!(
-            "%resource.repeat(item).where(linkId in ({})).answer.value.weight().sum()",
+            "%resource.repeat(item).where(linkId in ({})).answer.value.weight().aggregate($total + $this, 0)",
             list(choices)
         ));
     }
     if !numbers.is_empty() {
         terms.push(format!(
-            "%resource.repeat(item).where(linkId in ({})).answer.value.sum()",
+            "%resource.repeat(item).where(linkId in ({})).answer.value.aggregate($total + $this, 0)",
             list(numbers)
         ));
     }
@@ -690,7 +690,7 @@ mod tests {
         assert_eq!(s["readOnly"], true);
         assert_eq!(
             s["extension"][0]["valueExpression"]["expression"],
-            "%resource.repeat(item).where(linkId in ('a')).answer.value.weight().sum()"
+            "%resource.repeat(item).where(linkId in ('a')).answer.value.weight().aggregate($total + $this, 0)"
         );
     }
 }
