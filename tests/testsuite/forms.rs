@@ -968,3 +968,47 @@ fn fhirpath_computes_every_score_as_steg_does() {
     }
     assert!(checked >= 6, "scores checked: {checked}");
 }
+
+/// `fhir:` in moment.md: a canonical base gives FHIR's usual urls, and a publisher.
+#[test]
+fn a_canonical_base_and_publisher_from_moment_md() {
+    let (tmp, content) = copy_fixture("good", "forms");
+    let moment = content.join("moment.md");
+    let text = std::fs::read_to_string(&moment).unwrap();
+    let with = |base: &str| {
+        text.replacen(
+            "---\n",
+            &format!("---\nfhir:\n  canonical_base: {base}\n  publisher: Region Exempel\n"),
+            1,
+        )
+    };
+    std::fs::write(&moment, with("https://fhir.example.se/forms/")).unwrap();
+    let out = tmp.path().join("out");
+    let r = build(&content, &out, &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let q = questionnaire(&single_bundle(&out));
+    assert_eq!(
+        q["url"],
+        "https://fhir.example.se/forms/Questionnaire/forms.maende.fragor.formular"
+    );
+    assert_eq!(q["id"], "forms.maende.fragor.formular");
+    assert_eq!(q["publisher"], "Region Exempel");
+    let system = "https://fhir.example.se/forms/CodeSystem/forms.maende.fragor.formular";
+    let intresse = items(&q["item"])
+        .into_iter()
+        .find(|i| i["linkId"] == "intresse")
+        .unwrap()
+        .clone();
+    assert_eq!(intresse["answerOption"][0]["valueCoding"]["system"], system);
+    assert_eq!(questionnaire_problems(&q), Vec::<String>::new());
+
+    // Not a web address: refused where it is written.
+    std::fs::write(&moment, with("fhir.example.se/forms")).unwrap();
+    let r = build(&content, tmp.path().join("out2"), &["--format", "json"]);
+    assert_eq!(r.code, 1);
+    let d = r.json_diagnostics();
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!(d[0]["code"], "E0205");
+    assert_eq!(d[0]["line"], 3, "{}", d[0]);
+    assert!(d[0]["message"].as_str().unwrap().contains("canonical_base"));
+}

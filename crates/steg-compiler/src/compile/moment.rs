@@ -67,6 +67,41 @@ pub(super) fn build_moment_head(
         approvals: Default::default(),
         revision: Default::default(),
         head_revision: Default::default(),
+        fhir: fhir_settings(p, d),
+    }
+}
+
+/// `fhir:`: a canonical base must be a plain http(s) address (a form's url is made from it).
+fn fhir_settings(p: &Parsed<MomentFront>, d: &mut Diagnostics) -> crate::model::FhirSettings {
+    let Some(f) = &p.front.fhir else {
+        return Default::default();
+    };
+    let canonical_base = f.canonical_base.as_ref().and_then(|b| {
+        let v = b.value.trim().trim_end_matches('/');
+        let rest = v
+            .strip_prefix("https://")
+            .or_else(|| v.strip_prefix("http://"));
+        let ok = rest.is_some_and(|r| {
+            !r.is_empty()
+                && !r.starts_with('/')
+                && r.chars()
+                    .all(|c| c.is_ascii_graphic() && !"?#|\\\"<>".contains(c))
+        });
+        if ok {
+            Some(v.to_string())
+        } else {
+            d.push(
+                Diagnostic::new(E0205, "canonical-base")
+                    .arg("value", &b.value)
+                    .in_file(&p.file)
+                    .at_opt(p.at(b)),
+            );
+            None
+        }
+    });
+    crate::model::FhirSettings {
+        canonical_base,
+        publisher: f.publisher.clone().filter(|s| !s.trim().is_empty()),
     }
 }
 

@@ -60,6 +60,10 @@ pub struct Meta<'a> {
     pub date: Option<&'a str>,
     /// Who publishes the program, if stated.
     pub publisher: Option<&'a str>,
+    /// The logical id, see [`resource_id`].
+    pub id: String,
+    /// The answer codes' system when not derived from `url`.
+    pub answer_system: Option<String>,
 }
 
 impl<'a> Meta<'a> {
@@ -80,34 +84,47 @@ impl<'a> Meta<'a> {
             release: false,
             date: None,
             publisher: None,
+            id: resource_id(moment_id, address),
+            answer_system: None,
         }
     }
 
-    /// The resource's logical `id` (`[A-Za-z0-9.-]{1,64}`): the url's last parts, or a hash
-    /// of the url when those are too long.
-    pub fn id(&self) -> String {
-        let tail = self
-            .url
-            .trim_start_matches("urn:steg:")
-            .replace([':', '/'], ".");
-        if !tail.is_empty()
-            && tail.len() <= 64
-            && tail
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
-        {
-            tail
-        } else {
-            format!(
-                "steg-{}",
-                &steg_bundle::sha256_hex(self.url.as_bytes())[..40]
-            )
+    /// Under a canonical base (`fhir: canonical_base:` in moment.md): the url becomes
+    /// `<base>/Questionnaire/<id>` and the answer codes' system `<base>/CodeSystem/<id>`,
+    /// FHIR's usual shape, instead of `urn:steg:…`.
+    pub fn with_base(mut self, base: Option<&str>) -> Self {
+        if let Some(base) = base {
+            self.url = format!("{base}/Questionnaire/{}", self.id);
+            self.answer_system = Some(format!("{base}/CodeSystem/{}", self.id));
         }
+        self
+    }
+
+    /// The resource's logical `id`.
+    pub fn id(&self) -> String {
+        self.id.clone()
     }
 
     /// The code system of the form's answer codes (the option values).
     pub fn answer_system(&self) -> String {
-        format!("{}:answers", self.url)
+        self.answer_system
+            .clone()
+            .unwrap_or_else(|| format!("{}:answers", self.url))
+    }
+}
+
+/// A logical id as FHIR allows (`[A-Za-z0-9.-]{1,64}`): `<moment>.<modul>.<avsnitt>.<steg>`,
+/// or `steg-` and a hash of that when it is longer than 64 characters.
+pub fn resource_id(moment_id: &str, address: &str) -> String {
+    let id = format!("{moment_id}.{}", address.replace('/', "."));
+    if id.len() <= 64
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+    {
+        id
+    } else {
+        format!("steg-{}", &steg_bundle::sha256_hex(id.as_bytes())[..40])
     }
 }
 

@@ -92,6 +92,26 @@ pub struct MomentFront {
     pub flags: Vec<FlagFront>,
     #[schemars(description = "Gränser och undantag för kvalitetskontrollerna i steg check.")]
     pub checks: Option<ChecksFront>,
+    #[schemars(
+        description = "Hur formulären skrivs som FHIR Questionnaire: webbadressen de får och vem som ger ut dem."
+    )]
+    pub fhir: Option<FhirFront>,
+}
+
+/// `fhir:` in moment.md: what the FHIR export of the forms says about where they come from.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(
+    description = "Hur formulären skrivs som FHIR Questionnaire: webbadressen de får och vem som ger ut dem."
+)]
+pub struct FhirFront {
+    #[schemars(
+        with = "Option<String>",
+        description = "Början på formulärens kanoniska adress, t.ex. https://fhir.example.se/plus-ung. Ett formulär får adressen <början>/Questionnaire/<id>. Utan fältet: urn:steg:…"
+    )]
+    pub canonical_base: Option<Spanned<String>>,
+    #[schemars(description = "Vem som ger ut formulären (FHIR publisher), t.ex. regionens namn.")]
+    pub publisher: Option<String>,
 }
 
 /// `checks:` in moment.md: limits and allow-lists for the quality rules.

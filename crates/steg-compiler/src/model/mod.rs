@@ -55,6 +55,16 @@ pub struct Moment {
     pub revision: Revision,
     /// Over moment.md and the media only: what every page of the moment shows.
     pub head_revision: Revision,
+    /// What the FHIR export says about where the forms come from (`fhir:` in moment.md).
+    pub fhir: FhirSettings,
+}
+
+/// `fhir:` of moment.md, checked.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FhirSettings {
+    /// An http(s) address without a trailing `/`; forms are `<base>/Questionnaire/<id>`.
+    pub canonical_base: Option<String>,
+    pub publisher: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

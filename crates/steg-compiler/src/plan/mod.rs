@@ -290,8 +290,10 @@ impl<'a> Planner<'a> {
             &s.title,
             &self.version,
             &self.moment.language,
-        );
+        )
+        .with_base(self.moment.fhir.canonical_base.as_deref());
         meta.release = self.release;
+        meta.publisher = self.moment.fhir.publisher.as_deref();
         // The date the form's current content was approved: a date that changes only with it.
         meta.date = review
             .date
