@@ -15,6 +15,7 @@ mod browser;
 mod build;
 mod cli;
 mod content;
+mod dossier;
 mod forms;
 mod hostile;
 mod lang;

@@ -91,6 +91,7 @@ impl<'a> MomentInput<'a> {
             PageRef::Behandlare,
             PageRef::Granskning,
             PageRef::Changes,
+            PageRef::Dossier,
         ];
         for modul in &m.moduler {
             pages.push(PageRef::Modul(modul));
@@ -123,6 +124,7 @@ impl<'a> MomentInput<'a> {
             PageRef::Behandlare => format!("{id}/behandlare.html"),
             PageRef::Granskning => format!("{id}/granskning.html"),
             PageRef::Changes => format!("{id}/andringar.html"),
+            PageRef::Dossier => format!("{id}/dossier.html"),
             PageRef::Modul(x) => format!("{id}/{}", layout::modul_intro(&x.id)),
             PageRef::Avsnitt(x, a) => format!("{id}/{}", layout::avsnitt_intro(&x.id, &a.id)),
             PageRef::Steg { steg, .. } => format!("{id}/{}", layout::steg(&steg.address)),
@@ -136,6 +138,7 @@ impl<'a> MomentInput<'a> {
             PageRef::Behandlare => behandlare_page(m),
             PageRef::Granskning => granskning_page(m, &self.by_file),
             PageRef::Changes => changes_page(m, self.changes),
+            PageRef::Dossier => dossier_page(m, &self.by_file),
             PageRef::Modul(x) => modul_page(m, x),
             PageRef::Avsnitt(x, a) => avsnitt_page(m, x, a),
             PageRef::Steg {
@@ -157,9 +160,11 @@ impl<'a> MomentInput<'a> {
         let mut h = std::collections::hash_map::DefaultHasher::new();
         (head, page).hash(&mut h);
         match *page {
-            PageRef::Start | PageRef::Behandlare | PageRef::Granskning | PageRef::Changes => {
-                whole.hash(&mut h)
-            }
+            PageRef::Start
+            | PageRef::Behandlare
+            | PageRef::Granskning
+            | PageRef::Changes
+            | PageRef::Dossier => whole.hash(&mut h),
             PageRef::Modul(_) | PageRef::Avsnitt(..) => {}
             PageRef::Steg { steg, .. } => self.steg_review_key(steg, &mut h),
         }
@@ -204,6 +209,8 @@ pub(crate) enum PageRef<'a> {
     Behandlare,
     Granskning,
     Changes,
+    /// The printable review dossier: every steg in full, for signing off a version.
+    Dossier,
     Modul(&'a Modul),
     Avsnitt(&'a Modul, &'a Avsnitt),
     Steg {
@@ -227,6 +234,7 @@ impl PageRef<'_> {
             PageRef::Modul(_) => 4,
             PageRef::Avsnitt(..) => 5,
             PageRef::Steg { .. } => 6,
+            PageRef::Dossier => 7,
         }
     }
 }
@@ -238,7 +246,11 @@ impl Hash for PageRef<'_> {
     fn hash<H: Hasher>(&self, h: &mut H) {
         self.kind().hash(h);
         match *self {
-            PageRef::Start | PageRef::Behandlare | PageRef::Granskning | PageRef::Changes => {}
+            PageRef::Start
+            | PageRef::Behandlare
+            | PageRef::Granskning
+            | PageRef::Changes
+            | PageRef::Dossier => {}
             PageRef::Modul(modul) => modul.revision.hash(h),
             PageRef::Avsnitt(modul, avsnitt) => (&modul.id, &modul.title, avsnitt.revision).hash(h),
             PageRef::Steg {
@@ -649,6 +661,148 @@ fn sample_timeline(m: &Moment) -> Value {
         })
         .collect();
     tv!({ "start": SAMPLE_START, "events": rows })
+}
+
+/// The review dossier: every steg of the moment in order, in full (text, media parts,
+/// transcript, form questions, fields), with its address, content hash, review state and
+/// findings, laid out to be printed or saved as PDF and signed.
+fn dossier_page(m: &Moment, findings: &ByFile<'_>) -> Page {
+    let path = format!("{}/dossier.html", m.id);
+    let mut ctx = base(
+        m,
+        &path,
+        "granskning",
+        &format!("{} – granskningsunderlag", m.title),
+    );
+    let rel = "dossier.html";
+    let (mut approved, mut total) = (0usize, 0usize);
+    let moduler: Vec<Value> = m
+        .moduler
+        .iter()
+        .map(|x| {
+            let avsnitt: Vec<Value> = x
+                .avsnitt
+                .iter()
+                .map(|a| {
+                    let steg: Vec<Value> = a
+                        .steg
+                        .iter()
+                        .map(|s| {
+                            total += 1;
+                            let status = crate::review::status(&m.approvals, &s.address, &s.content_hash);
+                            if matches!(status, crate::review::Status::Approved(_)) {
+                                approved += 1;
+                            }
+                            let mut v = merged(steg_value(m, s), review(m, s, findings));
+                            v = merged(v, tv!({ "parts": steg_parts(m, s, rel) }));
+                            if let StegKind::Form(form) = &s.kind {
+                                v = merged(v, tv!({ "questions": dossier_questions(form) }));
+                            }
+                            v
+                        })
+                        .collect();
+                    tv!({ "id": a.id, "title": a.title, "intro": a.intro.as_ref().map(|d| d.html.as_str()), "steg": steg })
+                })
+                .collect();
+            tv!({
+                "id": x.id, "title": x.title, "summary": x.summary,
+                "duration_days": x.duration_days,
+                "intro": x.intro.as_ref().map(|d| d.html.as_str()), "avsnitt": avsnitt,
+            })
+        })
+        .collect();
+    let moment_findings: Vec<Value> = findings
+        .get(m.source.as_path())
+        .into_iter()
+        .flatten()
+        .map(|(_, d)| d.clone())
+        .collect();
+    ctx.insert("moduler", Value::from(moduler));
+    ctx.insert("moment_findings", Value::from(moment_findings));
+    ctx.insert(
+        "dossier",
+        tv!({
+            "content_hash": m.content_hash, "steg": total, "approved": approved,
+            "welcome": m.welcome.html,
+        }),
+    );
+    ctx.insert("flags", Value::from_serializable(&m.flags));
+    page(path, "dossier.html", ctx)
+}
+
+/// A form's questions as lines to read on paper: every question (groups' included, in the
+/// order asked) with its type, options and their scores, condition and alert.
+fn dossier_questions(form: &steg_bundle::manifest::Form) -> Value {
+    use steg_bundle::manifest::{AnswerValue, QuestionKind as K};
+    let value = |v: &AnswerValue| match v {
+        AnswerValue::Bool(true) => "ja".to_string(),
+        AnswerValue::Bool(false) => "nej".to_string(),
+        AnswerValue::Number(n) => n.to_string(),
+        AnswerValue::Text(t) => t.clone(),
+    };
+    let op = |o: steg_bundle::manifest::Operator| {
+        use steg_bundle::manifest::Operator as O;
+        match o {
+            O::Equals => "är",
+            O::NotEquals => "är inte",
+            O::Greater => "är större än",
+            O::Less => "är mindre än",
+            O::Answered => "besvarad:",
+        }
+    };
+    let list: Vec<Value> = steg_bundle::forms::questions_in_order(&form.questions)
+        .into_iter()
+        .map(|q| {
+            let options: Vec<String> = match &q.kind {
+                K::SingleChoice { options } | K::MultipleChoice { options } => options
+                    .iter()
+                    .map(|o| match o.score {
+                        Some(sc) => format!("{} ({sc} p)", o.label),
+                        None => o.label.clone(),
+                    })
+                    .collect(),
+                K::Scale { min, max, step, .. } => vec![format!("{min}–{max}, steg {step}")],
+                _ => vec![],
+            };
+            let show_if = q.show_if.as_ref().map(|s| {
+                s.conditions
+                    .iter()
+                    .map(|c| format!("{} {} {}", c.question, op(c.operator), value(&c.value)))
+                    .collect::<Vec<_>>()
+                    .join(if s.behavior == steg_bundle::manifest::Behavior::All {
+                        " och "
+                    } else {
+                        " eller "
+                    })
+            });
+            let alert = q.alert.as_ref().map(|a| {
+                format!(
+                    "svaret {} {}: {}",
+                    op(a.when.operator),
+                    value(&a.when.value),
+                    a.message
+                )
+            });
+            tv!({
+                "id": q.id, "label": q.label, "type": q.kind.type_name(), "required": q.required,
+                "help": q.help, "options": options, "show_if": show_if, "alert": alert,
+            })
+        })
+        .collect();
+    let scores: Vec<Value> = form
+        .scores
+        .iter()
+        .map(|sc| {
+            let bands: Vec<String> =
+                sc.bands.iter().map(|b| format!("{}–{}: {}", b.min, b.max, b.label)).collect();
+            tv!({
+                "id": sc.id, "label": sc.label, "questions": sc.questions.join(", "),
+                "min": sc.min, "max": sc.max, "bands": bands,
+                "alert": sc.alert.as_ref().map(|a| format!("summan {} {}: {}", op(a.when.operator), value(&a.when.value), a.message)),
+            })
+        })
+        .collect();
+    tv!({ "list": list, "scores": scores })
 }
 
 fn granskning_page(m: &Moment, findings: &ByFile<'_>) -> Page {
