@@ -597,7 +597,7 @@ pub fn questionnaire_problems(q: &Value) -> Vec<String> {
         }
         for o in it["answerOption"].as_array().into_iter().flatten() {
             if let Some(c) = o.get("valueCoding")
-                && !c["system"].as_str().is_some_and(|s| !s.is_empty())
+                && c["system"].as_str().is_none_or(|s| s.is_empty())
             {
                 p.push(format!("{id}: a Coding without system: {c}"));
             }

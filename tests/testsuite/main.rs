@@ -22,6 +22,7 @@ mod lang;
 mod layers;
 mod new;
 mod provenance;
+mod renames;
 mod review;
 mod roundtrip;
 mod schema;

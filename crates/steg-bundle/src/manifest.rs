@@ -319,6 +319,10 @@ pub struct StegEntry {
     /// The type and its type-specific parts.
     #[serde(flatten)]
     pub content: StegContent,
+    /// Addresses this steg had in earlier versions: a platform moves progress and answers
+    /// stored under one of them to `address`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub moved_from: Vec<String>,
 }
 
 /// A steg's review state when the bundle was built.

@@ -53,6 +53,7 @@ pub(super) fn build_steg(
         },
         ctx.checks,
     ));
+    let moved_from = moved_from(p, &address, d);
     Some(Steg {
         revision,
         id,
@@ -65,10 +66,32 @@ pub(super) fn build_steg(
             .then_some(lix)
             .filter(|l| l.words >= 50)
             .map(|l| l.score()),
+        moved_from,
         body,
         kind,
         source: p.file.clone(),
     })
+}
+
+/// `moved_from:`: each an address `modul/avsnitt/steg` of valid ids, and not the steg's own.
+fn moved_from(p: &Parsed<StegFront>, own: &str, d: &mut Diagnostics) -> Vec<String> {
+    let mut out = Vec::new();
+    for a in p.front.moved_from.iter().flatten() {
+        let v = a.value.trim();
+        let parts: Vec<&str> = v.split('/').collect();
+        let ok = parts.len() == 3 && parts.iter().all(|x| steg_bundle::ids::is_valid_id(x));
+        if !ok || v == own {
+            d.push(
+                Diagnostic::new(E0301, "moved-from")
+                    .arg("value", v)
+                    .in_file(&p.file)
+                    .at_opt(p.at(a)),
+            );
+        } else if !out.iter().any(|o| o == v) {
+            out.push(v.to_string());
+        }
+    }
+    out
 }
 
 /// The steg's type (`text` when it names none) and the fields that type takes, or `None`

@@ -360,6 +360,11 @@ pub struct StegFront {
         description = "Fynd från steg check som inte ska gälla detta steg, vart och ett med ett skäl som granskaren ser."
     )]
     pub allow: Option<Vec<AllowFront>>,
+    #[schemars(
+        with = "Option<Vec<String>>",
+        description = "Adresser (modul/avsnitt/steg) som steget hade i tidigare versioner. Då flyttar plattformen de ungas framsteg och svar till den nya adressen."
+    )]
+    pub moved_from: Option<Vec<Spanned<String>>>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]

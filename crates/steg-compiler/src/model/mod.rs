@@ -118,6 +118,8 @@ pub struct Steg {
     /// Over everything the steg was made from: its file's exact text, the context it was
     /// rendered in (links, audience) and its media.
     pub revision: Revision,
+    /// The addresses the steg had in earlier versions (`moved_from:`).
+    pub moved_from: Vec<String>,
 }
 
 /// A steg's type and the parts that type has.

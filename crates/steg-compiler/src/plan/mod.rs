@@ -226,6 +226,7 @@ impl<'a> Planner<'a> {
             content_hash: Some(s.content_hash.clone()),
             review: Some(review_state(self.moment, s)),
             content,
+            moved_from: s.moved_from.clone(),
         }
     }
 

@@ -87,6 +87,8 @@ struct StegSnap<'a> {
     position: (usize, usize, usize),
     content: &'a StegContent,
     text: String,
+    /// The addresses the steg says it had (`moved_from`).
+    moved_from: &'a [String],
 }
 
 fn snapshot<'a>(side: &Side<'a>) -> BTreeMap<&'a str, StegSnap<'a>> {
@@ -112,6 +114,7 @@ fn snapshot<'a>(side: &Side<'a>) -> BTreeMap<&'a str, StegSnap<'a>> {
                         position: (mi, ai, si),
                         content: &s.content,
                         text,
+                        moved_from: &s.moved_from,
                     },
                 );
             }
@@ -178,22 +181,46 @@ fn compare_addresses(a: &Snapshot<'_>, b: &Snapshot<'_>, changes: &mut Vec<Chang
         if b.contains_key(addr) {
             continue;
         }
-        let target = added.iter().find(|n| {
-            let t = &b[**n];
-            !moved_to.values().any(|v| v == *n)
-                && (t.id == s.id || (t.text == s.text && t.title == s.title))
-        });
+        // A steg that says it moved from here first; then the same id, or the same content.
+        let free = |n: &&&str| !moved_to.values().any(|v| v == *n);
+        let target = added
+            .iter()
+            .filter(free)
+            .find(|n| b[**n].moved_from.iter().any(|m| m == addr))
+            .or_else(|| {
+                added.iter().filter(free).find(|n| {
+                    let t = &b[**n];
+                    t.id == s.id || (t.text == s.text && t.title == s.title)
+                })
+            });
         match target {
             Some(n) => {
                 moved_to.insert(addr, n);
+                // With `moved_from`, a platform carries progress and answers over: the move
+                // loses nothing, so it weighs as an addition.
+                let declared = b[*n].moved_from.iter().any(|m| m == addr);
+                let (verdict, detail) = if declared {
+                    (
+                        Verdict::Minor,
+                        format!(
+                            "moved from `{addr}`, declared with moved_from: progress and answers move with it"
+                        ),
+                    )
+                } else {
+                    (
+                        Verdict::Major,
+                        format!(
+                            "moved from `{addr}`: progress and answers stored under the old address no longer match; \
+                             add `moved_from: [{addr}]` to the front matter of `{n}` so the platform keeps them"
+                        ),
+                    )
+                };
                 changes.push(Change {
                     kind: ChangeKind::Moved,
                     subject: (*n).to_string(),
                     title: b[*n].title.to_string(),
-                    verdict: Verdict::Major,
-                    details: vec![format!(
-                        "moved from `{addr}`: progress and answers stored under the old address no longer match"
-                    )],
+                    verdict,
+                    details: vec![detail],
                     words: vec![],
                 });
             }

@@ -1,0 +1,120 @@
+//! Renamed ids: `moved_from:` tells a platform where a steg used to be, and `steg diff`
+//! proposes it when a removed and an added steg have the same content.
+
+use crate::common::*;
+use serde_json::Value;
+use std::path::Path;
+
+fn set_version(content: &Path, version: &str) {
+    let path = content.join("moment.md");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(
+        &path,
+        text.replace("version: 1.0.0", &format!("version: {version}")),
+    )
+    .unwrap();
+}
+
+/// `steg diff OLD NEW --format json`, with its exit code.
+fn diff(old: &Path, new: &Path) -> (i32, Value) {
+    let r = run(steg()
+        .arg("diff")
+        .arg(old)
+        .arg(new)
+        .args(["--format", "json"]));
+    (
+        r.code,
+        serde_json::from_str(&r.stdout).unwrap_or_else(|_| panic!("{}{}", r.stdout, r.stderr)),
+    )
+}
+
+#[test]
+fn diff_proposes_moved_from_and_honours_it() {
+    let (tmp, content) = copy_fixture("good", "minimal");
+    let out = tmp.path().join("out");
+    assert_eq!(build(&content, &out, &[]).code, 0);
+    let old = single_bundle(&out);
+
+    // The same steg under a new file name, so a new id and address.
+    let intro = content.join("01-somn/01-intro");
+    std::fs::rename(intro.join("01-valkommen.md"), intro.join("01-hej.md")).unwrap();
+    set_version(&content, "1.1.0");
+    let (code, report) = diff(&old, &content);
+    let change = &report["changes"][0];
+    assert_eq!(change["kind"], "moved", "{report}");
+    assert_eq!(change["subject"], "somn/intro/hej");
+    assert_eq!(change["verdict"], "major");
+    let detail = change["details"][0].as_str().unwrap();
+    assert!(
+        detail.contains("add `moved_from: [somn/intro/valkommen]`")
+            && detail.contains("somn/intro/hej"),
+        "{detail}"
+    );
+    assert_eq!(code, 1, "a major change needs 2.0.0");
+
+    // With the proposal taken, the platform keeps progress: a minor change, 1.1.0 is enough.
+    let steg = intro.join("01-hej.md");
+    let text = std::fs::read_to_string(&steg).unwrap();
+    std::fs::write(
+        &steg,
+        text.replacen("---\n", "---\nmoved_from: [somn/intro/valkommen]\n", 1),
+    )
+    .unwrap();
+    let (code, report) = diff(&old, &content);
+    assert_eq!(report["changes"][0]["kind"], "moved", "{report}");
+    assert_eq!(report["changes"][0]["verdict"], "minor", "{report}");
+    assert_eq!(report["verdict"], "minor");
+    assert_eq!(code, 0, "{report}");
+
+    // A declared move is honoured even when the text changed too.
+    std::fs::write(
+        &steg,
+        std::fs::read_to_string(&steg)
+            .unwrap()
+            .replace("Här börjar", "Nu börjar"),
+    )
+    .unwrap();
+    let (_, report) = diff(&old, &content);
+    assert_eq!(report["changes"][0]["kind"], "moved", "{report}");
+    assert_eq!(report["changes"][0]["verdict"], "minor", "{report}");
+
+    // The bundle carries it, for the platform.
+    let out2 = tmp.path().join("out2");
+    let r = build(&content, &out2, &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(single_bundle(&out2).join("bundle.json")).unwrap())
+            .unwrap();
+    let s = &manifest["moment"]["moduler"][0]["avsnitt"][0]["steg"][0];
+    assert_eq!(s["address"], "somn/intro/hej");
+    assert_eq!(s["moved_from"], serde_json::json!(["somn/intro/valkommen"]));
+}
+
+#[test]
+fn moved_from_must_be_an_address() {
+    let (_tmp, content) = copy_fixture("good", "minimal");
+    let steg = content.join("01-somn/01-intro/01-valkommen.md");
+    let text = std::fs::read_to_string(&steg).unwrap();
+    std::fs::write(
+        &steg,
+        text.replacen("---\n", "---\nmoved_from: [sömn/intro]\n", 1),
+    )
+    .unwrap();
+    let r = run(&mut steg_cmd_check(&content));
+    assert_eq!(r.code, 1);
+    let d = r.json_diagnostics();
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!(d[0]["code"], "E0301");
+    assert_eq!(d[0]["line"], 2);
+    assert!(
+        d[0]["message"].as_str().unwrap().contains("sömn/intro"),
+        "{}",
+        d[0]
+    );
+}
+
+fn steg_cmd_check(content: &Path) -> assert_cmd::Command {
+    let mut cmd = steg();
+    cmd.arg("check").arg(content).args(["--format", "json"]);
+    cmd
+}
