@@ -118,3 +118,40 @@ fn steg_cmd_check(content: &Path) -> assert_cmd::Command {
     cmd.arg("check").arg(content).args(["--format", "json"]);
     cmd
 }
+
+/// An avsnitt may be for part of the audience (e.g. guardians); its steg inherit it.
+#[test]
+fn an_avsnitt_states_its_audience_and_its_steg_inherit_it() {
+    let (tmp, content) = copy_fixture("good", "minimal");
+    let moment = content.join("moment.md");
+    let text = std::fs::read_to_string(&moment).unwrap();
+    std::fs::write(
+        &moment,
+        text.replace("groups: [unga]", "groups: [unga, vardnadshavare]"),
+    )
+    .unwrap();
+    let avsnitt = content.join("01-somn/01-intro/avsnitt.md");
+    let text = std::fs::read_to_string(&avsnitt).unwrap();
+    std::fs::write(
+        &avsnitt,
+        text.replacen("---\n", "---\naudience: [vardnadshavare]\n", 1),
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    let r = build(&content, &out, &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(single_bundle(&out).join("bundle.json")).unwrap())
+            .unwrap();
+    let modul = &manifest["moment"]["moduler"][0];
+    assert_eq!(
+        modul["audience"],
+        serde_json::json!(["unga", "vardnadshavare"])
+    );
+    let a = &modul["avsnitt"][0];
+    assert_eq!(a["audience"], serde_json::json!(["vardnadshavare"]));
+    assert_eq!(
+        a["steg"][0]["audience"],
+        serde_json::json!(["vardnadshavare"])
+    );
+}

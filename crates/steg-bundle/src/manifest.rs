@@ -298,6 +298,9 @@ pub struct AvsnittEntry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub intro: Option<String>,
     pub steg: Vec<StegEntry>,
+    /// Who the avsnitt is for; absent (in bundles written before the field): the modul's.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub audience: Vec<AudienceGroup>,
 }
 
 /// A steg: the smallest unit, one page.

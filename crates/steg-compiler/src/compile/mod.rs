@@ -913,9 +913,26 @@ impl<'a> ModulPass<'a> {
         for (aid, aparsed, parsed_steg) in avsnitt {
             let Ok(ap) = &*aparsed else { continue };
             let intro = render_body(ap, &layout::avsnitt_intro(&id, &aid), self.ctx, &mut d);
-            let (steg_out, new) = steg.build_all(parsed_steg, &mut d);
+            // An avsnitt may be for part of the modul's audience (e.g. guardians only); its
+            // steg are then rendered, checked and cached for that audience.
+            let own = ap.front.audience.clone().map(dedup);
+            let own_pass = own.as_ref().map(|groups| {
+                let mut h = std::collections::hash_map::DefaultHasher::new();
+                (self.links_key, groups).hash(&mut h);
+                StegPass {
+                    ctx: self.ctx,
+                    cache: self.cache,
+                    audience: groups,
+                    audience_key: h.finish(),
+                }
+            });
+            let (steg_out, new) = own_pass
+                .as_ref()
+                .unwrap_or(&steg)
+                .build_all(parsed_steg, &mut d);
             fresh.extend(new);
-            avsnitt_out.push(assemble_avsnitt(aid, ap, intro, steg_out));
+            let avsnitt_audience = own.clone().unwrap_or_else(|| audience.clone());
+            avsnitt_out.push(assemble_avsnitt(aid, ap, intro, steg_out, avsnitt_audience));
         }
         let modul = assemble_modul(id, p, intro, audience, avsnitt_out);
         (Some(modul), d, fresh)
@@ -928,6 +945,7 @@ fn assemble_avsnitt(
     p: &Parsed<AvsnittFront>,
     intro: Document,
     steg: Vec<Arc<Steg>>,
+    audience: Vec<AudienceGroup>,
 ) -> Avsnitt {
     let hashes: Vec<String> = steg.iter().map(|s| s.content_hash.clone()).collect();
     let intro = (!intro.is_empty()).then_some(intro);
@@ -936,8 +954,10 @@ fn assemble_avsnitt(
         &p.front.title,
         intro.as_ref().map(|d| &d.html),
         steg.iter().map(|s| s.revision).collect::<Vec<_>>(),
+        &audience,
     ));
     Avsnitt {
+        audience,
         id,
         title: p.front.title.clone(),
         intro,

@@ -256,6 +256,11 @@ pub struct AvsnittFront {
     pub id: Option<Spanned<String>>,
     #[schemars(description = "Avsnittets namn.")]
     pub title: String,
+    #[schemars(
+        with = "Option<Vec<crate::front::schema::AudienceGroupDoc>>",
+        description = "Vilka målgrupper avsnittet är till för, t.ex. [vardnadshavare]. Standard: modulens målgrupper. Stegen i avsnittet ärver det."
+    )]
+    pub audience: Option<Vec<AudienceGroup>>,
 }
 
 /// One struct for every steg type: which fields a type needs is checked after parsing, so

@@ -95,6 +95,8 @@ pub struct Avsnitt {
     pub content_hash: String,
     /// Over the avsnitt's own fields and its steg's revisions.
     pub revision: Revision,
+    /// Who the avsnitt is for (`audience:` in avsnitt.md, else the modul's).
+    pub audience: Vec<AudienceGroup>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

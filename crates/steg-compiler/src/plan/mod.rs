@@ -211,6 +211,7 @@ impl<'a> Planner<'a> {
             title: a.title.clone(),
             intro,
             steg,
+            audience: a.audience.clone(),
         }
     }
 
