@@ -155,3 +155,60 @@ fn an_avsnitt_states_its_audience_and_its_steg_inherit_it() {
         serde_json::json!(["vardnadshavare"])
     );
 }
+
+/// A video's captions are a track with a language and a kind; its poster may say what it shows.
+#[test]
+fn a_video_names_its_caption_track_language_and_poster_text() {
+    let (tmp, content) = copy_fixture("good", "every-type");
+    let film = content.join("01-alla-typer/01-forsta/02-film.md");
+    let manifest_of = |out: &Path| -> Value {
+        let r = build(&content, out, &[]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        serde_json::from_slice(&std::fs::read(single_bundle(out).join("bundle.json")).unwrap())
+            .unwrap()
+    };
+    let video = |m: &Value| -> Value {
+        m["moment"]["moduler"][0]["avsnitt"][0]["steg"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["type"] == "video")
+            .cloned()
+            .unwrap()
+    };
+    // By default: one track of captions in the program's language.
+    let v = video(&manifest_of(&tmp.path().join("a")));
+    assert_eq!(
+        v["text_tracks"],
+        serde_json::json!([{ "src": v["captions"], "language": "sv-SE", "kind": "captions" }]),
+        "the moment is sv-SE"
+    );
+    assert!(v.get("poster_alt").is_none());
+    let text = std::fs::read_to_string(&film).unwrap();
+    std::fs::write(
+        &film,
+        text.replacen(
+            "---\n",
+            "---\ncaptions_language: sv-FI\nposter_alt: En klocka vid en säng.\n",
+            1,
+        ),
+    )
+    .unwrap();
+    let v = video(&manifest_of(&tmp.path().join("b")));
+    assert_eq!(v["text_tracks"][0]["language"], "sv-FI");
+    assert_eq!(v["poster_alt"], "En klocka vid en säng.");
+    // Not a language tag: E0304 where it is written.
+    std::fs::write(
+        &film,
+        text.replacen("---\n", "---\ncaptions_language: svenska\n", 1),
+    )
+    .unwrap();
+    let r = run(steg().arg("check").arg(&content).args(["--format", "json"]));
+    assert_eq!(r.code, 1);
+    let d = r.json_diagnostics();
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert_eq!(
+        (d[0]["code"].as_str(), d[0]["line"].as_u64()),
+        (Some("E0304"), Some(2))
+    );
+}

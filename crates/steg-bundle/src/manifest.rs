@@ -369,6 +369,14 @@ pub enum StegContent {
         poster: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         duration_seconds: Option<u32>,
+        /// What the poster shows, for its alt text; absent: the poster is decorative.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        poster_alt: Option<String>,
+        /// Every timed text track, with its language and kind; the first is `captions`.
+        /// Absent in bundles written before the field: then `captions` is the one track, in
+        /// the moment's language.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        text_tracks: Vec<TextTrack>,
     },
     Audio {
         source: MediaSource,
@@ -442,6 +450,18 @@ impl StegContent {
             StegContent::Image { src, .. } => vec![src.as_str()],
         }
     }
+}
+
+/// A WebVTT track of a video.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct TextTrack {
+    /// Path of the WebVTT file.
+    pub src: String,
+    /// BCP 47 language tag of the text, e.g. `sv`.
+    pub language: String,
+    /// As HTML's `<track kind>`: `captions` (speech and sounds, for people who cannot hear
+    /// them) or `subtitles` (a translation of the speech).
+    pub kind: String,
 }
 
 /// The steg types this format version knows.

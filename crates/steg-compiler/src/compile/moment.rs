@@ -393,7 +393,7 @@ fn normalize_placeholders(html: &str) -> String {
     out
 }
 
-fn is_language_tag(s: &str) -> bool {
+pub(super) fn is_language_tag(s: &str) -> bool {
     let mut parts = s.split('-');
     let primary = parts.next().unwrap_or("");
     (2..=3).contains(&primary.len())

@@ -164,7 +164,7 @@ fn warn_unused_fields(
     d: &mut Diagnostics,
 ) {
     let f = &p.front;
-    let present: [(&str, Option<Option<Location>>); 13] = [
+    let present: [(&str, Option<Option<Location>>); 15] = [
         ("src", f.src.as_ref().map(|v| p.at(v))),
         ("url", f.url.as_ref().map(|v| p.at(v))),
         ("captions", f.captions.as_ref().map(|v| p.at(v))),
@@ -181,6 +181,11 @@ fn warn_unused_fields(
         ("scores", f.scores.as_ref().map(|v| p.at(v))),
         ("instrument", f.instrument.as_ref().map(|v| p.at(v))),
         ("fields", f.fields.as_ref().map(|v| p.at(v))),
+        ("poster_alt", f.poster_alt.as_ref().map(|_| None)),
+        (
+            "captions_language",
+            f.captions_language.as_ref().map(|v| p.at(v)),
+        ),
     ];
     for (name, at) in present {
         if let Some(at) = at
@@ -424,7 +429,25 @@ impl StegCheck<'_> {
             transcript: transcript?,
             poster,
             duration_seconds: f.duration_seconds.as_ref().map(|s| s.value),
+            poster_alt: f.poster_alt.clone().filter(|a| !a.trim().is_empty()),
+            captions_language: self.captions_language(d),
         })
+    }
+
+    /// `captions_language:`, a language tag, when given.
+    fn captions_language(&self, d: &mut Diagnostics) -> Option<String> {
+        let l = self.p.front.captions_language.as_ref()?;
+        if super::moment::is_language_tag(l.value.trim()) {
+            Some(l.value.trim().to_string())
+        } else {
+            d.push(
+                Diagnostic::new(E0304, "tag")
+                    .arg("value", &l.value)
+                    .in_file(&self.p.file)
+                    .at_opt(self.p.at(l)),
+            );
+            None
+        }
     }
 
     fn audio(&self, d: &mut Diagnostics) -> Option<StegKind> {

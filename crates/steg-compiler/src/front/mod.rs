@@ -26,6 +26,8 @@ pub const STEG_TYPE_FIELDS: &[(&str, &[&str])] = &[
             "transcript",
             "poster",
             "duration_seconds",
+            "poster_alt",
+            "captions_language",
         ],
     ),
     ("audio", &["src", "url", "transcript", "duration_seconds"]),
@@ -370,6 +372,15 @@ pub struct StegFront {
         description = "Adresser (modul/avsnitt/steg) som steget hade i tidigare versioner. Då flyttar plattformen de ungas framsteg och svar till den nya adressen."
     )]
     pub moved_from: Option<Vec<Spanned<String>>>,
+    #[schemars(
+        description = "Vad stillbilden (poster) visar, för den som inte ser den. Utan fältet räknas den som dekoration."
+    )]
+    pub poster_alt: Option<String>,
+    #[schemars(
+        with = "Option<String>",
+        description = "Undertexternas språk som en språkkod, t.ex. sv. Standard: programmets språk."
+    )]
+    pub captions_language: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]

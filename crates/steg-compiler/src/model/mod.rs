@@ -134,6 +134,10 @@ pub enum StegKind {
         transcript: Transcript,
         poster: Option<MediaRef>,
         duration_seconds: Option<u32>,
+        /// What the poster shows; `None`: decorative.
+        poster_alt: Option<String>,
+        /// The captions' language when not the moment's.
+        captions_language: Option<String>,
     },
     Audio {
         source: MediaSource,

@@ -248,12 +248,22 @@ impl<'a> Planner<'a> {
                 transcript,
                 poster,
                 duration_seconds,
+                poster_alt,
+                captions_language,
             } => m::StegContent::Video {
                 source: media_source(source, &file),
                 captions: file(captions),
                 transcript: self.add_doc(layout::transcript(&s.address), &transcript.document),
                 poster: poster.as_ref().map(file),
                 duration_seconds: *duration_seconds,
+                poster_alt: poster_alt.clone(),
+                text_tracks: vec![m::TextTrack {
+                    src: file(captions),
+                    language: captions_language
+                        .clone()
+                        .unwrap_or_else(|| moment.language.clone()),
+                    kind: "captions".to_string(),
+                }],
             },
             StegKind::Audio {
                 source,
