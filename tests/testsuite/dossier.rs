@@ -55,6 +55,15 @@ fn the_dossier_holds_every_steg_in_order_with_its_hash_and_review_state() {
         }
     }
     assert_eq!(steg, page.matches("class=\"dossier-steg\"").count());
+    // Links between steg are made relative to the dossier (the browser test follows them).
+    assert!(
+        !page.contains("href=\"../../"),
+        "a link still relative to a steg page"
+    );
+    assert!(
+        page.contains("href=\"steg/"),
+        "links to steg pages, from the dossier"
+    );
     // The whole program's hash, for the signature at the end.
     assert!(page.contains("<h2>Godkännande</h2>"));
     let hash_line = page.split("<h2>Godkännande</h2>").nth(1).unwrap();

@@ -697,20 +697,27 @@ fn dossier_page(m: &Moment, findings: &ByFile<'_>) -> Page {
                                 approved += 1;
                             }
                             let mut v = merged(steg_value(m, s), review(m, s, findings));
-                            v = merged(v, tv!({ "parts": steg_parts(m, s, rel) }));
+                            let own = layout::steg(&s.address);
+                            let mut parts = steg_parts(m, s, rel);
+                            if let StegKind::Video { transcript, .. } | StegKind::Audio { transcript, .. } = &s.kind {
+                                let html = rebased(&transcript.document.html, &layout::transcript(&s.address));
+                                parts = merged(parts, tv!({ "transcript_html": html }));
+                            }
+                            v = merged(v, tv!({ "parts": parts, "html": rebased(&s.body.html, &own) }));
                             if let StegKind::Form(form) = &s.kind {
                                 v = merged(v, tv!({ "questions": dossier_questions(form) }));
                             }
                             v
                         })
                         .collect();
-                    tv!({ "id": a.id, "title": a.title, "intro": a.intro.as_ref().map(|d| d.html.as_str()), "steg": steg })
+                    let intro = a.intro.as_ref().map(|d| rebased(&d.html, &layout::avsnitt_intro(&x.id, &a.id)));
+                    tv!({ "id": a.id, "title": a.title, "intro": intro, "steg": steg })
                 })
                 .collect();
             tv!({
                 "id": x.id, "title": x.title, "summary": x.summary,
                 "duration_days": x.duration_days,
-                "intro": x.intro.as_ref().map(|d| d.html.as_str()), "avsnitt": avsnitt,
+                "intro": x.intro.as_ref().map(|d| rebased(&d.html, &layout::modul_intro(&x.id))), "avsnitt": avsnitt,
             })
         })
         .collect();
@@ -731,6 +738,22 @@ fn dossier_page(m: &Moment, findings: &ByFile<'_>) -> Page {
     );
     ctx.insert("flags", Value::from_serializable(&m.flags));
     page(path, "dossier.html", ctx)
+}
+
+/// `html` written for the page at `from` (a bundle path), with its links to other files of
+/// the moment made relative to a page at the moment's root instead. steg writes every such
+/// link as one `../` per folder of `from` and then the bundle path (`layout::relative`), so
+/// that prefix is what goes.
+fn rebased(html: &str, from: &str) -> String {
+    let prefix = "../".repeat(from.matches('/').count());
+    if prefix.is_empty() {
+        return html.to_string();
+    }
+    let mut out = html.to_string();
+    for attr in ["href=\"", "src=\""] {
+        out = out.replace(&format!("{attr}{prefix}"), attr);
+    }
+    out
 }
 
 /// A form's questions as lines to read on paper: every question (groups' included, in the
