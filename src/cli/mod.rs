@@ -12,6 +12,7 @@ mod lang;
 mod new;
 mod review;
 mod schema;
+mod timeline;
 mod verify;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -166,6 +167,8 @@ enum Command {
         after_help = "Examples:\n  steg explain E0302\n  steg explain e0302 --lang en\n  steg explain --list"
     )]
     Explain(explain::Args),
+    /// The dated flags and events for a participant who starts on a date and then does nothing
+    Timeline(timeline::Args),
 }
 
 #[derive(Subcommand)]
@@ -310,6 +313,7 @@ pub fn run() -> ExitCode {
         } => verify::run(&bundle, trust.as_deref(), format, v, lang),
         Command::Keygen { out } => keys::keygen(&out, v, lang),
         Command::Explain(args) => explain::run(&args, lang),
+        Command::Timeline(args) => timeline::run(&args, v, lang),
         Command::Serve {
             content,
             port,

@@ -24,6 +24,7 @@ pub mod manifest;
 mod rules;
 pub mod signature;
 pub mod text;
+pub mod timeline;
 
 pub use hash::sha256_hex;
 pub use load::{Bundle, Counts, Limits, LoadOptions, StegRef, is_safe_bundle_path};

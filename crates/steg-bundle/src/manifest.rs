@@ -52,6 +52,50 @@ pub struct Manifest {
     pub moment: MomentEntry,
     /// Every file of the bundle except `bundle.json` itself, sorted by path.
     pub files: Vec<FileEntry>,
+    /// Where the bundle came from: the source revision, the build time, the signing key.
+    /// Absent when none of them is known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<Provenance>,
+}
+
+/// Where a bundle came from. Every field is optional: a build outside a git repository,
+/// without `SOURCE_DATE_EPOCH` or unsigned leaves that field out, so the same inputs always
+/// give the same bytes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct Provenance {
+    /// The git revision of the program's folder, when it was built inside a repository.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<SourceRevision>,
+    /// The build time, `SOURCE_DATE_EPOCH` (seconds since 1970-01-01 UTC) when it was set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_date_epoch: Option<u64>,
+    /// The same time as RFC 3339 in UTC, e.g. `2026-01-12T08:00:00Z`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub built_at: Option<String>,
+    /// The key that signed `bundle.json` (its `bundle.sig`), when signed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signing_key: Option<SigningKey>,
+}
+
+/// A git revision of the sources.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct SourceRevision {
+    /// The commit checked out (`git rev-parse HEAD`), 40 (or 64) lower-case hex digits.
+    pub commit: String,
+    /// True when the program's folder had no changes, staged or not, and no untracked files
+    /// (`git status --porcelain` of that folder was empty): the bundle is exactly `commit`.
+    pub clean: bool,
+}
+
+/// The key a bundle was signed with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct SigningKey {
+    /// Always `ed25519`.
+    pub algorithm: String,
+    /// The key's id: the first 16 hex digits of the SHA-256 of the 32-byte public key.
+    pub id: String,
+    /// The public key, 64 lower-case hex digits (as in `bundle.sig` and `steg.pub`).
+    pub public_key: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -139,7 +183,90 @@ pub struct Flag {
     pub title: String,
     pub recipient: Recipient,
     pub trigger: Trigger,
+    /// The text sent. It may contain `{{name}}` for a declared placeholder (listed in
+    /// `placeholders`), which the platform fills in before sending.
     pub message: String,
+    /// For `inactive`: send the flag again every `repeat_days` days while the inactivity
+    /// lasts. Absent: once per stretch of inactivity (it can come again only after new
+    /// activity followed by `days` more days without any).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repeat_days: Option<u32>,
+    /// For `inactive`: what counts as activity. Default `any`.
+    #[serde(default)]
+    pub activity: Activity,
+    /// For recipient `invanare`: what happens when a guardian uses the program as proxy
+    /// ("ombud"). Default `ombud`: the guardian gets it.
+    #[serde(default)]
+    pub proxy: ProxyDelivery,
+    /// The names of the placeholders `message` contains (each declared in
+    /// `moment.placeholders`), so a platform knows what it must fill in.
+    #[serde(default)]
+    pub placeholders: Vec<String>,
+}
+
+/// What resets the `inactive` count.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Activity {
+    /// Anything the participant (or their proxy) does in the program: signing in, opening
+    /// a steg, saving an answer.
+    #[default]
+    Any,
+    /// Opening a steg (or saving an answer); signing in alone does not count.
+    StegOpened,
+    /// Saving a form or an exercise; reading alone does not count.
+    Answer,
+}
+
+/// Where a flag to the young person goes when a guardian uses the program as proxy.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ProxyDelivery {
+    /// To the guardian acting as proxy, like everything in the proxy mode.
+    #[default]
+    Ombud,
+    /// Not sent while the program is used through a proxy.
+    None,
+}
+
+impl Activity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Activity::Any => "any",
+            Activity::StegOpened => "steg_opened",
+            Activity::Answer => "answer",
+        }
+    }
+}
+
+impl ProxyDelivery {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProxyDelivery::Ombud => "ombud",
+            ProxyDelivery::None => "none",
+        }
+    }
+}
+
+impl Recipient {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Recipient::Invanare => "invanare",
+            Recipient::Behandlare => "behandlare",
+        }
+    }
+}
+
+impl Trigger {
+    /// The event's name as written in content and manifests.
+    pub fn event_name(&self) -> &'static str {
+        match self {
+            Trigger::MomentStarted => "moment_started",
+            Trigger::Inactive { .. } => "inactive",
+            Trigger::ModulEnds { .. } => "modul_ends",
+            Trigger::MomentEnds { .. } => "moment_ends",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -197,6 +324,9 @@ pub struct AvsnittEntry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub intro: Option<String>,
     pub steg: Vec<StegEntry>,
+    /// Who the avsnitt is for; absent (in bundles written before the field): the modul's.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub audience: Vec<AudienceGroup>,
 }
 
 /// A steg: the smallest unit, one page.
@@ -221,6 +351,10 @@ pub struct StegEntry {
     /// The type and its type-specific parts.
     #[serde(flatten)]
     pub content: StegContent,
+    /// Addresses this steg had in earlier versions: a platform moves progress and answers
+    /// stored under one of them to `address`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub moved_from: Vec<String>,
 }
 
 /// A steg's review state when the bundle was built.
@@ -264,6 +398,14 @@ pub enum StegContent {
         poster: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         duration_seconds: Option<u32>,
+        /// What the poster shows, for its alt text; absent: the poster is decorative.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        poster_alt: Option<String>,
+        /// Every timed text track, with its language and kind; the first is `captions`.
+        /// Absent in bundles written before the field: then `captions` is the one track, in
+        /// the moment's language.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        text_tracks: Vec<TextTrack>,
     },
     Audio {
         source: MediaSource,
@@ -337,6 +479,18 @@ impl StegContent {
             StegContent::Image { src, .. } => vec![src.as_str()],
         }
     }
+}
+
+/// A WebVTT track of a video.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct TextTrack {
+    /// Path of the WebVTT file.
+    pub src: String,
+    /// BCP 47 language tag of the text, e.g. `sv`.
+    pub language: String,
+    /// As HTML's `<track kind>`: `captions` (speech and sounds, for people who cannot hear
+    /// them) or `subtitles` (a translation of the speech).
+    pub kind: String,
 }
 
 /// The steg types this format version knows.

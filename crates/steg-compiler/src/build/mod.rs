@@ -219,6 +219,7 @@ fn render_plans<'m>(
         .par_iter()
         .map(|m| {
             let mut p = plan::render(m, options.release);
+            p.set_provenance(plan::provenance(&m.dir));
             if let Some(key) = options.sign {
                 p.sign(key);
             }

@@ -972,10 +972,34 @@ impl<'a> ModulPass<'a> {
         for (aid, aparsed, parsed_steg) in avsnitt {
             let Ok(ap) = &*aparsed else { continue };
             let intro = render_body(ap, &layout::avsnitt_intro(&id, &aid), self.ctx, &mut d);
-            let (steg_out, new) = steg.build_all(parsed_steg, &mut d);
+            // An avsnitt may be for part of the modul's audience (e.g. guardians only); its
+            // steg are then rendered, checked and cached for that audience.
+            let own = ap.front.audience.clone().map(dedup);
+            let own_pass = own.as_ref().map(|groups| {
+                let mut h = std::collections::hash_map::DefaultHasher::new();
+                (self.links_key, groups).hash(&mut h);
+                StegPass {
+                    ctx: self.ctx,
+                    cache: self.cache,
+                    audience: groups,
+                    audience_key: h.finish(),
+                }
+            });
+            let (steg_out, new) = own_pass
+                .as_ref()
+                .unwrap_or(&steg)
+                .build_all(parsed_steg, &mut d);
             fresh.extend(new);
             let snippets = self.ctx.snippets.hash_inputs(&intro.snippets);
-            avsnitt_out.push(assemble_avsnitt(aid, ap, intro, steg_out, snippets));
+            let avsnitt_audience = own.clone().unwrap_or_else(|| audience.clone());
+            avsnitt_out.push(assemble_avsnitt(
+                aid,
+                ap,
+                intro,
+                steg_out,
+                snippets,
+                avsnitt_audience,
+            ));
         }
         let snippets = self.ctx.snippets.hash_inputs(&intro.snippets);
         let modul = assemble_modul(id, p, intro, audience, avsnitt_out, snippets);
@@ -990,6 +1014,7 @@ fn assemble_avsnitt(
     intro: Document,
     steg: Vec<Arc<Steg>>,
     snippets: Vec<String>,
+    audience: Vec<AudienceGroup>,
 ) -> Avsnitt {
     // The intro's snippets count as part of the file (after the steg, so that an avsnitt
     // without snippets keeps the hash it had before snippets existed).
@@ -1001,8 +1026,10 @@ fn assemble_avsnitt(
         &p.front.title,
         intro.as_ref().map(|d| &d.html),
         steg.iter().map(|s| s.revision).collect::<Vec<_>>(),
+        &audience,
     ));
     Avsnitt {
+        audience,
         id,
         title: p.front.title.clone(),
         intro,

@@ -29,7 +29,19 @@ pub(super) fn build_moment_head(
             title: f.title.clone(),
             recipient: f.recipient,
             trigger: f.trigger.value.clone(),
-            message: f.message.clone(),
+            message: normalize_placeholders(&f.message),
+            repeat_days: f.repeat_days.as_ref().map(|r| r.value),
+            activity: f.activity.unwrap_or_default(),
+            proxy: f.proxy.unwrap_or_default(),
+            placeholders: {
+                let mut names: Vec<String> = find_placeholders(&f.message)
+                    .into_iter()
+                    .map(|(n, _)| n)
+                    .collect();
+                names.sort();
+                names.dedup();
+                names
+            },
         })
         .collect();
     Moment {
@@ -55,6 +67,41 @@ pub(super) fn build_moment_head(
         approvals: Default::default(),
         revision: Default::default(),
         head_revision: Default::default(),
+        fhir: fhir_settings(p, d),
+    }
+}
+
+/// `fhir:`: a canonical base must be a plain http(s) address (a form's url is made from it).
+fn fhir_settings(p: &Parsed<MomentFront>, d: &mut Diagnostics) -> crate::model::FhirSettings {
+    let Some(f) = &p.front.fhir else {
+        return Default::default();
+    };
+    let canonical_base = f.canonical_base.as_ref().and_then(|b| {
+        let v = b.value.trim().trim_end_matches('/');
+        let rest = v
+            .strip_prefix("https://")
+            .or_else(|| v.strip_prefix("http://"));
+        let ok = rest.is_some_and(|r| {
+            !r.is_empty()
+                && !r.starts_with('/')
+                && r.chars()
+                    .all(|c| c.is_ascii_graphic() && !"?#|\\\"<>".contains(c))
+        });
+        if ok {
+            Some(v.to_string())
+        } else {
+            d.push(
+                Diagnostic::new(E0205, "canonical-base")
+                    .arg("value", &b.value)
+                    .in_file(&p.file)
+                    .at_opt(p.at(b)),
+            );
+            None
+        }
+    });
+    crate::model::FhirSettings {
+        canonical_base,
+        publisher: f.publisher.clone().filter(|s| !s.trim().is_empty()),
     }
 }
 
@@ -177,6 +224,7 @@ pub(super) fn check_flags(
             }
             Trigger::MomentEnds { days_before } => Some(("days_before", *days_before)),
         };
+        check_flag_semantics(flag, front, moment, p, trigger_at.clone(), d);
         if let Some((field, n)) = days
             && (n == 0 || n >= moment.duration_days)
         {
@@ -231,9 +279,75 @@ fn can_fire(
     }
 }
 
+/// The fields that give a flag its meaning: `repeat_days` within the program, fields only
+/// some events use, and placeholders in the message that are declared.
+fn check_flag_semantics(
+    flag: &Flag,
+    front: &crate::front::FlagFront,
+    moment: &Moment,
+    p: &Parsed<MomentFront>,
+    at: Option<Location>,
+    d: &mut Diagnostics,
+) {
+    let inactive = matches!(flag.trigger, Trigger::Inactive { .. });
+    let unused = |field: &str, used_by: &str| {
+        Diagnostic::new(W0707, "field")
+            .arg("flag", &flag.id)
+            .arg("field", field)
+            .arg("used_by", used_by)
+            .in_file(&p.file)
+            .at_opt(at.clone())
+    };
+    if let Some(r) = &front.repeat_days {
+        if !inactive {
+            d.push(unused("repeat_days", "inactive").at_opt(p.at(r).or_else(|| at.clone())));
+        } else if r.value == 0 || r.value >= moment.duration_days {
+            d.push(
+                Diagnostic::new(E0305, "flag-days")
+                    .arg("flag", &flag.id)
+                    .arg("field", "repeat_days")
+                    .arg("value", r.value)
+                    .arg("max", moment.duration_days.saturating_sub(1))
+                    .in_file(&p.file)
+                    .at_opt(p.at(r).or_else(|| at.clone())),
+            );
+        }
+    }
+    if front.activity.is_some() && !inactive {
+        d.push(unused("activity", "inactive"));
+    }
+    if front.proxy.is_some() && flag.recipient != steg_bundle::manifest::Recipient::Invanare {
+        d.push(unused("proxy", "recipient: invanare"));
+    }
+    for name in &flag.placeholders {
+        if !p
+            .front
+            .placeholders
+            .iter()
+            .any(|ph| ph.name.value.trim() == name)
+        {
+            d.push(
+                Diagnostic::new(E0702, "undeclared")
+                    .arg("name", name)
+                    .in_file(&p.file)
+                    .at_opt(find_after(&p.text, at.as_ref(), "{{").or_else(|| at.clone())),
+            );
+        }
+    }
+}
+
 /// Placeholders must be declared before use, and their names must be simple.
 fn check_placeholders(p: &Parsed<MomentFront>, d: &mut Diagnostics) -> Vec<Placeholder> {
     let used = find_placeholders(p.body());
+    // A placeholder used only in a flag's message is used as well; those are checked with the
+    // flags (offsets into the front matter, not the body, so never reported from here).
+    let in_flags: Vec<String> = p
+        .front
+        .flags
+        .iter()
+        .flat_map(|f| find_placeholders(&f.message))
+        .map(|(n, _)| n)
+        .collect();
     let mut out = Vec::new();
     for ph in &p.front.placeholders {
         let name = ph.name.value.trim();
@@ -249,7 +363,7 @@ fn check_placeholders(p: &Parsed<MomentFront>, d: &mut Diagnostics) -> Vec<Place
                     .at_opt(p.at(&ph.name)),
             );
         }
-        if !used.iter().any(|(n, _)| n == name) {
+        if !used.iter().any(|(n, _)| n == name) && !in_flags.iter().any(|n| n == name) {
             d.push(
                 Diagnostic::new(W0703, "unused")
                     .arg("name", name)
@@ -318,7 +432,7 @@ fn normalize_placeholders(html: &str) -> String {
     out
 }
 
-fn is_language_tag(s: &str) -> bool {
+pub(super) fn is_language_tag(s: &str) -> bool {
     let mut parts = s.split('-');
     let primary = parts.next().unwrap_or("");
     (2..=3).contains(&primary.len())

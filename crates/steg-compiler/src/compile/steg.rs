@@ -72,6 +72,7 @@ pub(super) fn build_steg(
         },
         ctx.checks,
     ));
+    let moved_from = moved_from(p, &address, d);
     Some(Steg {
         revision,
         id,
@@ -85,10 +86,32 @@ pub(super) fn build_steg(
             .then_some(lix)
             .filter(|l| l.words >= 50)
             .map(|l| l.score()),
+        moved_from,
         body,
         kind,
         source: p.file.clone(),
     })
+}
+
+/// `moved_from:`: each an address `modul/avsnitt/steg` of valid ids, and not the steg's own.
+fn moved_from(p: &Parsed<StegFront>, own: &str, d: &mut Diagnostics) -> Vec<String> {
+    let mut out = Vec::new();
+    for a in p.front.moved_from.iter().flatten() {
+        let v = a.value.trim();
+        let parts: Vec<&str> = v.split('/').collect();
+        let ok = parts.len() == 3 && parts.iter().all(|x| steg_bundle::ids::is_valid_id(x));
+        if !ok || v == own {
+            d.push(
+                Diagnostic::new(E0301, "moved-from")
+                    .arg("value", v)
+                    .in_file(&p.file)
+                    .at_opt(p.at(a)),
+            );
+        } else if !out.iter().any(|o| o == v) {
+            out.push(v.to_string());
+        }
+    }
+    out
 }
 
 /// The steg's type (`text` when it names none) and the fields that type takes, or `None`
@@ -164,7 +187,7 @@ fn warn_unused_fields(
     d: &mut Diagnostics,
 ) {
     let f = &p.front;
-    let present: [(&str, Option<Option<Location>>); 13] = [
+    let present: [(&str, Option<Option<Location>>); 15] = [
         ("src", f.src.as_ref().map(|v| p.at(v))),
         ("url", f.url.as_ref().map(|v| p.at(v))),
         ("captions", f.captions.as_ref().map(|v| p.at(v))),
@@ -181,6 +204,11 @@ fn warn_unused_fields(
         ("scores", f.scores.as_ref().map(|v| p.at(v))),
         ("instrument", f.instrument.as_ref().map(|v| p.at(v))),
         ("fields", f.fields.as_ref().map(|v| p.at(v))),
+        ("poster_alt", f.poster_alt.as_ref().map(|_| None)),
+        (
+            "captions_language",
+            f.captions_language.as_ref().map(|v| p.at(v)),
+        ),
     ];
     for (name, at) in present {
         if let Some(at) = at
@@ -445,7 +473,25 @@ impl StegCheck<'_> {
             transcript: transcript?,
             poster,
             duration_seconds: f.duration_seconds.as_ref().map(|s| s.value),
+            poster_alt: f.poster_alt.clone().filter(|a| !a.trim().is_empty()),
+            captions_language: self.captions_language(d),
         })
+    }
+
+    /// `captions_language:`, a language tag, when given.
+    fn captions_language(&self, d: &mut Diagnostics) -> Option<String> {
+        let l = self.p.front.captions_language.as_ref()?;
+        if super::moment::is_language_tag(l.value.trim()) {
+            Some(l.value.trim().to_string())
+        } else {
+            d.push(
+                Diagnostic::new(E0304, "tag")
+                    .arg("value", &l.value)
+                    .in_file(&self.p.file)
+                    .at_opt(self.p.at(l)),
+            );
+            None
+        }
     }
 
     fn audio(&self, d: &mut Diagnostics) -> Option<StegKind> {

@@ -16,7 +16,11 @@
 //! | show_if | `enableWhen` (`exists`, `=`, `!=`, `>`, `<`) and `enableBehavior` | |
 //! | a score | a read-only decimal item at the end | `calculatedExpression` (FHIRPath) |
 //!
-//! Alerts to the clinician have no FHIR counterpart; they are in the bundle's manifest only.
+//! Beyond the table: every answer `Coding` has the form's code system (`<url>:answers`); a
+//! scored option carries both `itemWeight` (R5, SDC 3) and `ordinalValue` (R4), so R4 fillers
+//! read it too; a score's bands are a read-only `string` item `<score>.band` computed in
+//! FHIRPath; an alert (question or score) is carried in the [`ALERT_EXT`] extension, so a
+//! FHIR-only consumer does not lose it. `status` is `draft` unless the build is a release.
 
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
@@ -29,6 +33,13 @@ const EXT: &str = "http://hl7.org/fhir/StructureDefinition/";
 const SDC_CALCULATED: &str =
     "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-calculatedExpression";
 const ITEM_CONTROL_SYSTEM: &str = "http://hl7.org/fhir/questionnaire-item-control";
+/// The SDC profile the export follows: behaviour (enableWhen, calculatedExpression, limits).
+pub const SDC_PROFILE: &str =
+    "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-behave";
+/// steg's own extension for an alert to the clinician, on the item it tests (a question or a
+/// score): sub-extensions `operator` (valueCode: equals, not_equals, greater, less,
+/// answered), `value` (valueString, valueDecimal or valueBoolean) and `message` (valueString).
+pub const ALERT_EXT: &str = "urn:steg:fhir:StructureDefinition:alert";
 
 /// What the Questionnaire says about itself besides the form.
 #[derive(Debug, Clone)]
@@ -43,6 +54,16 @@ pub struct Meta<'a> {
     pub title: &'a str,
     /// The moment's language tag.
     pub language: &'a str,
+    /// `active` for a release build, else `draft`.
+    pub release: bool,
+    /// When the form's content was last approved (`YYYY-MM-DD`), if it was.
+    pub date: Option<&'a str>,
+    /// Who publishes the program, if stated.
+    pub publisher: Option<&'a str>,
+    /// The logical id, see [`resource_id`].
+    pub id: String,
+    /// The answer codes' system when not derived from `url`.
+    pub answer_system: Option<String>,
 }
 
 impl<'a> Meta<'a> {
@@ -60,7 +81,50 @@ impl<'a> Meta<'a> {
             name: name_for(address),
             title,
             language,
+            release: false,
+            date: None,
+            publisher: None,
+            id: resource_id(moment_id, address),
+            answer_system: None,
         }
+    }
+
+    /// Under a canonical base (`fhir: canonical_base:` in moment.md): the url becomes
+    /// `<base>/Questionnaire/<id>` and the answer codes' system `<base>/CodeSystem/<id>`,
+    /// FHIR's usual shape, instead of `urn:steg:…`.
+    pub fn with_base(mut self, base: Option<&str>) -> Self {
+        if let Some(base) = base {
+            self.url = format!("{base}/Questionnaire/{}", self.id);
+            self.answer_system = Some(format!("{base}/CodeSystem/{}", self.id));
+        }
+        self
+    }
+
+    /// The resource's logical `id`.
+    pub fn id(&self) -> String {
+        self.id.clone()
+    }
+
+    /// The code system of the form's answer codes (the option values).
+    pub fn answer_system(&self) -> String {
+        self.answer_system
+            .clone()
+            .unwrap_or_else(|| format!("{}:answers", self.url))
+    }
+}
+
+/// A logical id as FHIR allows (`[A-Za-z0-9.-]{1,64}`): `<moment>.<modul>.<avsnitt>.<steg>`,
+/// or `steg-` and a hash of that when it is longer than 64 characters.
+pub fn resource_id(moment_id: &str, address: &str) -> String {
+    let id = format!("{moment_id}.{}", address.replace('/', "."));
+    if id.len() <= 64
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+    {
+        id
+    } else {
+        format!("steg-{}", &steg_bundle::sha256_hex(id.as_bytes())[..40])
     }
 }
 
@@ -99,17 +163,38 @@ pub fn questionnaire(form: &Form, meta: &Meta<'_>) -> Value {
         .into_iter()
         .map(|q| (q.id.as_str(), &q.kind))
         .collect();
-    let mut items: Vec<Value> = form.questions.iter().map(|q| item(q, &kinds)).collect();
-    items.extend(form.scores.iter().map(|s| score_item(s, &kinds)));
+    let system = meta.answer_system();
+    let cx = Cx {
+        kinds: &kinds,
+        system: &system,
+    };
+    let mut items: Vec<Value> = form.questions.iter().map(|q| item(q, &cx)).collect();
+    for s in &form.scores {
+        items.push(score_item(s, &kinds));
+        if let Some(band) = band_item(s, &kinds) {
+            items.push(band);
+        }
+    }
 
     let mut r = Map::new();
     r.insert("resourceType".into(), json!("Questionnaire"));
+    r.insert("id".into(), json!(meta.id()));
+    r.insert("meta".into(), json!({ "profile": [SDC_PROFILE] }));
     r.insert("language".into(), json!(meta.language));
     r.insert("url".into(), json!(meta.url));
     r.insert("version".into(), json!(meta.version));
     r.insert("name".into(), json!(meta.name));
     r.insert("title".into(), json!(meta.title));
-    r.insert("status".into(), json!("active"));
+    r.insert(
+        "status".into(),
+        json!(if meta.release { "active" } else { "draft" }),
+    );
+    if let Some(d) = meta.date {
+        r.insert("date".into(), json!(d));
+    }
+    if let Some(p) = meta.publisher {
+        r.insert("publisher".into(), json!(p));
+    }
     r.insert("subjectType".into(), json!(["Patient"]));
     if let Some(i) = &form.instrument {
         let mut about = i.name.clone();
@@ -141,6 +226,9 @@ pub fn questionnaire_json(form: &Form, meta: &Meta<'_>) -> Vec<u8> {
 /// Element names in the order FHIR's definitions list them; others follow, alphabetically.
 const ELEMENT_ORDER: &[&str] = &[
     "resourceType",
+    "id",
+    "meta",
+    "profile",
     "language",
     "extension",
     "url",
@@ -149,6 +237,8 @@ const ELEMENT_ORDER: &[&str] = &[
     "title",
     "status",
     "subjectType",
+    "date",
+    "publisher",
     "description",
     "copyright",
     "linkId",
@@ -209,7 +299,14 @@ fn write_ordered(v: &Value, indent: usize, out: &mut String) {
     }
 }
 
-fn item(q: &Question, kinds: &HashMap<&str, &QuestionKind>) -> Value {
+/// What every item of one form needs to know.
+struct Cx<'a> {
+    kinds: &'a HashMap<&'a str, &'a QuestionKind>,
+    /// The form's answer code system.
+    system: &'a str,
+}
+
+fn item(q: &Question, cx: &Cx<'_>) -> Value {
     let mut it = Map::new();
     it.insert("linkId".into(), json!(q.id));
     match (&q.kind, &q.help) {
@@ -234,7 +331,10 @@ fn item(q: &Question, kinds: &HashMap<&str, &QuestionKind>) -> Value {
             .children
             .push(display_child(&format!("{}.help", q.id), help, "help"));
     }
-    let fhir_type = parts.kind(q, kinds);
+    let fhir_type = parts.kind(q, cx);
+    if let Some(a) = &q.alert {
+        parts.ext.push(alert_ext(a));
+    }
     let ItemParts {
         mut it,
         ext,
@@ -246,7 +346,7 @@ fn item(q: &Question, kinds: &HashMap<&str, &QuestionKind>) -> Value {
         it.insert("required".into(), json!(true));
     }
     if let Some(show_if) = &q.show_if {
-        insert_enable_when(&mut it, show_if, kinds);
+        insert_enable_when(&mut it, show_if, cx);
     }
     if !ext.is_empty() {
         it.insert("extension".into(), Value::Array(ext));
@@ -268,12 +368,12 @@ struct ItemParts {
 
 impl ItemParts {
     /// Adds what the question's kind needs, and gives the item's FHIR type.
-    fn kind(&mut self, q: &Question, kinds: &HashMap<&str, &QuestionKind>) -> &'static str {
+    fn kind(&mut self, q: &Question, cx: &Cx<'_>) -> &'static str {
         match &q.kind {
             QuestionKind::Text => "string",
             QuestionKind::LongText => "text",
-            QuestionKind::SingleChoice { options } => self.choice(options, false),
-            QuestionKind::MultipleChoice { options } => self.choice(options, true),
+            QuestionKind::SingleChoice { options } => self.choice(options, false, cx.system),
+            QuestionKind::MultipleChoice { options } => self.choice(options, true, cx.system),
             QuestionKind::YesNo => "boolean",
             QuestionKind::Scale {
                 min,
@@ -310,14 +410,13 @@ impl ItemParts {
             QuestionKind::Time => "time",
             QuestionKind::Display => "display",
             QuestionKind::Group { questions } => {
-                self.children
-                    .extend(questions.iter().map(|c| item(c, kinds)));
+                self.children.extend(questions.iter().map(|c| item(c, cx)));
                 "group"
             }
         }
     }
 
-    fn choice(&mut self, options: &[ChoiceOption], multiple: bool) -> &'static str {
+    fn choice(&mut self, options: &[ChoiceOption], multiple: bool, system: &str) -> &'static str {
         if multiple {
             self.it.insert("repeats".into(), json!(true));
         }
@@ -328,7 +427,7 @@ impl ItemParts {
         }));
         self.it.insert(
             "answerOption".into(),
-            Value::Array(options.iter().map(answer_option).collect()),
+            Value::Array(options.iter().map(|o| answer_option(o, system)).collect()),
         );
         "choice"
     }
@@ -368,15 +467,11 @@ impl ItemParts {
 }
 
 /// `enableWhen` from `show_if:`, with `enableBehavior` when there is more than one condition.
-fn insert_enable_when(
-    it: &mut Map<String, Value>,
-    show_if: &ShowIf,
-    kinds: &HashMap<&str, &QuestionKind>,
-) {
+fn insert_enable_when(it: &mut Map<String, Value>, show_if: &ShowIf, cx: &Cx<'_>) {
     let when: Vec<Value> = show_if
         .conditions
         .iter()
-        .map(|c| enable_when(&c.question, c.operator, &c.value, kinds))
+        .map(|c| enable_when(&c.question, c.operator, &c.value, cx))
         .collect();
     if when.len() > 1 {
         let behavior = match show_if.behavior {
@@ -388,13 +483,34 @@ fn insert_enable_when(
     it.insert("enableWhen".into(), Value::Array(when));
 }
 
-fn answer_option(o: &ChoiceOption) -> Value {
-    let mut v = json!({ "valueCoding": { "code": o.value, "display": o.label } });
+fn answer_option(o: &ChoiceOption, system: &str) -> Value {
+    let mut v = json!({ "valueCoding": { "system": system, "code": o.value, "display": o.label } });
     if let Some(score) = o.score {
-        v["extension"] =
-            json!([{ "url": format!("{EXT}itemWeight"), "valueDecimal": number(score) }]);
+        // itemWeight is the SDC 3 / R5 name, ordinalValue the R4 one: R4 fillers (LHC-Forms
+        // among them) read the latter; FHIRPath's weight() reads either.
+        v["extension"] = json!([
+            { "url": format!("{EXT}itemWeight"), "valueDecimal": number(score) },
+            { "url": format!("{EXT}ordinalValue"), "valueDecimal": number(score) },
+        ]);
     }
     v
+}
+
+/// An alert as the [`ALERT_EXT`] extension.
+fn alert_ext(a: &steg_bundle::manifest::Alert) -> Value {
+    let value = match &a.when.value {
+        AnswerValue::Bool(b) => json!({ "url": "value", "valueBoolean": b }),
+        AnswerValue::Number(n) => json!({ "url": "value", "valueDecimal": number(*n) }),
+        AnswerValue::Text(t) => json!({ "url": "value", "valueString": t }),
+    };
+    json!({
+        "url": ALERT_EXT,
+        "extension": [
+            { "url": "operator", "valueCode": a.when.operator.as_str() },
+            value,
+            { "url": "message", "valueString": a.message },
+        ],
+    })
 }
 
 fn display_child(link_id: &str, text: &str, control: &str) -> Value {
@@ -413,12 +529,8 @@ fn item_control(code: &str) -> Value {
     })
 }
 
-fn enable_when(
-    question: &str,
-    operator: Operator,
-    value: &AnswerValue,
-    kinds: &HashMap<&str, &QuestionKind>,
-) -> Value {
+fn enable_when(question: &str, operator: Operator, value: &AnswerValue, cx: &Cx<'_>) -> Value {
+    let kinds = cx.kinds;
     let op = match operator {
         Operator::Answered => "exists",
         Operator::Equals => "=",
@@ -430,9 +542,10 @@ fn enable_when(
         (Operator::Answered, v, _) => {
             ("answerBoolean", json!(matches!(v, AnswerValue::Bool(true))))
         }
-        (_, v, Some(QuestionKind::SingleChoice { .. } | QuestionKind::MultipleChoice { .. })) => {
-            ("answerCoding", json!({ "code": text_of(v) }))
-        }
+        (_, v, Some(QuestionKind::SingleChoice { .. } | QuestionKind::MultipleChoice { .. })) => (
+            "answerCoding",
+            json!({ "system": cx.system, "code": text_of(v) }),
+        ),
         (_, AnswerValue::Bool(b), _) => ("answerBoolean", json!(b)),
         (_, AnswerValue::Number(n), Some(QuestionKind::Number { decimals, .. }))
             if *decimals > 0 =>
@@ -465,6 +578,58 @@ fn number(n: f64) -> Value {
 /// A score as a read-only item whose value a form filler computes with FHIRPath: the weights
 /// of the chosen options plus the numbers answered, over the score's questions.
 fn score_item(s: &Score, kinds: &HashMap<&str, &QuestionKind>) -> Value {
+    let mut v = json!({
+        "extension": [{
+            "url": SDC_CALCULATED,
+            "valueExpression": {
+                "description": s.label,
+                "language": "text/fhirpath",
+                "expression": score_expression(s, kinds),
+            },
+        }],
+        "linkId": s.id,
+        "text": s.label,
+        "type": "decimal",
+        "readOnly": true,
+    });
+    if let (Some(a), Some(ext)) = (&s.alert, v["extension"].as_array_mut()) {
+        ext.push(alert_ext(a));
+    }
+    v
+}
+
+/// A score's bands as a read-only text item `<score>.band`: the label of the band the score's
+/// value falls in. The bands cover min..max in order, so each is chosen by the next one's
+/// lower end.
+fn band_item(s: &Score, kinds: &HashMap<&str, &QuestionKind>) -> Option<Value> {
+    let last = s.bands.last()?;
+    let quote = |t: &str| format!("'{}'", t.replace('\\', "\\\\").replace('\'', "\\'"));
+    let mut choice = quote(&last.label);
+    for pair in s.bands.windows(2).rev() {
+        choice = format!(
+            "iif($this < {}, {}, {choice})",
+            number(pair[1].min),
+            quote(&pair[0].label)
+        );
+    }
+    Some(json!({
+        "extension": [{
+            "url": SDC_CALCULATED,
+            "valueExpression": {
+                "description": format!("{}: nivå", s.label),
+                "language": "text/fhirpath",
+                "expression": format!("({}).select({choice})", score_expression(s, kinds)),
+            },
+        }],
+        "linkId": format!("{}.band", s.id),
+        "text": format!("{}: nivå", s.label),
+        "type": "string",
+        "readOnly": true,
+    }))
+}
+
+/// The FHIRPath sum of a score: the weights of the chosen options plus the numbers answered.
+fn score_expression(s: &Score, kinds: &HashMap<&str, &QuestionKind>) -> String {
     let list = |ids: Vec<&String>| {
         ids.iter()
             .map(|id| format!("'{id}'"))
@@ -480,30 +645,17 @@ fn score_item(s: &Score, kinds: &HashMap<&str, &QuestionKind>) -> Value {
     let mut terms = Vec::new();
     if !choices.is_empty() {
         terms.push(format!(
-            "%resource.repeat(item).where(linkId in ({})).answer.value.weight().sum()",
+            "%resource.repeat(item).where(linkId in ({})).answer.value.weight().aggregate($total + $this, 0)",
             list(choices)
         ));
     }
     if !numbers.is_empty() {
         terms.push(format!(
-            "%resource.repeat(item).where(linkId in ({})).answer.value.sum()",
+            "%resource.repeat(item).where(linkId in ({})).answer.value.aggregate($total + $this, 0)",
             list(numbers)
         ));
     }
-    json!({
-        "extension": [{
-            "url": SDC_CALCULATED,
-            "valueExpression": {
-                "description": s.label,
-                "language": "text/fhirpath",
-                "expression": terms.join(" + "),
-            },
-        }],
-        "linkId": s.id,
-        "text": s.label,
-        "type": "decimal",
-        "readOnly": true,
-    })
+    terms.join(" + ")
 }
 
 #[cfg(test)]
@@ -555,7 +707,7 @@ mod tests {
         assert_eq!(s["readOnly"], true);
         assert_eq!(
             s["extension"][0]["valueExpression"]["expression"],
-            "%resource.repeat(item).where(linkId in ('a')).answer.value.weight().sum()"
+            "%resource.repeat(item).where(linkId in ('a')).answer.value.weight().aggregate($total + $this, 0)"
         );
     }
 }

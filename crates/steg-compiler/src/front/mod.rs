@@ -10,7 +10,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer};
 use serde_saphyr::Spanned;
-use steg_bundle::manifest::{AudienceGroup, Recipient, Trigger};
+use steg_bundle::manifest::{Activity, AudienceGroup, ProxyDelivery, Recipient, Trigger};
 
 pub mod schema;
 
@@ -26,6 +26,8 @@ pub const STEG_TYPE_FIELDS: &[(&str, &[&str])] = &[
             "transcript",
             "poster",
             "duration_seconds",
+            "poster_alt",
+            "captions_language",
         ],
     ),
     ("audio", &["src", "url", "transcript", "duration_seconds"]),
@@ -97,6 +99,26 @@ pub struct MomentFront {
         description = "Text som skrivs en gång och visas på flera ställen, t.ex. krisrutan: namn och Markdown-text. Ett steg, en modul eller välkomsttexten tar med den med en egen rad `::: snippet namn`."
     )]
     pub snippets: Option<Spanned<std::collections::BTreeMap<String, String>>>,
+    #[schemars(
+        description = "Hur formulären skrivs som FHIR Questionnaire: webbadressen de får och vem som ger ut dem."
+    )]
+    pub fhir: Option<FhirFront>,
+}
+
+/// `fhir:` in moment.md: what the FHIR export of the forms says about where they come from.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(
+    description = "Hur formulären skrivs som FHIR Questionnaire: webbadressen de får och vem som ger ut dem."
+)]
+pub struct FhirFront {
+    #[schemars(
+        with = "Option<String>",
+        description = "Början på formulärens kanoniska adress, t.ex. https://fhir.example.se/plus-ung. Ett formulär får adressen <början>/Questionnaire/<id>. Utan fältet: urn:steg:…"
+    )]
+    pub canonical_base: Option<Spanned<String>>,
+    #[schemars(description = "Vem som ger ut formulären (FHIR publisher), t.ex. regionens namn.")]
+    pub publisher: Option<String>,
 }
 
 /// `checks:` in moment.md: limits and allow-lists for the quality rules.
@@ -178,8 +200,25 @@ pub struct FlagFront {
         description = "När meddelandet skickas, t.ex. { event: inactive, days: 7 }."
     )]
     pub trigger: Spanned<Trigger>,
-    #[schemars(description = "Meddelandets text.")]
+    #[schemars(
+        description = "Meddelandets text. Den får innehålla {{namn}} för en deklarerad platshållare, som plattformen fyller i."
+    )]
     pub message: String,
+    #[schemars(
+        with = "Option<u32>",
+        description = "Bara för inactive: skicka igen var repeat_days:e dag så länge den unga inte är aktiv. Utan fältet skickas flaggan en gång per period utan aktivitet."
+    )]
+    pub repeat_days: Option<Spanned<u32>>,
+    #[schemars(
+        with = "Option<crate::front::schema::ActivityDoc>",
+        description = "Bara för inactive: vad som räknas som aktivitet. Standard: any (allt den unga gör i programmet)."
+    )]
+    pub activity: Option<Activity>,
+    #[schemars(
+        with = "Option<crate::front::schema::ProxyDeliveryDoc>",
+        description = "Bara för invanare: vart flaggan går när en vårdnadshavare använder programmet som ombud. Standard: ombud (vårdnadshavaren får den)."
+    )]
+    pub proxy: Option<ProxyDelivery>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -224,6 +263,11 @@ pub struct AvsnittFront {
     pub id: Option<Spanned<String>>,
     #[schemars(description = "Avsnittets namn.")]
     pub title: String,
+    #[schemars(
+        with = "Option<Vec<crate::front::schema::AudienceGroupDoc>>",
+        description = "Vilka målgrupper avsnittet är till för, t.ex. [vardnadshavare]. Standard: modulens målgrupper. Stegen i avsnittet ärver det."
+    )]
+    pub audience: Option<Vec<AudienceGroup>>,
 }
 
 /// One struct for every steg type: which fields a type needs is checked after parsing, so
@@ -333,6 +377,20 @@ pub struct StegFront {
         description = "true om steget är en tillfällig platshållare (t.ex. en film som inte är inspelad än). steg check varnar och steg build --release vägrar så länge det står kvar."
     )]
     pub placeholder: Option<Spanned<bool>>,
+    #[schemars(
+        with = "Option<Vec<String>>",
+        description = "Adresser (modul/avsnitt/steg) som steget hade i tidigare versioner. Då flyttar plattformen de ungas framsteg och svar till den nya adressen."
+    )]
+    pub moved_from: Option<Vec<Spanned<String>>>,
+    #[schemars(
+        description = "Vad stillbilden (poster) visar, för den som inte ser den. Utan fältet räknas den som dekoration."
+    )]
+    pub poster_alt: Option<String>,
+    #[schemars(
+        with = "Option<String>",
+        description = "Undertexternas språk som en språkkod, t.ex. sv. Standard: programmets språk."
+    )]
+    pub captions_language: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]

@@ -104,7 +104,7 @@ fn root<T: JsonSchema>() -> Value {
 }
 
 /// The fields every steg may have, whatever its type.
-const STEG_COMMON: &[&str] = &["id", "title", "type", "audience", "allow", "placeholder"];
+const STEG_COMMON: &[&str] = &["id", "title", "type", "audience", "allow", "placeholder", "moved_from"];
 
 /// One steg type's schema: only the fields it uses, and the fields it needs.
 fn steg_of_type(steg: &Value, type_name: &str) -> Value {
@@ -389,6 +389,46 @@ pub(super) enum RecipientDoc {
 }
 
 #[derive(JsonSchema)]
+#[schemars(rename = "Activity", description = "Vad som räknas som aktivitet.")]
+#[allow(dead_code)] // only its schema is used
+pub(super) enum ActivityDoc {
+    #[schemars(
+        rename = "any",
+        description = "Allt den unga (eller ombudet) gör: loggar in, öppnar ett steg, sparar ett svar."
+    )]
+    Any,
+    #[schemars(
+        rename = "steg_opened",
+        description = "Att öppna ett steg (eller spara ett svar); att bara logga in räknas inte."
+    )]
+    StegOpened,
+    #[schemars(
+        rename = "answer",
+        description = "Att spara ett formulär eller en uppgift; att bara läsa räknas inte."
+    )]
+    Answer,
+}
+
+#[derive(JsonSchema)]
+#[schemars(
+    rename = "ProxyDelivery",
+    description = "Vart flaggan går när en vårdnadshavare är ombud."
+)]
+#[allow(dead_code)] // only its schema is used
+pub(super) enum ProxyDeliveryDoc {
+    #[schemars(
+        rename = "ombud",
+        description = "Till vårdnadshavaren som är ombud, som allt annat i ombudsläget."
+    )]
+    Ombud,
+    #[schemars(
+        rename = "none",
+        description = "Skickas inte när programmet används via ombud."
+    )]
+    None,
+}
+
+#[derive(JsonSchema)]
 #[schemars(
     rename = "Trigger",
     tag = "event",
@@ -454,6 +494,14 @@ mod tests {
         assert_eq!(
             values(&schema_of::<AudienceGroupDoc>()),
             &values(&schema_of::<AudienceGroup>()) | &set(&["vårdnadshavare"])
+        );
+        assert_eq!(
+            values(&schema_of::<ActivityDoc>()),
+            values(&schema_of::<steg_bundle::manifest::Activity>())
+        );
+        assert_eq!(
+            values(&schema_of::<ProxyDeliveryDoc>()),
+            values(&schema_of::<steg_bundle::manifest::ProxyDelivery>())
         );
         assert_eq!(
             values(&schema_of::<RecipientDoc>()),

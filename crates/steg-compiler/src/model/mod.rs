@@ -55,6 +55,16 @@ pub struct Moment {
     pub revision: Revision,
     /// Over moment.md and the media only: what every page of the moment shows.
     pub head_revision: Revision,
+    /// What the FHIR export says about where the forms come from (`fhir:` in moment.md).
+    pub fhir: FhirSettings,
+}
+
+/// `fhir:` of moment.md, checked.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FhirSettings {
+    /// An http(s) address without a trailing `/`; forms are `<base>/Questionnaire/<id>`.
+    pub canonical_base: Option<String>,
+    pub publisher: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -85,6 +95,8 @@ pub struct Avsnitt {
     pub content_hash: String,
     /// Over the avsnitt's own fields and its steg's revisions.
     pub revision: Revision,
+    /// Who the avsnitt is for (`audience:` in avsnitt.md, else the modul's).
+    pub audience: Vec<AudienceGroup>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -111,6 +123,8 @@ pub struct Steg {
     /// Over everything the steg was made from: its file's exact text, the context it was
     /// rendered in (links, audience) and its media.
     pub revision: Revision,
+    /// The addresses the steg had in earlier versions (`moved_from:`).
+    pub moved_from: Vec<String>,
 }
 
 /// A steg's type and the parts that type has.
@@ -123,6 +137,10 @@ pub enum StegKind {
         transcript: Transcript,
         poster: Option<MediaRef>,
         duration_seconds: Option<u32>,
+        /// What the poster shows; `None`: decorative.
+        poster_alt: Option<String>,
+        /// The captions' language when not the moment's.
+        captions_language: Option<String>,
     },
     Audio {
         source: MediaSource,

@@ -3,6 +3,7 @@
 use crate::model::{
     Avsnitt, Document, MediaFile, MediaRef, MediaSource, Modul, Moment, Steg, StegKind,
 };
+use std::path::Path;
 use steg_bundle::diagnostic::{Diagnostic, codes::E0801};
 use steg_bundle::manifest::{self as m, FORMAT_NAME, FORMAT_VERSION, Manifest};
 use steg_bundle::{layout, signature};
@@ -78,8 +79,34 @@ impl<'a> BundlePlan<'a> {
         self.text(m::MANIFEST_FILE).unwrap_or_default().as_bytes()
     }
 
-    /// Adds `bundle.sig`, the signature of the exact bytes of `bundle.json`.
+    /// Records where the bundle came from in `bundle.json` (before signing, which covers it).
+    pub fn set_provenance(&mut self, provenance: m::Provenance) {
+        let empty = provenance == m::Provenance::default();
+        self.manifest.provenance = (!empty).then_some(provenance);
+        self.write_manifest();
+    }
+
+    /// Writes `bundle.json` again from `self.manifest`.
+    fn write_manifest(&mut self) {
+        let mut json = serde_json::to_string_pretty(&self.manifest).unwrap_or_default();
+        json.push('\n');
+        self.insert(
+            m::MANIFEST_FILE.to_string(),
+            Content::Owned(json.into_bytes()),
+        );
+    }
+
+    /// Records the key in the manifest's provenance, then adds `bundle.sig`, the signature of
+    /// the exact bytes of `bundle.json`.
     pub fn sign(&mut self, key: &signature::SecretKey) {
+        let public = key.verifying_key();
+        let mut provenance = self.manifest.provenance.clone().unwrap_or_default();
+        provenance.signing_key = Some(m::SigningKey {
+            algorithm: "ed25519".to_string(),
+            id: steg_bundle::sha256_hex(public.as_bytes())[..16].to_string(),
+            public_key: signature::hex(public.as_bytes()),
+        });
+        self.set_provenance(provenance);
         let sig = signature::sign(key, self.manifest_json());
         self.insert(
             signature::SIGNATURE_FILE.to_string(),
@@ -107,6 +134,7 @@ pub fn render(moment: &Moment, release: bool) -> BundlePlan<'_> {
         moment,
         version: moment.version.to_string(),
         files: Vec::new(),
+        release,
     };
     let welcome = planner.add_doc(layout::WELCOME.to_string(), &moment.welcome);
     let moduler = moment.moduler.iter().map(|m| planner.modul(m)).collect();
@@ -138,6 +166,8 @@ struct Planner<'a> {
     moment: &'a Moment,
     version: String,
     files: Vec<(String, Content<'a>)>,
+    /// A release build: FHIR resources are `active`, not `draft`.
+    release: bool,
 }
 
 impl<'a> Planner<'a> {
@@ -181,6 +211,7 @@ impl<'a> Planner<'a> {
             title: a.title.clone(),
             intro,
             steg,
+            audience: a.audience.clone(),
         }
     }
 
@@ -196,6 +227,7 @@ impl<'a> Planner<'a> {
             content_hash: Some(s.content_hash.clone()),
             review: Some(review_state(self.moment, s)),
             content,
+            moved_from: s.moved_from.clone(),
         }
     }
 
@@ -216,12 +248,22 @@ impl<'a> Planner<'a> {
                 transcript,
                 poster,
                 duration_seconds,
+                poster_alt,
+                captions_language,
             } => m::StegContent::Video {
                 source: media_source(source, &file),
                 captions: file(captions),
                 transcript: self.add_doc(layout::transcript(&s.address), &transcript.document),
                 poster: poster.as_ref().map(file),
                 duration_seconds: *duration_seconds,
+                poster_alt: poster_alt.clone(),
+                text_tracks: vec![m::TextTrack {
+                    src: file(captions),
+                    language: captions_language
+                        .clone()
+                        .unwrap_or_else(|| moment.language.clone()),
+                    kind: "captions".to_string(),
+                }],
             },
             StegKind::Audio {
                 source,
@@ -253,13 +295,22 @@ impl<'a> Planner<'a> {
     /// A form steg: the same form for systems that speak FHIR, beside the manifest's.
     fn form(&mut self, s: &Steg, form: &m::Form) -> m::StegContent {
         let path = layout::fhir(&s.address);
-        let meta = crate::fhir::Meta::for_steg(
+        let review = review_state(self.moment, s);
+        let mut meta = crate::fhir::Meta::for_steg(
             &self.moment.id,
             &s.address,
             &s.title,
             &self.version,
             &self.moment.language,
-        );
+        )
+        .with_base(self.moment.fhir.canonical_base.as_deref());
+        meta.release = self.release;
+        meta.publisher = self.moment.fhir.publisher.as_deref();
+        // The date the form's current content was approved: a date that changes only with it.
+        meta.date = review
+            .date
+            .as_deref()
+            .filter(|_| review.status == m::ReviewStatus::Approved);
         let json = crate::fhir::questionnaire_json(form, &meta);
         self.files.push((path.clone(), Content::Owned(json)));
         m::StegContent::Form {
@@ -324,7 +375,71 @@ fn manifest(
             moduler,
         },
         files,
+        provenance: None,
     }
+}
+
+/// Where a moment's bundle comes from, as far as the build can tell: the git revision of the
+/// moment's folder (when `git` is installed and the folder is in a repository) and
+/// `SOURCE_DATE_EPOCH` (when set). Nothing here reads a clock, so the same sources at the same
+/// revision give the same bytes.
+pub fn provenance(moment_dir: &Path) -> m::Provenance {
+    let epoch = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    m::Provenance {
+        source: git_revision(moment_dir),
+        source_date_epoch: epoch,
+        built_at: epoch.map(|s| {
+            format!(
+                "{}T{:02}:{:02}:{:02}Z",
+                crate::review::date_of(s),
+                s % 86_400 / 3600,
+                s % 3600 / 60,
+                s % 60
+            )
+        }),
+        signing_key: None,
+    }
+}
+
+/// The commit checked out where `dir` is, and whether `dir` is unchanged from it; `None`
+/// when git is missing, fails, or `dir` is not in a repository (all normal: a build needs no
+/// git).
+fn git_revision(dir: &Path) -> Option<m::SourceRevision> {
+    let git = |args: &[&str]| -> Option<String> {
+        let out = std::process::Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(args)
+            // Not the user's pager, prompts or locale: plain machine output.
+            .env("GIT_TERMINAL_PROMPT", "0")
+            .env("LC_ALL", "C")
+            .stdin(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .output()
+            .ok()?;
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    let commit = git(&["rev-parse", "--verify", "--quiet", "HEAD"])?
+        .trim()
+        .to_string();
+    if commit.is_empty() || !commit.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let status = git(&[
+        "status",
+        "--porcelain",
+        "--untracked-files=normal",
+        "--",
+        ".",
+    ])?;
+    Some(m::SourceRevision {
+        commit,
+        clean: status.trim().is_empty(),
+    })
 }
 
 fn media_source(source: &MediaSource, file: &impl Fn(&MediaRef) -> String) -> m::MediaSource {

@@ -121,6 +121,8 @@ struct StegSnap<'a> {
     position: (usize, usize, usize),
     content: &'a StegContent,
     text: String,
+    /// The addresses the steg says it had (`moved_from`).
+    moved_from: &'a [String],
 }
 
 fn snapshot<'a>(side: &Side<'a>) -> BTreeMap<&'a str, StegSnap<'a>> {
@@ -146,6 +148,7 @@ fn snapshot<'a>(side: &Side<'a>) -> BTreeMap<&'a str, StegSnap<'a>> {
                         position: (mi, ai, si),
                         content: &s.content,
                         text,
+                        moved_from: &s.moved_from,
                     },
                 );
             }
@@ -212,20 +215,41 @@ fn compare_addresses(a: &Snapshot<'_>, b: &Snapshot<'_>, changes: &mut Vec<Chang
         if b.contains_key(addr) {
             continue;
         }
-        let target = added.iter().find(|n| {
-            let t = &b[**n];
-            !moved_to.values().any(|v| v == *n)
-                && (t.id == s.id || (t.text == s.text && t.title == s.title))
-        });
+        // A steg that says it moved from here first; then the same id, or the same content.
+        let free = |n: &&&str| !moved_to.values().any(|v| v == *n);
+        let target = added
+            .iter()
+            .filter(free)
+            .find(|n| b[**n].moved_from.iter().any(|m| m == addr))
+            .or_else(|| {
+                added.iter().filter(free).find(|n| {
+                    let t = &b[**n];
+                    t.id == s.id || (t.text == s.text && t.title == s.title)
+                })
+            });
         match target {
             Some(n) => {
                 moved_to.insert(addr, n);
+                // With `moved_from`, a platform carries progress and answers over: the move
+                // loses nothing, so it weighs as an addition.
+                let declared = b[*n].moved_from.iter().any(|m| m == addr);
+                let (verdict, detail) = if declared {
+                    (
+                        Verdict::Minor,
+                        Detail::new("moved-declared").arg("address", addr),
+                    )
+                } else {
+                    (
+                        Verdict::Major,
+                        Detail::new("moved").arg("address", addr).arg("new", n),
+                    )
+                };
                 changes.push(Change {
                     kind: ChangeKind::Moved,
                     subject: (*n).to_string(),
                     title: b[*n].title.to_string(),
-                    verdict: Verdict::Major,
-                    details: vec![Detail::new("moved").arg("address", addr)],
+                    verdict,
+                    details: vec![detail],
                     words: vec![],
                 });
             }

@@ -91,6 +91,7 @@ impl<'a> MomentInput<'a> {
             PageRef::Behandlare,
             PageRef::Granskning,
             PageRef::Changes,
+            PageRef::Dossier,
         ];
         for modul in &m.moduler {
             pages.push(PageRef::Modul(modul));
@@ -123,6 +124,7 @@ impl<'a> MomentInput<'a> {
             PageRef::Behandlare => format!("{id}/behandlare.html"),
             PageRef::Granskning => format!("{id}/granskning.html"),
             PageRef::Changes => format!("{id}/andringar.html"),
+            PageRef::Dossier => format!("{id}/dossier.html"),
             PageRef::Modul(x) => format!("{id}/{}", layout::modul_intro(&x.id)),
             PageRef::Avsnitt(x, a) => format!("{id}/{}", layout::avsnitt_intro(&x.id, &a.id)),
             PageRef::Steg { steg, .. } => format!("{id}/{}", layout::steg(&steg.address)),
@@ -136,6 +138,7 @@ impl<'a> MomentInput<'a> {
             PageRef::Behandlare => behandlare_page(m),
             PageRef::Granskning => granskning_page(m, &self.by_file),
             PageRef::Changes => changes_page(m, self.changes),
+            PageRef::Dossier => dossier_page(m, &self.by_file),
             PageRef::Modul(x) => modul_page(m, x),
             PageRef::Avsnitt(x, a) => avsnitt_page(m, x, a),
             PageRef::Steg {
@@ -157,9 +160,11 @@ impl<'a> MomentInput<'a> {
         let mut h = std::collections::hash_map::DefaultHasher::new();
         (head, page).hash(&mut h);
         match *page {
-            PageRef::Start | PageRef::Behandlare | PageRef::Granskning | PageRef::Changes => {
-                whole.hash(&mut h)
-            }
+            PageRef::Start
+            | PageRef::Behandlare
+            | PageRef::Granskning
+            | PageRef::Changes
+            | PageRef::Dossier => whole.hash(&mut h),
             PageRef::Modul(_) | PageRef::Avsnitt(..) => {}
             PageRef::Steg { steg, .. } => self.steg_review_key(steg, &mut h),
         }
@@ -204,6 +209,8 @@ pub(crate) enum PageRef<'a> {
     Behandlare,
     Granskning,
     Changes,
+    /// The printable review dossier: every steg in full, for signing off a version.
+    Dossier,
     Modul(&'a Modul),
     Avsnitt(&'a Modul, &'a Avsnitt),
     Steg {
@@ -227,6 +234,7 @@ impl PageRef<'_> {
             PageRef::Modul(_) => 4,
             PageRef::Avsnitt(..) => 5,
             PageRef::Steg { .. } => 6,
+            PageRef::Dossier => 7,
         }
     }
 }
@@ -238,7 +246,11 @@ impl Hash for PageRef<'_> {
     fn hash<H: Hasher>(&self, h: &mut H) {
         self.kind().hash(h);
         match *self {
-            PageRef::Start | PageRef::Behandlare | PageRef::Granskning | PageRef::Changes => {}
+            PageRef::Start
+            | PageRef::Behandlare
+            | PageRef::Granskning
+            | PageRef::Changes
+            | PageRef::Dossier => {}
             PageRef::Modul(modul) => modul.revision.hash(h),
             PageRef::Avsnitt(modul, avsnitt) => (&modul.id, &modul.title, avsnitt.revision).hash(h),
             PageRef::Steg {
@@ -466,10 +478,13 @@ fn steg_parts(m: &Moment, s: &Steg, rel: &str) -> Value {
             transcript,
             poster,
             duration_seconds,
+            poster_alt,
+            captions_language,
         } => tv!({
             "source": source_url(source),
             "captions": media_url(captions),
-            "captions_lang": m.language,
+            "captions_lang": captions_language.as_deref().unwrap_or(&m.language),
+            "poster_alt": poster_alt,
             "transcript_html": transcript.document.html,
             "poster": poster.as_ref().map(media_url),
             "duration": duration_seconds.map(duration_text),
@@ -583,8 +598,239 @@ fn behandlare_page(m: &Moment) -> Page {
         .collect();
     ctx.insert("moduler", Value::from(moduler));
     ctx.insert("flags", Value::from(flags));
+    ctx.insert("timeline", sample_timeline(m));
     ctx.insert("placeholders", Value::from_serializable(&m.placeholders));
     page(path, "behandlare.html", ctx)
+}
+
+/// The start date of the sample timeline: a fixed Monday, so the preview is the same on every
+/// build (`steg timeline --start` gives any other date).
+pub(crate) const SAMPLE_START: &str = "2026-01-12";
+
+/// The flags and events for a participant who starts on [`SAMPLE_START`], has every modul
+/// activated that day and then does nothing, as `steg timeline` computes them.
+fn sample_timeline(m: &Moment) -> Value {
+    use steg_bundle::manifest::{ModulEntry, MomentEntry};
+    use steg_bundle::timeline::{Date, Participant, timeline};
+    let Some(start) = Date::parse(SAMPLE_START) else {
+        return Value::none();
+    };
+    // The timeline reads the schedule only: ids, titles, durations and flags.
+    let entry = MomentEntry {
+        id: m.id.clone(),
+        title: m.title.clone(),
+        version: m.version.to_string(),
+        language: m.language.clone(),
+        summary: None,
+        duration_days: m.duration_days,
+        audience: m.audience.clone(),
+        placeholders: vec![],
+        flags: m.flags.clone(),
+        welcome: String::new(),
+        moduler: m
+            .moduler
+            .iter()
+            .map(|x| ModulEntry {
+                id: x.id.clone(),
+                title: x.title.clone(),
+                summary: String::new(),
+                duration_days: x.duration_days,
+                audience: vec![],
+                intro: None,
+                avsnitt: vec![],
+            })
+            .collect(),
+    };
+    let recipient = |r: Option<&str>| match r {
+        Some("invanare") => "Invånare",
+        Some("behandlare") => "Behandlare",
+        Some("ombud") => "Ombud",
+        _ => "",
+    };
+    let event = |e: &str| match e {
+        "moment_started" => "Programmet startar",
+        "modul_activated" => "Modulen startas",
+        "modul_ends" => "Modulen stängs",
+        "moment_ends" => "Programmet slutar",
+        _ => "Flagga",
+    };
+    let rows: Vec<Value> = timeline(&entry, start, &Participant::default())
+        .iter()
+        .map(|e| {
+            tv!({
+                "date": e.date.to_string(), "day": e.day, "event": e.event,
+                "event_label": event(e.event), "flag": e.flag,
+                "recipient": recipient(e.recipient), "title": e.title,
+                "message": e.message,
+            })
+        })
+        .collect();
+    tv!({ "start": SAMPLE_START, "events": rows })
+}
+
+/// The review dossier: every steg of the moment in order, in full (text, media parts,
+/// transcript, form questions, fields), with its address, content hash, review state and
+/// findings, laid out to be printed or saved as PDF and signed.
+fn dossier_page(m: &Moment, findings: &ByFile<'_>) -> Page {
+    let path = format!("{}/dossier.html", m.id);
+    let mut ctx = base(
+        m,
+        &path,
+        "granskning",
+        &format!("{} – granskningsunderlag", m.title),
+    );
+    let rel = "dossier.html";
+    let (mut approved, mut total) = (0usize, 0usize);
+    let moduler: Vec<Value> = m
+        .moduler
+        .iter()
+        .map(|x| {
+            let avsnitt: Vec<Value> = x
+                .avsnitt
+                .iter()
+                .map(|a| {
+                    let steg: Vec<Value> = a
+                        .steg
+                        .iter()
+                        .map(|s| {
+                            total += 1;
+                            let status = crate::review::status(&m.approvals, &s.address, &s.content_hash);
+                            if matches!(status, crate::review::Status::Approved(_)) {
+                                approved += 1;
+                            }
+                            let mut v = merged(steg_value(m, s), review(m, s, findings));
+                            let own = layout::steg(&s.address);
+                            let mut parts = steg_parts(m, s, rel);
+                            if let StegKind::Video { transcript, .. } | StegKind::Audio { transcript, .. } = &s.kind {
+                                let html = rebased(&transcript.document.html, &layout::transcript(&s.address));
+                                parts = merged(parts, tv!({ "transcript_html": html }));
+                            }
+                            v = merged(v, tv!({ "parts": parts, "html": rebased(&s.body.html, &own) }));
+                            if let StegKind::Form(form) = &s.kind {
+                                v = merged(v, tv!({ "questions": dossier_questions(form) }));
+                            }
+                            v
+                        })
+                        .collect();
+                    let intro = a.intro.as_ref().map(|d| rebased(&d.html, &layout::avsnitt_intro(&x.id, &a.id)));
+                    tv!({ "id": a.id, "title": a.title, "intro": intro, "steg": steg })
+                })
+                .collect();
+            tv!({
+                "id": x.id, "title": x.title, "summary": x.summary,
+                "duration_days": x.duration_days,
+                "intro": x.intro.as_ref().map(|d| rebased(&d.html, &layout::modul_intro(&x.id))), "avsnitt": avsnitt,
+            })
+        })
+        .collect();
+    let moment_findings: Vec<Value> = findings
+        .get(m.source.as_path())
+        .into_iter()
+        .flatten()
+        .map(|(_, d)| d.clone())
+        .collect();
+    ctx.insert("moduler", Value::from(moduler));
+    ctx.insert("moment_findings", Value::from(moment_findings));
+    ctx.insert(
+        "dossier",
+        tv!({
+            "content_hash": m.content_hash, "steg": total, "approved": approved,
+            "welcome": m.welcome.html,
+        }),
+    );
+    ctx.insert("flags", Value::from_serializable(&m.flags));
+    page(path, "dossier.html", ctx)
+}
+
+/// `html` written for the page at `from` (a bundle path), with its links to other files of
+/// the moment made relative to a page at the moment's root instead. steg writes every such
+/// link as one `../` per folder of `from` and then the bundle path (`layout::relative`), so
+/// that prefix is what goes.
+fn rebased(html: &str, from: &str) -> String {
+    let prefix = "../".repeat(from.matches('/').count());
+    if prefix.is_empty() {
+        return html.to_string();
+    }
+    let mut out = html.to_string();
+    for attr in ["href=\"", "src=\""] {
+        out = out.replace(&format!("{attr}{prefix}"), attr);
+    }
+    out
+}
+
+/// A form's questions as lines to read on paper: every question (groups' included, in the
+/// order asked) with its type, options and their scores, condition and alert.
+fn dossier_questions(form: &steg_bundle::manifest::Form) -> Value {
+    use steg_bundle::manifest::{AnswerValue, QuestionKind as K};
+    let value = |v: &AnswerValue| match v {
+        AnswerValue::Bool(true) => "ja".to_string(),
+        AnswerValue::Bool(false) => "nej".to_string(),
+        AnswerValue::Number(n) => n.to_string(),
+        AnswerValue::Text(t) => t.clone(),
+    };
+    let op = |o: steg_bundle::manifest::Operator| {
+        use steg_bundle::manifest::Operator as O;
+        match o {
+            O::Equals => "är",
+            O::NotEquals => "är inte",
+            O::Greater => "är större än",
+            O::Less => "är mindre än",
+            O::Answered => "besvarad:",
+        }
+    };
+    let list: Vec<Value> = steg_bundle::forms::questions_in_order(&form.questions)
+        .into_iter()
+        .map(|q| {
+            let options: Vec<String> = match &q.kind {
+                K::SingleChoice { options } | K::MultipleChoice { options } => options
+                    .iter()
+                    .map(|o| match o.score {
+                        Some(sc) => format!("{} ({sc} p)", o.label),
+                        None => o.label.clone(),
+                    })
+                    .collect(),
+                K::Scale { min, max, step, .. } => vec![format!("{min}–{max}, steg {step}")],
+                _ => vec![],
+            };
+            let show_if = q.show_if.as_ref().map(|s| {
+                s.conditions
+                    .iter()
+                    .map(|c| format!("{} {} {}", c.question, op(c.operator), value(&c.value)))
+                    .collect::<Vec<_>>()
+                    .join(if s.behavior == steg_bundle::manifest::Behavior::All {
+                        " och "
+                    } else {
+                        " eller "
+                    })
+            });
+            let alert = q.alert.as_ref().map(|a| {
+                format!(
+                    "svaret {} {}: {}",
+                    op(a.when.operator),
+                    value(&a.when.value),
+                    a.message
+                )
+            });
+            tv!({
+                "id": q.id, "label": q.label, "type": q.kind.type_name(), "required": q.required,
+                "help": q.help, "options": options, "show_if": show_if, "alert": alert,
+            })
+        })
+        .collect();
+    let scores: Vec<Value> = form
+        .scores
+        .iter()
+        .map(|sc| {
+            let bands: Vec<String> =
+                sc.bands.iter().map(|b| format!("{}–{}: {}", b.min, b.max, b.label)).collect();
+            tv!({
+                "id": sc.id, "label": sc.label, "questions": sc.questions.join(", "),
+                "min": sc.min, "max": sc.max, "bands": bands,
+                "alert": sc.alert.as_ref().map(|a| format!("summan {} {}: {}", op(a.when.operator), value(&a.when.value), a.message)),
+            })
+        })
+        .collect();
+    tv!({ "list": list, "scores": scores })
 }
 
 fn granskning_page(m: &Moment, findings: &ByFile<'_>) -> Page {

@@ -15,6 +15,7 @@ pub const REQUIRED: &[&str] = &[
     "behandlare.html",
     "granskning.html",
     "andringar.html",
+    "dossier.html",
 ];
 
 pub struct Theme {
@@ -90,7 +91,7 @@ impl Theme {
         }
         let templates = files!("templates": "base.html", "crumbs.html", "index.html", "moment.html",
             "modul.html", "avsnitt.html", "steg.html", "behandlare.html", "granskning.html",
-            "andringar.html");
+            "andringar.html", "dossier.html");
         let statics = files!("static": "style.css", "preview.js");
         let dir = PathBuf::from("themes/default");
         let sources = templates
