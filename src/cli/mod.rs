@@ -12,6 +12,7 @@ mod lang;
 mod new;
 mod review;
 mod schema;
+mod serve;
 mod verify;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -37,7 +38,7 @@ struct Cli {
     #[command(subcommand)]
     command: Command,
     /// Print only errors: no warnings, notes or progress (`steg serve` still prints its
-    /// address and each rebuild)
+    /// address and each failed rebuild)
     #[arg(long, short, global = true, conflicts_with = "verbose")]
     quiet: bool,
     /// Also print how long each phase took and what was written
@@ -131,6 +132,13 @@ enum Command {
         /// Port on 127.0.0.1 (0 picks a free one)
         #[arg(long, short, default_value_t = 4000)]
         port: u16,
+        /// Listen on this address of the machine instead of 127.0.0.1, e.g. to preview on a
+        /// phone on the same network (everyone on that network can then see the program)
+        #[arg(long, value_name = "ADDR")]
+        interface: Option<std::net::IpAddr>,
+        /// steg build's output folder: the Ändringar page compares with its last release
+        #[arg(long, short, default_value = "dist")]
+        out: PathBuf,
         /// Open the preview in the default browser
         #[arg(long)]
         open: bool,
@@ -296,9 +304,22 @@ pub fn run() -> ExitCode {
         Command::Serve {
             content,
             port,
+            interface,
+            out,
             open,
             theme,
-        } => serve(content, port, open, theme, lang),
+        } => serve::run(
+            serve::Args {
+                content,
+                out,
+                port,
+                interface,
+                open,
+                theme,
+            },
+            v,
+            lang,
+        ),
         Command::Schema { name, out } => schema::run(&name, out.as_deref(), v),
         Command::Completions { shell } => {
             clap_complete::generate(
@@ -338,29 +359,6 @@ fn run_review(command: ReviewCommand, v: Verbosity, lang: Lang) -> ExitCode {
             },
             v,
         ),
-    }
-}
-
-/// `steg serve`: the preview, never minified, rebuilt as the content changes.
-fn serve(content: PathBuf, port: u16, open: bool, theme: Option<String>, lang: Lang) -> ExitCode {
-    let site = SiteArgs {
-        theme,
-        no_minify: true,
-    };
-    let options = steg_compiler::serve::Options {
-        theme_dir: site.theme_dir(),
-        content,
-        port,
-        open,
-        style: style(),
-        lang,
-    };
-    match steg_compiler::serve::run(options) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("error: {message}");
-            ExitCode::from(3)
-        }
     }
 }
 
