@@ -1,7 +1,7 @@
 //! `steg serve`: starts the preview server of the library and words what it tells in the
 //! terminal, in the chosen language, as much as `--quiet` / `--verbose` ask for.
 
-use super::{SiteArgs, Verbosity, error_line, status, style, ui};
+use super::{SiteArgs, Verbosity, counts, error_line, status, style, ui};
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -183,10 +183,7 @@ fn rebuilt(outcome: &Outcome, took: Duration, changed: usize, v: Verbosity, lang
             error_line(
                 lang,
                 key,
-                &[
-                    ("errors", diagnostics.error_count().to_string()),
-                    ("ms", ms),
-                ],
+                &[("counts", counts(diagnostics, lang)), ("ms", ms)],
             );
         }
     }
