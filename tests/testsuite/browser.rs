@@ -1,14 +1,16 @@
-//! The preview site in a real browser: builds `content/` with the `steg` binary and runs
-//! `tests/browser/run.mjs` on the preview (headless Chromium through playwright-core, and
-//! axe-core for WCAG 2.1 A/AA). See that file for what is checked.
+//! The preview site in a real browser, as reviewers meet it: starts the real `steg serve` on
+//! `content/`, builds the same content with `steg build`, and runs `tests/browser/run.mjs` on
+//! both (headless Chromium through playwright-core, and axe-core for WCAG 2.1 A/AA): the served
+//! site over HTTP, the built `preview/` folder from files. See that file for what is checked.
 //!
 //! It needs Node, `/usr/bin/chromium` and the pinned npm packages, so it is `#[ignore]`d:
 //! `bash .ci/run` installs them and runs it with `--include-ignored`, and then a missing
 //! prerequisite fails the test rather than skipping it.
 
-use std::io::Write;
+use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
-use std::process::Command;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 
@@ -76,13 +78,18 @@ fn preview_site_in_a_browser() {
         out.display()
     );
 
-    // Run the browser checks on it.
+    // Serve the same content with the real `steg serve`, on a free port.
+    let (server, url) = serve(root, &out);
+
+    // Run the browser checks on both.
     let run = Command::new("node")
         .arg(dir.join("run.mjs"))
         .arg(&preview)
+        .arg(&url)
         .current_dir(root)
         .output()
         .expect("node runs");
+    drop(server);
     let stdout = String::from_utf8_lossy(&run.stdout);
     let stderr = String::from_utf8_lossy(&run.stderr);
     println!("{stdout}");
@@ -102,4 +109,55 @@ fn preview_site_in_a_browser() {
             .collect::<Vec<_>>()
             .join("\n")
     );
+}
+
+/// The `steg serve` process, stopped when dropped.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `steg serve content --port 0` and returns it with the address it printed.
+fn serve(root: &Path, out: &Path) -> (Server, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_steg"))
+        .args(["serve", "content", "--port", "0", "--out"])
+        .arg(out)
+        .current_dir(root)
+        .env("NO_COLOR", "1")
+        .env("STEG_LANG", "en")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("steg serve starts");
+    let stderr = child.stderr.take().expect("the server's stderr");
+    let server = Server(child);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let mut seen = Vec::new();
+    loop {
+        let line = rx
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .unwrap_or_else(|_| {
+                panic!(
+                    "steg serve printed no address; it printed:\n{}",
+                    seen.join("\n")
+                )
+            });
+        if let Some(rest) = line.split("http://").nth(1) {
+            let authority = rest.split('/').next().unwrap_or_default();
+            return (server, format!("http://{authority}/"));
+        }
+        seen.push(line);
+    }
 }
