@@ -161,3 +161,79 @@ fn serve(root: &Path, out: &Path) -> (Server, String) {
         seen.push(line);
     }
 }
+
+/// Every page of the preview is valid HTML for the Nu HTML checker (`vnu-jar`, pinned in
+/// `tests/browser/package.json`; Java 11 or newer).
+#[test]
+#[ignore = "needs Java and tests/browser's npm packages (bash .ci/run installs them)"]
+fn preview_pages_pass_the_nu_html_checker() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let jar = root.join("tests/browser/node_modules/vnu-jar/build/dist/vnu.jar");
+    let java = Command::new("java").arg("-version").output();
+    assert!(
+        java.is_ok_and(|o| o.status.success()),
+        "java is missing: apt-get install -y --no-install-recommends default-jre-headless"
+    );
+    assert!(
+        jar.is_file(),
+        "{} is missing: npm ci --prefix tests/browser",
+        jar.display()
+    );
+
+    let tmp = tempfile::tempdir().expect("a temporary folder");
+    let out = tmp.path().join("out");
+    let build = Command::new(env!("CARGO_BIN_EXE_steg"))
+        .current_dir(root)
+        .env("STEG_LANG", "en")
+        .args(["build", "content", "--out"])
+        .arg(&out)
+        .output()
+        .expect("steg runs");
+    assert!(
+        build.status.success(),
+        "{}",
+        String::from_utf8_lossy(&build.stderr)
+    );
+    let preview = out.join("preview");
+    let pages = walk_html(&preview);
+    assert!(pages > 100, "only {pages} pages in {}", preview.display());
+
+    let check = Command::new("java")
+        .arg("-jar")
+        .arg(&jar)
+        .args(["--errors-only", "--skip-non-html"])
+        .arg(&preview)
+        .output()
+        .expect("java runs");
+    let report = format!(
+        "{}{}",
+        String::from_utf8_lossy(&check.stdout),
+        String::from_utf8_lossy(&check.stderr)
+    );
+    let errors = report.lines().filter(|l| l.contains(": error:")).count();
+    show(&format!("vnu: {pages} pages, {errors} errors"));
+    assert!(
+        check.status.success() && errors == 0,
+        "the Nu HTML checker found {errors} errors ({}):\n{report}",
+        check.status
+    );
+}
+
+/// The number of `.html` files under `dir`.
+fn walk_html(dir: &Path) -> usize {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| {
+                    let path = e.path();
+                    if path.is_dir() {
+                        walk_html(&path)
+                    } else {
+                        usize::from(path.extension().is_some_and(|x| x == "html"))
+                    }
+                })
+                .sum()
+        })
+        .unwrap_or(0)
+}
