@@ -688,3 +688,273 @@ fn serve_compares_with_the_last_release_as_build_does() {
     let built = std::fs::read_to_string(out.join("preview/minimal/andringar.html")).unwrap();
     assert_eq!(served, built);
 }
+
+/// One edit an author (or a reviewer, or a theme designer) makes while `steg serve` runs.
+#[derive(Debug, Clone)]
+enum Edit {
+    /// A paragraph appended to the n-th steg file.
+    Text(usize),
+    /// A new title in the n-th steg file's front matter.
+    Title(usize),
+    /// A new text steg in the n-th avsnitt folder.
+    AddSteg(usize),
+    /// The n-th added steg removed / renamed.
+    RemoveSteg(usize),
+    RenameSteg(usize),
+    /// A new avsnitt folder with one steg; the n-th added one removed / renamed.
+    AddFolder,
+    RemoveFolder(usize),
+    RenameFolder(usize),
+    /// The captions file changed (a media file the pages link to by hash).
+    Media,
+    /// The theme's stylesheet, or a template, changed.
+    Style,
+    Template,
+    /// Every steg approved, or the approvals removed.
+    Approvals,
+}
+
+fn edit() -> impl proptest::strategy::Strategy<Value = Edit> {
+    use proptest::prelude::*;
+    prop_oneof![
+        3 => (0..20usize).prop_map(Edit::Text),
+        2 => (0..20usize).prop_map(Edit::Title),
+        2 => (0..4usize).prop_map(Edit::AddSteg),
+        1 => (0..4usize).prop_map(Edit::RemoveSteg),
+        1 => (0..4usize).prop_map(Edit::RenameSteg),
+        1 => Just(Edit::AddFolder),
+        1 => (0..4usize).prop_map(Edit::RemoveFolder),
+        1 => (0..4usize).prop_map(Edit::RenameFolder),
+        1 => Just(Edit::Media),
+        1 => Just(Edit::Style),
+        1 => Just(Edit::Template),
+        1 => Just(Edit::Approvals),
+    ]
+}
+
+/// Every file under `dir` (recursively), by its path relative to `dir` with `/`.
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = entry.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Applies `edit` in `content` / `theme`; returns the paths a watcher would report.
+fn apply(edit: &Edit, step: usize, content: &Path, theme: &Path, approved: &str) -> Vec<PathBuf> {
+    let modul = content.join("01-alla-typer");
+    let steg_files: Vec<PathBuf> = files_under(&modul)
+        .into_iter()
+        .filter(|p| {
+            p.extension().is_some_and(|e| e == "md")
+                && !p.ends_with("avsnitt.md")
+                && !p.ends_with("modul.md")
+        })
+        .collect();
+    let added_steg: Vec<PathBuf> = steg_files
+        .iter()
+        .filter(|p| p.to_string_lossy().contains("-ny-"))
+        .cloned()
+        .collect();
+    let mut avsnitt: Vec<PathBuf> = std::fs::read_dir(&modul)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    avsnitt.sort();
+    let added_folders: Vec<PathBuf> = avsnitt
+        .iter()
+        .filter(|p| p.to_string_lossy().contains("-nytt-"))
+        .cloned()
+        .collect();
+    let steg_text = |n: usize| format!("---\ntitle: Nytt steg {n}\n---\nText i steg {n}.\n");
+    match edit {
+        Edit::Text(i) => {
+            let f = &steg_files[i % steg_files.len()];
+            let t = std::fs::read_to_string(f).unwrap();
+            std::fs::write(f, format!("{t}\nTillägg {step}.\n")).unwrap();
+            vec![f.clone()]
+        }
+        Edit::Title(i) => {
+            let f = &steg_files[i % steg_files.len()];
+            let t = std::fs::read_to_string(f).unwrap();
+            let start = t.find("title: ").unwrap();
+            let end = start + t[start..].find('\n').unwrap();
+            let new = format!("{}title: Titel {step}{}", &t[..start], &t[end..]);
+            std::fs::write(f, new).unwrap();
+            vec![f.clone()]
+        }
+        Edit::AddSteg(i) => {
+            let f = avsnitt[i % avsnitt.len()].join(format!("50-ny-{step}.md"));
+            std::fs::write(&f, steg_text(step)).unwrap();
+            vec![f]
+        }
+        Edit::RemoveSteg(i) if !added_steg.is_empty() => {
+            let f = &added_steg[i % added_steg.len()];
+            std::fs::remove_file(f).unwrap();
+            vec![f.clone()]
+        }
+        Edit::RenameSteg(i) if !added_steg.is_empty() => {
+            let f = &added_steg[i % added_steg.len()];
+            let to = f.with_file_name(format!("40-ny-{step}.md"));
+            std::fs::rename(f, &to).unwrap();
+            vec![f.clone(), to]
+        }
+        Edit::AddFolder => {
+            let dir = modul.join(format!("{:02}-nytt-{step}", 10 + step));
+            std::fs::create_dir(&dir).unwrap();
+            let a = dir.join("avsnitt.md");
+            std::fs::write(&a, format!("---\ntitle: Nytt avsnitt {step}\n---\n")).unwrap();
+            let s = dir.join("01-ny-forsta.md");
+            std::fs::write(&s, steg_text(step)).unwrap();
+            vec![dir, a, s]
+        }
+        Edit::RemoveFolder(i) if !added_folders.is_empty() => {
+            let d = &added_folders[i % added_folders.len()];
+            std::fs::remove_dir_all(d).unwrap();
+            vec![d.clone()]
+        }
+        Edit::RenameFolder(i) if !added_folders.is_empty() => {
+            let d = &added_folders[i % added_folders.len()];
+            let to = modul.join(format!("{:02}-nytt-{step}", 60 + step));
+            std::fs::rename(d, &to).unwrap();
+            vec![d.clone(), to]
+        }
+        Edit::Media => {
+            let f = content.join("media/film.sv.vtt");
+            let t = std::fs::read_to_string(&f).unwrap();
+            std::fs::write(&f, format!("{t}\nNOTE ändring {step}\n")).unwrap();
+            vec![f]
+        }
+        Edit::Style => {
+            let f = theme.join("static/style.css");
+            let t = std::fs::read_to_string(&f).unwrap();
+            std::fs::write(&f, format!("{t}\n/* ändring {step} */\n")).unwrap();
+            vec![f]
+        }
+        Edit::Template => {
+            let f = theme.join("templates/base.html");
+            let t = std::fs::read_to_string(&f).unwrap();
+            let start = t.find("<span>förhandsvisning").unwrap() + "<span>".len();
+            let end = start + t[start..].find("</span>").unwrap();
+            let new = format!("{}förhandsvisning {step}{}", &t[..start], &t[end..]);
+            std::fs::write(&f, new).unwrap();
+            vec![f]
+        }
+        Edit::Approvals => {
+            let f = content.join("approvals.yaml");
+            if f.exists() {
+                std::fs::remove_file(&f).unwrap();
+            } else {
+                std::fs::write(&f, approved).unwrap();
+            }
+            vec![f]
+        }
+        // Removing or renaming what was never added: nothing happens.
+        _ => vec![],
+    }
+}
+
+/// Incremental equals clean: random sequences of edits through serve's rebuilder, and after
+/// each one every served file is byte-identical to what a clean `steg build` writes (the
+/// live-reload script is injected into responses only, never into the rebuilder's files).
+#[test]
+fn incremental_rebuilds_equal_a_clean_build() {
+    use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+    use steg_compiler::serve::{Outcome, Rebuilder};
+
+    let tmp = tempfile::tempdir().unwrap();
+    // The approvals of the fixture, made once by the command reviewers use.
+    let probe = tmp.path().join("probe");
+    copy_dir(Path::new("tests/fixtures/good/every-type"), &probe);
+    let approve = Command::new(env!("CARGO_BIN_EXE_steg"))
+        .args(["review", "approve", "/", "-r", "--by", "Testaren"])
+        .arg("--content")
+        .arg(&probe)
+        .args(["--date", "2026-01-01"])
+        .output()
+        .unwrap();
+    assert!(approve.status.success(), "{approve:?}");
+    let approved = std::fs::read_to_string(probe.join("approvals.yaml")).unwrap();
+
+    let config = Config {
+        cases: 24,
+        failure_persistence: None,
+        ..Config::default()
+    };
+    let rng = TestRng::from_seed(RngAlgorithm::ChaCha, &[15; 32]);
+    let mut runner = TestRunner::new_with_rng(config, rng);
+    let case = std::sync::atomic::AtomicUsize::new(0);
+    let result = runner.run(&proptest::collection::vec(edit(), 1..7), |edits| {
+        let n = case.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = tmp.path().join(format!("case-{n}"));
+        let content = dir.join("every-type");
+        let theme = dir.join("theme");
+        copy_dir(Path::new("tests/fixtures/good/every-type"), &content);
+        copy_dir(Path::new("themes/default"), &theme);
+        let mut r = Rebuilder::new(content.clone(), Some(theme.clone()));
+        let first = r.rebuild(&[]);
+        assert!(matches!(first, Outcome::Built { .. }), "{first:?}");
+        for (step, e) in edits.iter().enumerate() {
+            let changed = apply(e, step, &content, &theme, &approved);
+            let outcome = r.rebuild(&changed);
+            let out = dir.join(format!("out-{step}"));
+            let build = Command::new(env!("CARGO_BIN_EXE_steg"))
+                .arg("build")
+                .arg(&content)
+                .arg("--out")
+                .arg(&out)
+                .arg("--theme")
+                .arg(&theme)
+                .env("STEG_LANG", "en")
+                .output()
+                .unwrap();
+            let after = format!("after {:?}", &edits[..=step]);
+            proptest::prop_assert!(
+                build.status.success(),
+                "{after}: the clean build failed: {}",
+                String::from_utf8_lossy(&build.stderr)
+            );
+            proptest::prop_assert!(
+                !matches!(outcome, Outcome::Failed { .. }),
+                "{after}: {outcome:?}"
+            );
+            let preview = out.join("preview");
+            let built: Vec<String> = files_under(&preview)
+                .iter()
+                .map(|p| {
+                    p.strip_prefix(&preview)
+                        .unwrap()
+                        .to_string_lossy()
+                        .replace('\\', "/")
+                })
+                .collect();
+            proptest::prop_assert_eq!(&r.paths(), &built, "{}: the files served", after);
+            for path in &built {
+                let clean = std::fs::read(preview.join(path)).unwrap();
+                let served = r.file(path).unwrap_or_default();
+                proptest::prop_assert!(
+                    served == clean,
+                    "{after}: {path} differs from a clean build"
+                );
+            }
+            std::fs::remove_dir_all(&out).unwrap();
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+        Ok(())
+    });
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+}

@@ -197,6 +197,17 @@ impl Rebuilder {
         }
     }
 
+    /// The paths of every file of the site as served, sorted.
+    pub fn paths(&self) -> Vec<String> {
+        let mut paths: Vec<String> = self
+            .served
+            .read()
+            .map(|s| s.files.keys().cloned().collect())
+            .unwrap_or_default();
+        paths.sort();
+        paths
+    }
+
     fn load_theme(&mut self) -> Result<(), Diagnostics> {
         self.theme = Some(match &self.theme_dir {
             Some(dir) => Theme::load(dir)?,
