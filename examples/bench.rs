@@ -278,7 +278,7 @@ fn serve(content: &Path) {
         match outcome {
             Outcome::Built { files_read, .. } => (took, files_read),
             Outcome::Unchanged => (took, 0),
-            Outcome::Failed(d) => panic!("the rebuild failed: {d:?}"),
+            Outcome::Failed { diagnostics, .. } => panic!("the rebuild failed: {diagnostics:?}"),
         }
     };
     let (first, _) = rebuild(&[]);

@@ -13,6 +13,7 @@ mod new;
 mod review;
 mod schema;
 mod timeline;
+mod serve;
 mod verify;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -39,7 +40,7 @@ struct Cli {
     #[command(subcommand)]
     command: Command,
     /// Print only errors: no warnings, notes or progress (`steg serve` still prints its
-    /// address and each rebuild)
+    /// address and each failed rebuild)
     #[arg(long, short, global = true, conflicts_with = "verbose")]
     quiet: bool,
     /// Also print how long each phase took and what was written
@@ -137,6 +138,14 @@ enum Command {
         /// Port on 127.0.0.1 (0 picks a free one)
         #[arg(long, short, default_value_t = 4000)]
         port: u16,
+        /// Listen on this address of the machine instead of 127.0.0.1, e.g. to preview on a
+        /// phone on the same network (everyone on that network can then see the program)
+        #[arg(long, value_name = "ADDR")]
+        interface: Option<std::net::IpAddr>,
+        /// steg build's output folder: the Ändringar page compares with its last release
+        /// [default: dist beside the content folder]
+        #[arg(long, short)]
+        out: Option<PathBuf>,
         /// Open the preview in the default browser
         #[arg(long)]
         open: bool,
@@ -317,9 +326,26 @@ pub fn run() -> ExitCode {
         Command::Serve {
             content,
             port,
+            interface,
+            out,
             open,
             theme,
-        } => serve(place(content.as_deref()), port, open, theme, lang),
+        } => {
+            let place = place(content.as_deref());
+            let out = out.unwrap_or_else(|| place.in_project("dist"));
+            serve::run(
+                serve::Args {
+                    place,
+                    out,
+                    port,
+                    interface,
+                    open,
+                    theme,
+                },
+                v,
+                lang,
+            )
+        }
         Command::Schema { name, out } => schema::run(&name, out.as_deref(), v, lang),
         Command::Completions { shell } => {
             clap_complete::generate(
@@ -387,29 +413,6 @@ fn place(given: Option<&Path>) -> Place {
     match given {
         Some(path) => steg_compiler::locate::resolve(path, &cwd),
         None => steg_compiler::locate::find(&cwd),
-    }
-}
-
-/// `steg serve`: the preview, never minified, rebuilt as the content changes.
-fn serve(place: Place, port: u16, open: bool, theme: Option<String>, lang: Lang) -> ExitCode {
-    let site = SiteArgs {
-        theme,
-        no_minify: true,
-    };
-    let options = steg_compiler::serve::Options {
-        theme_dir: site.theme_dir(&place),
-        content: place.content,
-        port,
-        open,
-        style: style(),
-        lang,
-    };
-    match steg_compiler::serve::run(options) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("error: {message}");
-            ExitCode::from(3)
-        }
     }
 }
 

@@ -1,14 +1,19 @@
-// Browser tests of a steg preview site.
+// Browser tests of a steg preview site, as reviewers meet it.
 //
-//   node tests/browser/run.mjs SITE_DIR
+//   node tests/browser/run.mjs SITE_DIR URL
 //
-// SITE_DIR is the `preview/` folder that `steg build` writes. It is served by a small static
-// HTTP server on 127.0.0.1 (a free port) and opened in Debian's Chromium (/usr/bin/chromium,
-// headless) through playwright-core. The checks:
+// URL is a running `steg serve` of the program (http://127.0.0.1:PORT/), SITE_DIR the
+// `preview/` folder that `steg build` wrote for the same program. Both are opened in Debian's
+// Chromium (/usr/bin/chromium, headless) through playwright-core: the served site with every
+// check below, the built folder from files (file://) with the checks that do not need a server.
+// The checks:
+//   - style and script: the stylesheet applies (computed style) and preview.js runs, served
+//     and from files;
 //   - navigation: start page → first modul → first steg, then «Nästa» (rel=next) through every
 //     steg of that modul, each with an <h1> and a breadcrumb, in the modul page's order;
 //   - a video steg: <track kind=captions srclang=sv> served (200, WEBVTT) and parsed by the
-//     browser, the video served, a transcript in <details>;
+//     browser, the video served, a transcript in <details>; the film plays and can seek
+//     (answered with 206 Partial Content);
 //   - a form steg: an empty required answer blocks «Skicka svar»; filled, the answers are saved
 //     in localStorage and come back after a reload;
 //   - axe-core (wcag2a, wcag2aa, wcag21a, wcag21aa) on the start page, a modul, avsnitt, text,
@@ -20,13 +25,12 @@
 //
 // Each check prints `ok` or `FAIL` with what went wrong; the last line is
 // `browser: N passed, M failed` (read by CI). The exit code is 0 only when nothing failed.
-// Run by `tests/browser.rs` when STEG_BROWSER_TESTS=1 (`bash .ci/run` sets it).
+// Run by `tests/testsuite/browser.rs`, which starts `steg serve` and builds the folder.
 
-import http from "node:http";
 import fs from "node:fs";
 import path from "node:path";
 import { createRequire } from "node:module";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const CHROMIUM = process.env.STEG_CHROMIUM || "/usr/bin/chromium";
@@ -53,8 +57,12 @@ function die(message) {
 }
 
 const siteArg = process.argv[2];
-if (!siteArg) {
-  die("usage: node tests/browser/run.mjs SITE_DIR (the preview/ folder written by `steg build`)");
+const serveUrl = process.argv[3];
+if (!siteArg || !serveUrl || !/^http:\/\/[^/]+\/$/.test(serveUrl)) {
+  die(
+    "usage: node tests/browser/run.mjs SITE_DIR URL (the preview/ folder written by `steg build`, " +
+      "and the address of a running `steg serve`, e.g. http://127.0.0.1:4000/)",
+  );
 }
 const SITE = path.resolve(siteArg);
 if (!fs.existsSync(path.join(SITE, "index.html"))) {
@@ -74,107 +82,6 @@ try {
     `playwright-core or axe-core is missing (${e.code || e.message}): ` +
       `run \`npm ci --prefix ${path.relative(process.cwd(), HERE) || "."}\``,
   );
-}
-
-// ---------------------------------------------------------------------------------------------
-// A static file server
-
-const TYPES = {
-  ".html": "text/html; charset=utf-8",
-  ".css": "text/css; charset=utf-8",
-  ".js": "text/javascript; charset=utf-8",
-  ".mjs": "text/javascript; charset=utf-8",
-  ".json": "application/json; charset=utf-8",
-  ".vtt": "text/vtt; charset=utf-8",
-  ".txt": "text/plain; charset=utf-8",
-  ".webm": "video/webm",
-  ".mp4": "video/mp4",
-  ".ogv": "video/ogg",
-  ".mp3": "audio/mpeg",
-  ".m4a": "audio/mp4",
-  ".oga": "audio/ogg",
-  ".ogg": "audio/ogg",
-  ".opus": "audio/ogg",
-  ".wav": "audio/wav",
-  ".png": "image/png",
-  ".jpg": "image/jpeg",
-  ".jpeg": "image/jpeg",
-  ".gif": "image/gif",
-  ".webp": "image/webp",
-  ".avif": "image/avif",
-  ".svg": "image/svg+xml",
-  ".ico": "image/x-icon",
-  ".woff": "font/woff",
-  ".woff2": "font/woff2",
-  ".pdf": "application/pdf",
-};
-
-function contentType(file) {
-  return TYPES[path.extname(file).toLowerCase()] || "application/octet-stream";
-}
-
-/** The file a URL path names inside SITE, or null (outside SITE, or not a file). */
-function fileFor(urlPath) {
-  let rel;
-  try {
-    rel = decodeURIComponent(urlPath.split("?")[0].split("#")[0]);
-  } catch {
-    return null;
-  }
-  let file = path.resolve(SITE, "." + path.posix.normalize("/" + rel));
-  if (file !== SITE && !file.startsWith(SITE + path.sep)) return null;
-  try {
-    if (fs.statSync(file).isDirectory()) file = path.join(file, "index.html");
-    return fs.statSync(file).isFile() ? file : null;
-  } catch {
-    return null;
-  }
-}
-
-function serve(req, res) {
-  if (req.method !== "GET" && req.method !== "HEAD") {
-    res.writeHead(405, { Allow: "GET, HEAD" }).end();
-    return;
-  }
-  const file = fileFor(new URL(req.url, "http://x").pathname);
-  if (!file) {
-    res.writeHead(404, { "Content-Type": "text/plain; charset=utf-8" }).end("not found\n");
-    return;
-  }
-  const size = fs.statSync(file).size;
-  const headers = {
-    "Content-Type": contentType(file),
-    "Accept-Ranges": "bytes",
-    "Cache-Control": "no-store",
-  };
-  // Media elements ask for byte ranges; answer the single-range form.
-  const range = /^bytes=(\d*)-(\d*)$/.exec(req.headers.range || "");
-  let start = 0;
-  let end = size - 1;
-  let status = 200;
-  if (range && (range[1] || range[2])) {
-    if (range[1]) {
-      start = Number(range[1]);
-      end = range[2] ? Math.min(Number(range[2]), size - 1) : size - 1;
-    } else {
-      start = Math.max(0, size - Number(range[2]));
-    }
-    if (start > end || start >= size) {
-      res.writeHead(416, { "Content-Range": `bytes */${size}` }).end();
-      return;
-    }
-    status = 206;
-    headers["Content-Range"] = `bytes ${start}-${end}/${size}`;
-  }
-  headers["Content-Length"] = size === 0 ? 0 : end - start + 1;
-  res.writeHead(status, headers);
-  if (req.method === "HEAD" || size === 0) {
-    res.end();
-    return;
-  }
-  fs.createReadStream(file, { start, end })
-    .on("error", () => res.destroy())
-    .pipe(res);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -260,6 +167,8 @@ function watch(page) {
     const reason = req.failure() ? req.failure().errorText : "failed";
     // A media download cut short because the page was left is not a fault of the site.
     if (reason === "net::ERR_ABORTED" && req.resourceType() === "media") return;
+    // So is steg serve's live-reload event stream, open until the page is left.
+    if (reason === "net::ERR_ABORTED" && req.url().endsWith("/_tower-livereload/event-stream")) return;
     problem(`request failed: ${req.method()} ${rel(req.url())} (${reason})`);
   });
   page.on("response", (res) => {
@@ -355,27 +264,133 @@ const axeFigures = [];
 // The checks
 
 async function main() {
-  const server = http.createServer(serve);
-  await new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", resolve);
-  });
-  BASE = `http://127.0.0.1:${server.address().port}/`;
-  console.log(`serving ${SITE} at ${BASE}`);
+  BASE = serveUrl;
+  console.log(`checking steg serve at ${BASE}, and ${SITE} from files`);
 
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: LAUNCH_ARGS });
   console.log(`using Chromium ${browser.version()}, axe-core ${require("axe-core/package.json").version}`);
 
   try {
     await runChecks();
+    await fileChecks();
   } finally {
     await browser.close();
-    server.close();
   }
+}
+
+/** Opens `url` in a new page of `context`, noting each request that finished loading. */
+async function openNoting(context, url) {
+  const page = await context.newPage();
+  const finished = [];
+  page.on("requestfinished", (r) => finished.push(r.url()));
+  const res = await page.goto(url, { waitUntil: "load" });
+  assert(res === null || res.ok(), `${url} answered ${res ? res.status() : "nothing"}`);
+  return { page, finished };
+}
+
+/** The stylesheet applies and preview.js was loaded (`finished`: the requests that finished;
+ * its running shows on form pages, see fillAndSave). */
+async function styleAndScript(page, where, finished) {
+  const style = await page.evaluate(() => {
+    const body = getComputedStyle(document.body);
+    const skip = document.querySelector("a.skip");
+    return {
+      margin: body.margin,
+      lineHeight: parseFloat(body.lineHeight) / parseFloat(body.fontSize),
+      // The skip link is moved out of sight by the stylesheet until it has focus.
+      skipHidden: skip ? skip.getBoundingClientRect().bottom <= 0 || getComputedStyle(skip).position !== "static" : false,
+      sheets: Array.from(document.styleSheets, (s) => s.href || "inline"),
+    };
+  });
+  assert(style.margin === "0px", `${where}: body margin is ${style.margin}: the stylesheet did not apply (sheets: ${style.sheets.join(", ")})`);
+  assert(Math.abs(style.lineHeight - 1.6) < 0.01, `${where}: body line-height is ${style.lineHeight}, the stylesheet says 1.6`);
+  assert(style.skipHidden, `${where}: the skip link is not moved away: the stylesheet did not apply`);
+  assert(
+    finished.some((u) => u.endsWith("/static/preview.js")),
+    () => `${where}: preview.js was not loaded; loaded: ${finished.join(", ")}`,
+  );
+  return `body margin ${style.margin}, line-height ${style.lineHeight.toFixed(2)}`;
+}
+
+/** Submits a form steg's required answers; the status «Sparat …» is written by preview.js. */
+async function fillAndSave(page) {
+  const form = page.locator("main form.steg-form");
+  assert((await form.count()) === 1, "no form.steg-form on the page");
+  const fields = await form.evaluate((f) => {
+    const out = [];
+    const groups = new Set();
+    f.querySelectorAll("input, textarea").forEach((el) => {
+      const inRequiredSet = el.type === "checkbox" && el.closest("fieldset[data-required]");
+      if (!el.required && !inRequiredSet) return;
+      if (el.type === "radio" || el.type === "checkbox") {
+        if (groups.has(el.name)) return;
+        groups.add(el.name);
+      }
+      out.push({ id: el.id, type: el.type });
+    });
+    return out;
+  });
+  for (const field of fields) {
+    const el = form.locator(`[id="${field.id}"]`);
+    if (field.type === "radio" || field.type === "checkbox") await el.check();
+    else await el.fill({ time: "21:30", date: "2026-01-15", number: "1" }[field.type] ?? "Provsvar");
+  }
+  await form.getByRole("button", { name: "Skicka svar" }).click();
+  const status = form.locator(".status");
+  await page.waitForFunction((s) => s.textContent.trim() !== "", await status.elementHandle());
+  const text = (await status.textContent()).trim();
+  assert(/Sparat/.test(text), `the status after submit is «${text}», expected «Sparat …» (written by preview.js)`);
+  return text;
+}
+
+/** The built folder opened from files, as a reviewer who got it by mail would. */
+async function fileChecks() {
+  const base = pathToFileURL(SITE).href + "/";
+  const context = await browser.newContext({ locale: "sv-SE" });
+  context.setDefaultTimeout(TIMEOUT_MS);
+  for (const [name, relPath, form] of [
+    ["site index", "index.html", false],
+    ["start page", "plus-ung/index.html", false],
+    ["text steg", "plus-ung/steg/somn/varfor-sover-vi/valkommen.html", false],
+    ["form steg", "plus-ung/steg/somn/varfor-sover-vi/din-somn-just-nu.html", true],
+  ]) {
+    await check(`from files: ${name} styled, script runs, no errors (${relPath})`, async () => {
+      const problems = [];
+      const onPage = (page) => {
+        page.on("console", (m) => m.type() === "error" && problems.push(`console error: ${m.text()}`));
+        page.on("pageerror", (e) => problems.push(`uncaught exception: ${e.message}`));
+        page.on("requestfailed", (r) => r.url().startsWith("file:") && problems.push(`failed: ${r.url()}`));
+      };
+      context.once("page", onPage);
+      const { page, finished } = await openNoting(context, base + relPath);
+      let detail = await styleAndScript(page, relPath, finished);
+      if (form) detail += `, form: «${await fillAndSave(page)}»`;
+      await page.close();
+      assert(problems.length === 0, problems.join("\n"));
+      return detail;
+    });
+  }
+  await context.close();
 }
 
 async function runChecks() {
   const ctx = await newContext();
+
+  // 0. The pages as steg serve sends them: styled, with the script running.
+  for (const relPath of [
+    "",
+    "plus-ung/index.html",
+    "plus-ung/steg/somn/varfor-sover-vi/valkommen.html",
+    "plus-ung/steg/somn/varfor-sover-vi/din-somn-just-nu.html",
+  ]) {
+    await check(`served: stylesheet applies and preview.js runs (/${relPath})`, async () => {
+      const { page, finished } = await openNoting(ctx, BASE + relPath);
+      let detail = await styleAndScript(page, `/${relPath}`, finished);
+      if (relPath.endsWith("din-somn-just-nu.html")) detail += `, form: «${await fillAndSave(page)}»`;
+      await page.close();
+      return detail;
+    });
+  }
 
   // Found by the navigation check and used by the others.
   const found = { startPage: "plus-ung/index.html", modul: null, steg: [], text: null, video: null, form: null };
@@ -505,6 +520,48 @@ async function runChecks() {
     assert(text.length >= 40, `the transcript is nearly empty (${text.length} characters)`);
     await page.close();
     return `${cues} cues in ${rel(trackUrl)}, transcript «${summary}» ${text.length} characters`;
+  });
+
+  // 2b. The film plays, and a reviewer can seek in it (the server answers ranges).
+  await check(`video steg: the film plays and can seek (${found.video})`, async () => {
+    const page = await open(ctx, found.video);
+    const played = await page.evaluate(async () => {
+      const v = document.querySelector("main video");
+      v.muted = true;
+      await v.play();
+      await new Promise((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error(`no progress: currentTime ${v.currentTime}`)), 10000);
+        v.addEventListener("timeupdate", function tick() {
+          if (v.currentTime > 0) {
+            clearTimeout(t);
+            v.removeEventListener("timeupdate", tick);
+            resolve();
+          }
+        });
+      });
+      v.pause();
+      const target = v.duration / 2;
+      await new Promise((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error("no seeked event")), 10000);
+        v.addEventListener("seeked", () => (clearTimeout(t), resolve()), { once: true });
+        v.currentTime = target;
+      });
+      // A small film is fetched whole; a large one in ranges, which the server must answer.
+      const range = await fetch(v.currentSrc, { headers: { Range: "bytes=100-199" } });
+      const bytes = (await range.arrayBuffer()).byteLength;
+      return {
+        duration: v.duration,
+        at: v.currentTime,
+        target,
+        seekable: v.seekable.length ? v.seekable.end(0) : 0,
+        range: `${range.status} ${range.headers.get("content-range")} ${bytes}`,
+      };
+    });
+    await page.close();
+    assert(Math.abs(played.at - played.target) < 0.5, `seeked to ${played.at}, asked for ${played.target}`);
+    assert(played.seekable >= played.duration - 0.5, `seekable only up to ${played.seekable} of ${played.duration}`);
+    assert(/^206 bytes 100-199\/\d+ 100$/.test(played.range), `a range of the film was answered with ${played.range}`);
+    return `played, sought to ${played.at.toFixed(2)} s of ${played.duration.toFixed(2)} s; range: ${played.range}`;
   });
 
   // 3. A form steg: required answers, saving and restoring.

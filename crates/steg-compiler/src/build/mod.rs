@@ -419,6 +419,25 @@ pub fn placeholder_blockers(found: &Diagnostics) -> Diagnostics {
     out
 }
 
+/// For each moment with an earlier release bundle in `out`, the comparison with the newest one,
+/// as `steg build --out out` shows it on the Ändringar page (used by `steg serve`). Only the
+/// moments with a folder in `out` are rendered into a plan, so a rebuild without releases
+/// costs nothing here.
+pub fn release_changes(
+    out: &Path,
+    moments: &[Arc<Moment>],
+) -> std::collections::HashMap<String, crate::review::DiffReport> {
+    let with_releases: Vec<&Arc<Moment>> = moments
+        .iter()
+        .filter(|m| out.join(&m.id).is_dir())
+        .collect();
+    let plans: Vec<plan::BundlePlan<'_>> = with_releases
+        .iter()
+        .map(|m| plan::render(m, false))
+        .collect();
+    baseline_changes(out, &plans)
+}
+
 /// For each bundle, the comparison with the newest earlier release bundle of the same moment
 /// in `out`, if there is one: what reviewers look at before approving the new version.
 fn baseline_changes(

@@ -6,29 +6,74 @@
 //! read again ([`crate::compile::Cache`]) and only pages whose inputs changed are rendered again
 //! ([`crate::site::SiteCache`]). A build with errors keeps the last good site and shows the
 //! errors at the top of every page and in the terminal; the next good save clears them.
+//!
+//! Nothing here prints: what happens is told to the caller as [`Event`]s and [`Error`]s, and
+//! the `steg` binary words them in the chosen language.
+//!
+//! Safety of a server on a laptop that also browses the web: only requests naming a host it
+//! serves are answered (a page elsewhere cannot reach it by DNS rebinding), only files that the
+//! build produced or took from the content folder are served, and a media file that became a
+//! link since the build is refused, as the build refuses links.
 
 use crate::compile::{self, Cache};
 use crate::report::{Style, render_human};
 use crate::site::{self, SiteCache, Theme};
 use axum::body::Body;
-use axum::http::{Response, StatusCode, Uri, header};
+use axum::extract::Request;
+use axum::http::{HeaderValue, Response, StatusCode, header};
 use notify_debouncer_full::notify::{EventKind, RecursiveMode};
 use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
-use steg_bundle::diagnostic::{Diagnostics, Lang, catalogue};
+use steg_bundle::diagnostic::{Diagnostics, Lang};
 
 /// What `steg serve` was asked to do.
 pub struct Options {
     pub content: PathBuf,
     /// The theme folder to watch and reload; `None` for the built-in theme.
     pub theme_dir: Option<PathBuf>,
+    /// The output folder of `steg build`: the Ändringar page compares with its last release.
+    pub out: PathBuf,
+    /// 0 picks a free port.
     pub port: u16,
+    /// Listen on this address instead of 127.0.0.1 (`--interface`, e.g. to preview on a phone
+    /// on the local network). Requests naming it as their host are then answered too.
+    pub interface: Option<IpAddr>,
     pub open: bool,
-    pub style: Style,
-    /// The language of the messages, in the terminal and in the preview.
+    /// The language of the messages in the preview.
     pub lang: Lang,
+}
+
+/// What happens while serving, for the caller to show.
+pub enum Event<'a> {
+    /// The first build is done and the server answers at `url`. `exposed` when it listens on
+    /// an address other machines can reach.
+    Listening {
+        url: &'a str,
+        content: &'a Path,
+        exposed: bool,
+    },
+    /// A build (the first one has `changed` empty) finished.
+    Rebuilt {
+        outcome: &'a Outcome,
+        took: Duration,
+        changed: &'a [PathBuf],
+    },
+    /// `--open` found no browser to open.
+    BrowserNotOpened { url: &'a str },
+}
+
+/// Why the server could not start or stopped.
+#[derive(Debug)]
+pub enum Error {
+    /// Another program listens on the port.
+    PortBusy { addr: SocketAddr },
+    /// The address cannot be listened on (not this machine's, no permission, …).
+    Listen { addr: SocketAddr, error: String },
+    /// The runtime, the file watcher or the server failed.
+    Other(String),
 }
 
 /// A file of the site as served: rendered, or a media file read from the content on request.
@@ -92,6 +137,8 @@ pub struct Rebuilder {
     site_cache: SiteCache,
     served: Shared,
     lang: Lang,
+    /// Where `steg build` writes, for the comparison with the last release.
+    out: Option<PathBuf>,
 }
 
 /// The result of one rebuild, for the terminal.
@@ -106,7 +153,11 @@ pub enum Outcome {
     },
     /// The changed files have the same content as before: nothing to do.
     Unchanged,
-    Failed(Diagnostics),
+    /// The build failed; `last_good` when an earlier good build is still served.
+    Failed {
+        diagnostics: Diagnostics,
+        last_good: bool,
+    },
 }
 
 impl Rebuilder {
@@ -121,7 +172,14 @@ impl Rebuilder {
             site_cache: SiteCache::default(),
             served: Arc::default(),
             lang: Lang::default(),
+            out: None,
         }
+    }
+
+    /// Compares each moment with its last release in `out`, as `steg build --out out` does.
+    pub fn with_releases_in(mut self, out: PathBuf) -> Self {
+        self.out = Some(out);
+        self
     }
 
     /// Reports problems in `lang`.
@@ -137,6 +195,17 @@ impl Rebuilder {
             ServedFile::Bytes(b) => Some(b.as_ref().clone()),
             ServedFile::File(p) => std::fs::read(p).ok(),
         }
+    }
+
+    /// The paths of every file of the site as served, sorted.
+    pub fn paths(&self) -> Vec<String> {
+        let mut paths: Vec<String> = self
+            .served
+            .read()
+            .map(|s| s.files.keys().cloned().collect())
+            .unwrap_or_default();
+        paths.sort();
+        paths
     }
 
     fn load_theme(&mut self) -> Result<(), Diagnostics> {
@@ -171,22 +240,21 @@ impl Rebuilder {
             return self.fail(d);
         }
         self.cache.invalidate(changed.iter().map(PathBuf::as_path));
-        let t0 = std::time::Instant::now();
         let loaded = compile::load_with(&self.content, &mut self.cache);
-        eprintln!("TT load {:?}", t0.elapsed());
-        let t0 = std::time::Instant::now();
         if loaded.diagnostics.has_errors() {
             return self.fail(loaded.diagnostics);
         }
         let Some(theme) = &self.theme else {
-            return Outcome::Failed(Diagnostics::new());
+            return self.fail(Diagnostics::new());
         };
         let options = site::Options {
             minify: false,
             lang: self.lang,
         };
-        // Serve previews the working copy; comparisons with releases are in `steg build`.
-        let releases = HashMap::new();
+        let releases = match &self.out {
+            Some(out) => crate::build::release_changes(out, &loaded.moments),
+            None => HashMap::new(),
+        };
         let full = self.site_cache.is_empty();
         let changes = Changes::default();
         match site::render(
@@ -199,7 +267,6 @@ impl Rebuilder {
             &changes,
         ) {
             Ok(stats) => {
-                eprintln!("TT site {:?} {:?}", t0.elapsed(), stats);
                 let list = changes.0.into_inner().unwrap_or_default();
                 if let Ok(mut s) = self.served.write() {
                     if full {
@@ -227,40 +294,101 @@ impl Rebuilder {
     }
 
     fn fail(&mut self, d: Diagnostics) -> Outcome {
+        let mut last_good = false;
         if let Ok(mut s) = self.served.write() {
             s.errors = Some(render_human(&d, Style::Plain, self.lang));
+            last_good = !s.files.is_empty();
         }
-        Outcome::Failed(d)
+        Outcome::Failed {
+            diagnostics: d,
+            last_good,
+        }
     }
 }
 
-/// Runs the server until the process is stopped. Returns an error message if it cannot start.
-pub fn run(options: Options) -> Result<(), String> {
-    let mut builder =
-        Rebuilder::new(options.content.clone(), options.theme_dir.clone()).with_lang(options.lang);
+/// Where events go: called from the server's threads.
+pub type Sink = Arc<dyn Fn(Event<'_>) + Send + Sync>;
+
+/// Runs the server until the process is stopped. The port is taken before anything is built,
+/// so a busy port is reported at once.
+pub fn run(options: Options, events: Sink) -> Result<(), Error> {
+    let ip = options.interface.unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
+    let addr = SocketAddr::new(ip, options.port);
+    let listener = std::net::TcpListener::bind(addr).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AddrInUse {
+            Error::PortBusy { addr }
+        } else {
+            Error::Listen {
+                addr,
+                error: e.to_string(),
+            }
+        }
+    })?;
+    let addr = listener.local_addr().map_err(|e| Error::Listen {
+        addr,
+        error: e.to_string(),
+    })?;
+    listener
+        .set_nonblocking(true)
+        .map_err(|e| Error::Other(e.to_string()))?;
+
+    let mut builder = Rebuilder::new(options.content.clone(), options.theme_dir.clone())
+        .with_lang(options.lang)
+        .with_releases_in(options.out.clone());
     let served = builder.served.clone();
     let started = Instant::now();
     let first = builder.rebuild(&[]);
-    report(&first, started.elapsed(), 0, options.style, options.lang);
+    events(Event::Rebuilt {
+        outcome: &first,
+        took: started.elapsed(),
+        changed: &[],
+    });
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
-        .map_err(|e| format!("cannot start the server: {e}"))?;
+        .map_err(|e| Error::Other(format!("cannot start the server: {e}")))?;
+    let guard = Guard {
+        hosts: Arc::new(allowed_hosts(options.interface)),
+        roots: Arc::new(
+            std::iter::once(&options.content)
+                .chain(&options.theme_dir)
+                .filter_map(|d| std::fs::canonicalize(d).ok())
+                .collect(),
+        ),
+        lang: options.lang,
+    };
     runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::from_std(listener)
+            .map_err(|e| Error::Other(format!("cannot listen: {e}")))?;
         let livereload = tower_livereload::LiveReloadLayer::new();
         let reloader = livereload.reloader();
         let app = axum::Router::new()
             .fallback({
                 let served = served.clone();
-                move |uri: Uri| {
+                let guard = guard.clone();
+                move |request: Request| {
                     let served = served.clone();
-                    async move { respond(&served, &uri) }
+                    let guard = guard.clone();
+                    async move { respond(&served, &guard, request).await }
                 }
             })
-            .layer(livereload);
-        let listener = listen(&options).await?;
+            .layer(livereload)
+            // Outermost, so that the live-reload endpoint is guarded too.
+            .layer(axum::middleware::from_fn({
+                let guard = guard.clone();
+                move |request: Request, next: axum::middleware::Next| {
+                    let allowed = guard.host_allowed(&request);
+                    async move {
+                        if allowed {
+                            next.run(request).await
+                        } else {
+                            status(StatusCode::MISDIRECTED_REQUEST, "Fel värdnamn (Host).")
+                        }
+                    }
+                }
+            }));
 
         let watched: Vec<PathBuf> = std::iter::once(options.content.clone())
             .chain(options.theme_dir.clone())
@@ -271,8 +399,7 @@ pub fn run(options: Options) -> Result<(), String> {
             builder,
             watched,
             reloader,
-            style: options.style,
-            lang: options.lang,
+            events: events.clone(),
         };
         std::thread::spawn(move || {
             // Keep the watcher alive as long as this thread runs.
@@ -280,29 +407,83 @@ pub fn run(options: Options) -> Result<(), String> {
             watcher.run(rx);
         });
 
+        let url = match addr.ip() {
+            IpAddr::V4(ip) => format!("http://{ip}:{}/", addr.port()),
+            IpAddr::V6(ip) => format!("http://[{ip}]:{}/", addr.port()),
+        };
+        events(Event::Listening {
+            url: &url,
+            content: &options.content,
+            exposed: !addr.ip().is_loopback(),
+        });
+        if options.open {
+            open_browser(url.clone(), events.clone());
+        }
         axum::serve(listener, app)
             .await
-            .map_err(|e| format!("the server stopped: {e}"))
+            .map_err(|e| Error::Other(format!("the server stopped: {e}")))
     })
 }
 
-/// Listens on the local port, says where, and opens the browser there if asked.
-async fn listen(options: &Options) -> Result<tokio::net::TcpListener, String> {
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.port))
-        .await
-        .map_err(|e| format!("cannot listen on 127.0.0.1:{}: {e}", options.port))?;
-    let addr = listener
-        .local_addr()
-        .map_err(|e| format!("cannot read the server's address: {e}"))?;
-    let url = format!("http://{addr}/");
-    eprintln!(
-        "     Serving {url} (watching {}; press Ctrl+C to stop)",
-        options.content.display()
-    );
-    if options.open {
-        open_browser(&url);
+/// The hosts a request may name: the loopback names, and the address given with
+/// `--interface`. When that is unspecified (`0.0.0.0`, `::`), any address literal: a DNS
+/// rebinding attack needs a name, never an address.
+fn allowed_hosts(interface: Option<IpAddr>) -> Vec<String> {
+    let mut hosts = vec![
+        "127.0.0.1".to_string(),
+        "localhost".to_string(),
+        "[::1]".to_string(),
+    ];
+    match interface {
+        Some(ip) if ip.is_unspecified() => hosts.push("*ip".to_string()),
+        Some(IpAddr::V4(ip)) => hosts.push(ip.to_string()),
+        Some(IpAddr::V6(ip)) => hosts.push(format!("[{ip}]")),
+        None => {}
     }
-    Ok(listener)
+    hosts
+}
+
+/// What every request is checked against.
+#[derive(Clone)]
+struct Guard {
+    hosts: Arc<Vec<String>>,
+    /// The content and theme folders, resolved: nothing outside them is served.
+    roots: Arc<Vec<PathBuf>>,
+    lang: Lang,
+}
+
+impl Guard {
+    fn host_allowed(&self, request: &Request) -> bool {
+        let Some(host) = request
+            .headers()
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+        else {
+            return false;
+        };
+        let host = host.to_ascii_lowercase();
+        // `name:port`, `[v6]:port`, or either without a port.
+        let name = match host.rfind(':') {
+            Some(i) if !host[i..].contains(']') => &host[..i],
+            _ => host.as_str(),
+        };
+        self.hosts.iter().any(|h| h == name)
+            || (self.hosts.iter().any(|h| h == "*ip")
+                && name
+                    .trim_start_matches('[')
+                    .trim_end_matches(']')
+                    .parse::<IpAddr>()
+                    .is_ok())
+    }
+
+    /// `path` if it is a plain file (not a link) whose real place is inside the content or
+    /// theme folder.
+    fn inside(&self, path: &Path) -> bool {
+        let plain = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_file());
+        plain
+            && std::fs::canonicalize(path)
+                .is_ok_and(|real| self.roots.iter().any(|root| real.starts_with(root)))
+    }
 }
 
 /// Starts watching `dirs`, sending each settled batch of changes to `tx`. The watch lasts
@@ -310,13 +491,13 @@ async fn listen(options: &Options) -> Result<tokio::net::TcpListener, String> {
 fn watch(
     dirs: &[PathBuf],
     tx: std::sync::mpsc::Sender<notify_debouncer_full::DebounceEventResult>,
-) -> Result<impl Send + 'static, String> {
+) -> Result<impl Send + 'static, Error> {
     let mut debouncer = notify_debouncer_full::new_debouncer(Duration::from_millis(25), None, tx)
-        .map_err(|e| format!("cannot watch for changes: {e}"))?;
+        .map_err(|e| Error::Other(format!("cannot watch for changes: {e}")))?;
     for dir in dirs {
         debouncer
             .watch(dir, RecursiveMode::Recursive)
-            .map_err(|e| format!("cannot watch {}: {e}", dir.display()))?;
+            .map_err(|e| Error::Other(format!("cannot watch {}: {e}", dir.display())))?;
     }
     Ok(debouncer)
 }
@@ -327,8 +508,7 @@ struct Watcher {
     /// The folders watched (content, and the theme if any).
     watched: Vec<PathBuf>,
     reloader: tower_livereload::Reloader,
-    style: Style,
-    lang: Lang,
+    events: Sink,
 }
 
 impl Watcher {
@@ -340,7 +520,6 @@ impl Watcher {
             if changed.is_empty() {
                 continue;
             }
-            let count = changed.len();
             // Watchers report absolute paths; the cache knows them as the user wrote them.
             let spellings: Vec<PathBuf> = changed
                 .iter()
@@ -350,7 +529,11 @@ impl Watcher {
             if !matches!(outcome, Outcome::Unchanged) {
                 self.reloader.reload();
             }
-            report(&outcome, t0.elapsed(), count, self.style, self.lang);
+            (self.events)(Event::Rebuilt {
+                outcome: &outcome,
+                took: t0.elapsed(),
+                changed: &changed,
+            });
         }
     }
 }
@@ -393,96 +576,78 @@ fn both_spellings(path: &Path, watched: &[PathBuf]) -> Vec<PathBuf> {
     out
 }
 
-fn report(outcome: &Outcome, took: Duration, changed: usize, style: Style, lang: Lang) {
-    let ms = took.as_secs_f64() * 1000.0;
-    match outcome {
-        Outcome::Unchanged => {
-            eprintln!("   Unchanged in {ms:.1} ms: the saved files have the same content");
-        }
-        Outcome::Built {
-            pages,
-            pages_rendered,
-            steg_rendered,
-            steg_reused,
-            files_read,
-        } => {
-            let what = if changed == 0 {
-                "Built".to_string()
-            } else {
-                format!(
-                    "Rebuilt ({changed} path{} changed)",
-                    if changed == 1 { "" } else { "s" }
-                )
-            };
-            eprintln!(
-                "{what:>12} in {ms:.1} ms: {files_read} files read, {steg_rendered} steg rendered, {steg_reused} reused, {pages_rendered} of {pages} pages rendered"
-            );
-        }
-        Outcome::Failed(d) => {
-            eprint!("{}", render_human(d, style, lang));
-            let message = catalogue::ui(
-                lang,
-                "serve-failed",
-                &[
-                    ("errors", d.error_count().to_string()),
-                    ("ms", format!("{ms:.1}")),
-                ],
-            );
-            eprintln!(
-                "{}",
-                catalogue::ui(lang, "error-line", &[("message", message)])
-            );
-        }
-    }
-}
-
-fn respond(served: &Shared, uri: &Uri) -> Response<Body> {
-    let Ok(s) = served.read() else {
-        return status(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "the server's state is unavailable",
-        );
-    };
-    let mut path = uri.path().trim_start_matches('/').to_string();
+async fn respond(served: &Shared, guard: &Guard, request: Request) -> Response<Body> {
+    let mut path = request.uri().path().trim_start_matches('/').to_string();
     if path.is_empty() || path.ends_with('/') {
         path.push_str("index.html");
     }
     let path = crate::markdown::percent_decode(&path);
-    let Some(file) = s
-        .files
-        .get(&path)
-        .or_else(|| s.files.get(&format!("{path}/index.html")))
-    else {
-        if s.files.is_empty() {
-            return error_page(
-                s.errors
-                    .as_deref()
-                    .unwrap_or("The program has not been built yet."),
+    // Taken out of the lock, which is not held while a file is read.
+    let (file, errors) = {
+        let Ok(s) = served.read() else {
+            return status(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the server's state is unavailable",
             );
+        };
+        let file = s
+            .files
+            .get(&path)
+            .or_else(|| s.files.get(&format!("{path}/index.html")))
+            .cloned();
+        if file.is_none() && s.files.is_empty() {
+            return error_page(s.errors.as_deref(), guard.lang);
         }
+        (file, s.errors.clone())
+    };
+    let Some(file) = file else {
         return status(StatusCode::NOT_FOUND, "Sidan finns inte.");
     };
-    let bytes = match file {
-        ServedFile::Bytes(b) => b.clone(),
-        ServedFile::File(p) => match std::fs::read(p) {
-            Ok(b) => Arc::new(b),
-            Err(_) => return status(StatusCode::NOT_FOUND, "Filen kan inte läsas."),
-        },
+    let media_type = mime_guess::from_path(&path).first_or_octet_stream();
+    let mut response = match file {
+        ServedFile::Bytes(bytes) => {
+            let body = match &errors {
+                Some(errors) if media_type == mime_guess::mime::TEXT_HTML => {
+                    Body::from(inject_errors(&bytes, errors))
+                }
+                _ => Body::from(bytes.as_ref().clone()),
+            };
+            Response::new(body)
+        }
+        ServedFile::File(p) => {
+            if !guard.inside(&p) {
+                return status(StatusCode::FORBIDDEN, "Filen får inte visas.");
+            }
+            // Streamed from disk, with `Range` (206) so that a reviewer can seek in a film.
+            match tower_http::services::ServeFile::new(&p)
+                .try_call(request)
+                .await
+            {
+                Ok(r) => r.map(Body::new),
+                Err(_) => return status(StatusCode::NOT_FOUND, "Filen kan inte läsas."),
+            }
+        }
     };
-    let media_type = steg_bundle::layout::media_type(&path);
-    let body = match (&s.errors, media_type) {
-        (Some(errors), "text/html") => Body::from(inject_errors(&bytes, errors)),
-        _ => Body::from(bytes.as_ref().clone()),
-    };
-    Response::builder()
-        .header(header::CONTENT_TYPE, content_type(media_type))
-        .header(header::CACHE_CONTROL, "no-store")
-        .body(body)
-        .unwrap_or_default()
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(&content_type(&media_type)) {
+        headers.insert(header::CONTENT_TYPE, value);
+    }
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
 }
 
-fn content_type(media_type: &str) -> String {
-    if media_type.starts_with("text/") {
+/// The media type, with `charset=utf-8` on text: every text steg writes is UTF-8.
+fn content_type(media_type: &mime_guess::Mime) -> String {
+    let textual = media_type.type_() == mime_guess::mime::TEXT
+        || matches!(
+            media_type.essence_str(),
+            "application/javascript" | "application/json" | "image/svg+xml" | "application/xml"
+        );
+    if textual && media_type.get_param(mime_guess::mime::CHARSET).is_none() {
         format!("{media_type}; charset=utf-8")
     } else {
         media_type.to_string()
@@ -492,7 +657,7 @@ fn content_type(media_type: &str) -> String {
 /// Puts the build errors at the top of a page of the last good build.
 fn inject_errors(page: &[u8], errors: &str) -> Vec<u8> {
     let html = String::from_utf8_lossy(page);
-    let banner = error_banner(errors);
+    let banner = error_banner(errors, true);
     let at = html
         .find("<body")
         .and_then(|i| html[i..].find('>').map(|j| i + j + 1))
@@ -504,23 +669,39 @@ fn inject_errors(page: &[u8], errors: &str) -> Vec<u8> {
     out.into_bytes()
 }
 
-fn error_banner(errors: &str) -> String {
+/// The errors, over the last good version when there is one (`last_good`).
+fn error_banner(errors: &str, last_good: bool) -> String {
+    let lead = if last_good {
+        "Programmet har fel och förhandsvisningen visar den senaste fungerande versionen. Rätta felen och spara, så uppdateras sidan."
+    } else {
+        "Programmet har fel och kan inte visas än. Rätta felen och spara, så visas det här."
+    };
     format!(
         "<div id=\"steg-errors\" role=\"alert\" style=\"background:#fff4f4;color:#5c0000;border:3px solid #a00000;margin:0;padding:1rem;font:15px/1.5 system-ui,sans-serif\">\
-<p style=\"margin:0 0 .5rem;font-weight:700\">Programmet har fel och förhandsvisningen visar den senaste fungerande versionen. Rätta felen och spara, så uppdateras sidan.</p>\
+<p style=\"margin:0 0 .5rem;font-weight:700\">{lead}</p>\
 <pre style=\"white-space:pre-wrap;margin:0;font:13px/1.4 ui-monospace,monospace\">{}</pre></div>",
         escape(errors)
     )
 }
 
-fn error_page(errors: &str) -> Response<Body> {
+/// The page shown while no build has succeeded yet.
+fn error_page(errors: Option<&str>, lang: Lang) -> Response<Body> {
+    let (html_lang, title, waiting) = match lang {
+        Lang::En => (
+            "en",
+            "Errors in the program",
+            "The program has not been built yet.",
+        ),
+        _ => ("sv", "Fel i programmet", "Programmet har inte byggts än."),
+    };
     let html = format!(
-        "<!DOCTYPE html><html lang=\"sv\"><head><meta charset=\"utf-8\"><title>Fel i programmet</title></head><body>{}</body></html>",
-        error_banner(errors)
+        "<!DOCTYPE html><html lang=\"{html_lang}\"><head><meta charset=\"utf-8\"><title>{title}</title></head><body>{}</body></html>",
+        error_banner(errors.unwrap_or(waiting), false)
     );
     Response::builder()
         .status(StatusCode::INTERNAL_SERVER_ERROR)
         .header(header::CONTENT_TYPE, "text/html; charset=utf-8")
+        .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
         .header(header::CACHE_CONTROL, "no-store")
         .body(Body::from(html))
         .unwrap_or_default()
@@ -530,6 +711,7 @@ fn status(code: StatusCode, text: &'static str) -> Response<Body> {
     Response::builder()
         .status(code)
         .header(header::CONTENT_TYPE, "text/plain; charset=utf-8")
+        .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
         .body(Body::from(text))
         .unwrap_or_default()
 }
@@ -540,7 +722,9 @@ fn escape(s: &str) -> String {
         .replace('>', "&gt;")
 }
 
-fn open_browser(url: &str) {
+/// Opens `url` in the default browser, quietly: the opener's own complaints (`xdg-open`
+/// prints several lines when there is no browser) become one event.
+fn open_browser(url: String, events: Sink) {
     let opener = if cfg!(target_os = "macos") {
         "open"
     } else if cfg!(target_os = "windows") {
@@ -548,7 +732,17 @@ fn open_browser(url: &str) {
     } else {
         "xdg-open"
     };
-    if let Err(e) = std::process::Command::new(opener).arg(url).spawn() {
-        eprintln!("warning: could not open a browser ({e}); open {url} yourself");
-    }
+    std::thread::spawn(move || {
+        let opened = std::process::Command::new(opener)
+            .arg(&url)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            // `explorer` exits with 1 even when it opened the page.
+            .is_ok_and(|s| s.success() || cfg!(target_os = "windows"));
+        if !opened {
+            events(Event::BrowserNotOpened { url: &url });
+        }
+    });
 }
