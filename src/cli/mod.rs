@@ -12,8 +12,8 @@ mod lang;
 mod new;
 mod review;
 mod schema;
-mod timeline;
 mod serve;
+mod timeline;
 mod verify;
 
 use clap::{Parser, Subcommand, ValueEnum};

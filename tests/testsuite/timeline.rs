@@ -164,7 +164,8 @@ fn write_program(dir: &Path) {
         );
         w(
             &format!("{n}-{id}/01-intro/01-valkommen.md"),
-            "---\ntitle: Välkommen\ntype: text\n---\nHej och välkommen.\n",
+            // Each modul's text its own: two steg with the same content are a warning.
+            &format!("---\ntitle: Välkommen\ntype: text\n---\nHej och välkommen till {id}.\n"),
         );
     }
 }

@@ -104,7 +104,15 @@ fn root<T: JsonSchema>() -> Value {
 }
 
 /// The fields every steg may have, whatever its type.
-const STEG_COMMON: &[&str] = &["id", "title", "type", "audience", "allow", "placeholder", "moved_from"];
+const STEG_COMMON: &[&str] = &[
+    "id",
+    "title",
+    "type",
+    "audience",
+    "allow",
+    "placeholder",
+    "moved_from",
+];
 
 /// One steg type's schema: only the fields it uses, and the fields it needs.
 fn steg_of_type(steg: &Value, type_name: &str) -> Value {
