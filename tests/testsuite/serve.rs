@@ -183,7 +183,7 @@ fn serve_rebuilds_on_edit_shows_errors_and_recovers() {
     assert!(log.contains(" ms"), "{log}");
     assert!(log.contains("error[E0205]"), "{log}");
     // Only the edited steg was rendered again after the first edit.
-    assert!(log.contains("1 steg rendered"), "{log}");
+    assert!(log.contains("steg rendered: 1,"), "{log}");
     // The content folder holds only what the author wrote: serve writes nothing there.
     assert!(!content.join("preview").exists());
 }
