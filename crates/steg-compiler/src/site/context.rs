@@ -668,6 +668,45 @@ fn sample_timeline(m: &Moment) -> Value {
     tv!({ "start": SAMPLE_START, "events": rows })
 }
 
+/// `html` with every heading `by` levels lower (at most `h6`): in the dossier a text stands
+/// under the dossier's own headings (modul h2, avsnitt h3, steg h4), and its own `##` must not
+/// skip a level after them. The fragments are the sanitizer's output: tags are lower case.
+fn demoted(html: &str, by: u8) -> String {
+    shift_tags(&shift_tags(html, "<h", by), "</h", by)
+}
+
+/// Every `{open}N` in `html` (N a heading level) with N raised by `by`, at most 6.
+fn shift_tags(html: &str, open: &str, by: u8) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(i) = rest.find(open) {
+        let after = i + open.len();
+        out.push_str(&rest[..after]);
+        rest = &rest[after..];
+        if let Some(&l) = rest
+            .as_bytes()
+            .first()
+            .filter(|b| (b'1'..=b'6').contains(b))
+        {
+            out.push(char::from(b'0' + (l - b'0' + by).min(6)));
+            rest = &rest[1..];
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod demoted_tests {
+    #[test]
+    fn headings_move_down_and_stop_at_six() {
+        assert_eq!(
+            super::demoted("<h2 id=\"a\">A</h2><p>x</p><h3>B</h3><hr><h5>C</h5>", 3),
+            "<h5 id=\"a\">A</h5><p>x</p><h6>B</h6><hr><h6>C</h6>"
+        );
+    }
+}
+
 /// The review dossier: every steg of the moment in order, in full (text, media parts,
 /// transcript, form questions, fields), with its address, content hash, review state and
 /// findings, laid out to be printed or saved as PDF and signed.
@@ -702,24 +741,24 @@ fn dossier_page(m: &Moment, findings: &ByFile<'_>) -> Page {
                             let own = layout::steg(&s.address);
                             let mut parts = steg_parts(m, s, rel);
                             if let StegKind::Video { transcript, .. } | StegKind::Audio { transcript, .. } = &s.kind {
-                                let html = rebased(&transcript.document.html, &layout::transcript(&s.address));
+                                let html = demoted(&rebased(&transcript.document.html, &layout::transcript(&s.address)), 3);
                                 parts = merged(parts, tv!({ "transcript_html": html }));
                             }
-                            v = merged(v, tv!({ "parts": parts, "html": rebased(&s.body.html, &own) }));
+                            v = merged(v, tv!({ "parts": parts, "html": demoted(&rebased(&s.body.html, &own), 3) }));
                             if let StegKind::Form(form) = &s.kind {
                                 v = merged(v, tv!({ "questions": dossier_questions(form) }));
                             }
                             v
                         })
                         .collect();
-                    let intro = a.intro.as_ref().map(|d| rebased(&d.html, &layout::avsnitt_intro(&x.id, &a.id)));
+                    let intro = a.intro.as_ref().map(|d| demoted(&rebased(&d.html, &layout::avsnitt_intro(&x.id, &a.id)), 2));
                     tv!({ "id": a.id, "title": a.title, "intro": intro, "steg": steg })
                 })
                 .collect();
             tv!({
                 "id": x.id, "title": x.title, "summary": x.summary,
                 "duration_days": x.duration_days,
-                "intro": x.intro.as_ref().map(|d| rebased(&d.html, &layout::modul_intro(&x.id))), "avsnitt": avsnitt,
+                "intro": x.intro.as_ref().map(|d| demoted(&rebased(&d.html, &layout::modul_intro(&x.id)), 1)), "avsnitt": avsnitt,
             })
         })
         .collect();
@@ -735,7 +774,7 @@ fn dossier_page(m: &Moment, findings: &ByFile<'_>) -> Page {
         "dossier",
         tv!({
             "content_hash": m.content_hash, "steg": total, "approved": approved,
-            "welcome": m.welcome.html,
+            "welcome": demoted(&m.welcome.html, 1),
         }),
     );
     ctx.insert("flags", Value::from_serializable(&m.flags));
