@@ -1285,6 +1285,31 @@ fn unique_ids<'a>(
 }
 
 fn check_files(m: &Manifest, inv: &Inventory, p: &mut Problems) {
+    let listed = listed_files(m, p);
+    check_media_types(m, &listed, p);
+
+    // Everything the tree points at must be a listed file.
+    for path in referenced_paths(m) {
+        if !listed.contains_key(path) {
+            p.manifest(Diagnostic::new(B0006, "unlisted").arg("path", path));
+        }
+    }
+
+    for (path, entry) in &listed {
+        check_listed_file(path, entry, inv, p);
+    }
+
+    // And nothing may ride along unlisted: it would reach the platform unreviewed.
+    for (rel, found) in &inv.files {
+        if matches!(found, Found::File { .. }) && !listed.contains_key(rel.as_str()) {
+            p.file(rel, Diagnostic::new(B0010, "extra").arg("path", rel));
+        }
+    }
+}
+
+/// The manifest's file list by path: the entries with a safe path, each path once (the first
+/// entry); look-alike paths and malformed hashes are noted.
+fn listed_files<'a>(m: &'a Manifest, p: &mut Problems) -> BTreeMap<&'a str, &'a FileEntry> {
     let mut listed: BTreeMap<&str, &FileEntry> = BTreeMap::new();
     let mut keys: HashMap<String, &str> = HashMap::new();
     for f in &m.files {
@@ -1307,62 +1332,53 @@ fn check_files(m: &Manifest, inv: &Inventory, p: &mut Problems) {
             p.manifest(Diagnostic::new(B0008, "listed-hash").arg("path", &f.path));
         }
     }
+    listed
+}
 
-    // Every file the tree uses has a media type that suits its name and its use.
+/// Every file the tree uses has a media type that suits its name and its use.
+fn check_media_types(m: &Manifest, listed: &BTreeMap<&str, &FileEntry>, p: &mut Problems) {
     let mut roles: BTreeMap<&str, Vec<crate::rules::Role>> = BTreeMap::new();
     for (path, role) in crate::rules::roles(m) {
         roles.entry(path).or_default().push(role);
     }
     let mut found = Vec::new();
-    for (path, entry) in &listed {
+    for (path, entry) in listed {
         let used = roles.get(path).map(Vec::as_slice).unwrap_or_default();
         crate::rules::check_media_type(entry, used, &mut found);
     }
     for d in found {
         p.manifest(d);
     }
+}
 
-    // Everything the tree points at must be a listed file.
-    for path in referenced_paths(m) {
-        if !listed.contains_key(path) {
-            p.manifest(Diagnostic::new(B0006, "unlisted").arg("path", path));
-        }
-    }
-
-    for (path, entry) in &listed {
-        match inv.files.get(*path) {
-            None => p.file(path, Diagnostic::new(B0006, "missing").arg("path", path)),
-            Some(Found::Refused) => {}
-            Some(Found::File {
-                size,
-                sha256,
-                finding,
-                ..
-            }) => {
-                if *size == entry.size && *sha256 == entry.sha256 {
-                    // The bytes are the listed ones: are they what their kind promises?
-                    if let Some(d) = finding {
-                        p.file(path, (**d).clone());
-                    }
-                } else {
-                    p.file(
-                        path,
-                        Diagnostic::new(B0007, "differs")
-                            .arg("path", path)
-                            .arg("size", size)
-                            .arg("sha256", sha256)
-                            .arg("listed_size", entry.size)
-                            .arg("listed_sha256", &entry.sha256),
-                    );
+/// One listed file against what was found: present, of the listed size and hash, and (if so)
+/// with bytes that are what their kind promises.
+fn check_listed_file(path: &str, entry: &FileEntry, inv: &Inventory, p: &mut Problems) {
+    match inv.files.get(path) {
+        None => p.file(path, Diagnostic::new(B0006, "missing").arg("path", path)),
+        Some(Found::Refused) => {}
+        Some(Found::File {
+            size,
+            sha256,
+            finding,
+            ..
+        }) => {
+            if *size == entry.size && *sha256 == entry.sha256 {
+                // The bytes are the listed ones: are they what their kind promises?
+                if let Some(d) = finding {
+                    p.file(path, (**d).clone());
                 }
+            } else {
+                p.file(
+                    path,
+                    Diagnostic::new(B0007, "differs")
+                        .arg("path", path)
+                        .arg("size", size)
+                        .arg("sha256", sha256)
+                        .arg("listed_size", entry.size)
+                        .arg("listed_sha256", &entry.sha256),
+                );
             }
-        }
-    }
-
-    // And nothing may ride along unlisted: it would reach the platform unreviewed.
-    for (rel, found) in &inv.files {
-        if matches!(found, Found::File { .. }) && !listed.contains_key(rel.as_str()) {
-            p.file(rel, Diagnostic::new(B0010, "extra").arg("path", rel));
         }
     }
 }
