@@ -188,15 +188,7 @@ fn read_all<R: Read>(
         }
         let (raw_name, header, blocks) = read_header(r, first)?;
         let kind = header[156];
-        if !matches!(
-            kind,
-            b'0' | b'\0' | b'1' | b'2' | b'3' | b'4' | b'5' | b'6' | b'7'
-        ) {
-            // PAX ('x', 'g'), GNU long link ('K'), sparse ('S'), a second long name ... Their
-            // meaning differs between readers; the canonical archive has none. Nothing of
-            // them is read.
-            return Err(not_canonical("extension", escape_byte(kind)));
-        }
+        known_kind(kind)?;
         let size = octal(&header[124..136]).ok_or_else(|| damaged("a size field is not octal"))?;
         let (name, display) = entry_name(raw_name);
         // The data is skipped or read only within the per-file limit.
@@ -226,6 +218,20 @@ fn read_all<R: Read>(
             }),
             (None, Err(_)) => {}
         }
+    }
+}
+
+/// Refuses an entry type that is not one of the POSIX ustar kinds: PAX ('x', 'g'), GNU long
+/// link ('K'), sparse ('S'), a second long name ... Their meaning differs between readers;
+/// the canonical archive has none. Nothing of them is read.
+fn known_kind(kind: u8) -> Result<(), ArchiveStop> {
+    if matches!(
+        kind,
+        b'0' | b'\0' | b'1' | b'2' | b'3' | b'4' | b'5' | b'6' | b'7'
+    ) {
+        Ok(())
+    } else {
+        Err(not_canonical("extension", escape_byte(kind)))
     }
 }
 
