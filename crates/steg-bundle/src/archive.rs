@@ -172,7 +172,6 @@ fn read_all<R: Read>(
     max_entries: usize,
     each: &mut impl FnMut(ArchiveEntry),
 ) -> Result<(), ArchiveStop> {
-    let damaged = |what: &str| ArchiveStop::Damaged(what.to_string());
     let mut count = 0usize;
     let mut previous: Option<String> = None;
     let mut mtime: Option<u64> = None;
@@ -181,69 +180,17 @@ fn read_all<R: Read>(
             return Err(not_canonical("no-end", String::new()));
         };
         if first.iter().all(|&b| b == 0) {
-            // The end: exactly two zero blocks, then nothing. A lone zero block ends the
-            // archive for some readers and not for others.
-            match read_block(r)? {
-                Some(b) if b.iter().all(|&x| x == 0) => {}
-                _ => return Err(not_canonical("lone-zero", String::new())),
-            }
-            let mut probe = [0u8; 1];
-            return match r.read(&mut probe) {
-                Ok(0) => Ok(()),
-                Ok(_) => Err(not_canonical("after-end", String::new())),
-                Err(e) => Err(ArchiveStop::Damaged(e.to_string())),
-            };
+            return read_end(r);
         }
         count += 1;
         if count > max_entries {
             return Err(ArchiveStop::TooManyEntries);
         }
-        check_sum(&first)?;
-        let mut blocks = first.to_vec();
-        let (raw_name, header) = match first[156] {
-            b'L' => {
-                // A GNU long name: its size is checked before a byte of it is read.
-                let size =
-                    octal(&first[124..136]).ok_or_else(|| damaged("a size field is not octal"))?;
-                if size == 0 || size > MAX_NAME_BYTES + 1 {
-                    return Err(not_canonical("long-name", format!("{size}")));
-                }
-                let padded = padded_len(size);
-                let mut data = vec![0u8; usize::try_from(padded).unwrap_or(0)];
-                read_exact(r, &mut data)?;
-                blocks.extend_from_slice(&data);
-                let size = usize::try_from(size).unwrap_or(0);
-                let name = data[..size - 1].to_vec();
-                let header = read_block(r)?
-                    .ok_or_else(|| damaged("the archive ends after a long-name entry"))?;
-                check_sum(&header)?;
-                blocks.extend_from_slice(&header);
-                (name, header)
-            }
-            _ => {
-                let end = first[..100].iter().position(|&b| b == 0).unwrap_or(100);
-                (first[..end].to_vec(), first)
-            }
-        };
+        let (raw_name, header, blocks) = read_header(r, first)?;
         let kind = header[156];
-        if !matches!(
-            kind,
-            b'0' | b'\0' | b'1' | b'2' | b'3' | b'4' | b'5' | b'6' | b'7'
-        ) {
-            // PAX ('x', 'g'), GNU long link ('K'), sparse ('S'), a second long name ... Their
-            // meaning differs between readers; the canonical archive has none. Nothing of
-            // them is read.
-            return Err(not_canonical("extension", escape_byte(kind)));
-        }
+        known_kind(kind)?;
         let size = octal(&header[124..136]).ok_or_else(|| damaged("a size field is not octal"))?;
-        let name = match String::from_utf8(raw_name) {
-            Ok(n) => Ok(n),
-            Err(e) => Err(crate::text::escape(&String::from_utf8_lossy(e.as_bytes())).into_owned()),
-        };
-        let display = match &name {
-            Ok(n) => n.clone(),
-            Err(lossy) => lossy.clone(),
-        };
+        let (name, display) = entry_name(raw_name);
         // The data is skipped or read only within the per-file limit.
         if size > max_file {
             return Err(ArchiveStop::EntryTooLarge {
@@ -251,38 +198,15 @@ fn read_all<R: Read>(
                 declared: size,
             });
         }
-        let mut data = vec![0u8; usize::try_from(size).unwrap_or(0)];
-        read_exact(r, &mut data)?;
-        let pad = padded_len(size) - size;
-        let mut padding = vec![0u8; usize::try_from(pad).unwrap_or(0)];
-        read_exact(r, &mut padding)?;
-
-        let problem = match (kind, &name) {
-            (_, Err(_)) => Some(EntryProblem::BadName),
-            (b'5', _) => Some(EntryProblem::Folder),
-            (b'0', Ok(path)) => {
-                let this_mtime = octal(&header[136..148]).unwrap_or(0);
-                let mtime = *mtime.get_or_insert(this_mtime);
-                if previous
-                    .as_ref()
-                    .is_some_and(|p| p.as_str() > path.as_str())
-                {
-                    Some(EntryProblem::Order)
-                } else if let Some(field) = differing_field(&blocks, path, size, mtime) {
-                    Some(EntryProblem::Field(field))
-                } else if padding.iter().any(|&b| b != 0) {
-                    Some(EntryProblem::Field("padding"))
-                } else {
-                    None
-                }
-            }
-            (b'1', _) => Some(EntryProblem::Kind("a hard link")),
-            (b'2', _) => Some(EntryProblem::Kind("a symbolic link")),
-            (b'3', _) => Some(EntryProblem::Kind("a character device")),
-            (b'4', _) => Some(EntryProblem::Kind("a block device")),
-            (b'6', _) => Some(EntryProblem::Kind("a FIFO")),
-            _ => Some(EntryProblem::Kind("not a regular file (type '\\0' or '7')")),
+        let (data, padding) = read_data(r, size)?;
+        let entry = HeaderFacts {
+            kind,
+            header: &header,
+            blocks: &blocks,
+            size,
+            padding: &padding,
         };
+        let problem = entry_problem(&entry, &name, previous.as_deref(), &mut mtime);
         if let Ok(path) = &name {
             previous = Some(path.clone());
         }
@@ -294,6 +218,136 @@ fn read_all<R: Read>(
             }),
             (None, Err(_)) => {}
         }
+    }
+}
+
+/// Refuses an entry type that is not one of the POSIX ustar kinds: PAX ('x', 'g'), GNU long
+/// link ('K'), sparse ('S'), a second long name ... Their meaning differs between readers;
+/// the canonical archive has none. Nothing of them is read.
+fn known_kind(kind: u8) -> Result<(), ArchiveStop> {
+    if matches!(
+        kind,
+        b'0' | b'\0' | b'1' | b'2' | b'3' | b'4' | b'5' | b'6' | b'7'
+    ) {
+        Ok(())
+    } else {
+        Err(not_canonical("extension", escape_byte(kind)))
+    }
+}
+
+fn damaged(what: &str) -> ArchiveStop {
+    ArchiveStop::Damaged(what.to_string())
+}
+
+/// After a first zero block: the end is exactly two zero blocks, then nothing. A lone zero
+/// block ends the archive for some readers and not for others.
+fn read_end(r: &mut impl Read) -> Result<(), ArchiveStop> {
+    match read_block(r)? {
+        Some(b) if b.iter().all(|&x| x == 0) => {}
+        _ => return Err(not_canonical("lone-zero", String::new())),
+    }
+    let mut probe = [0u8; 1];
+    match r.read(&mut probe) {
+        Ok(0) => Ok(()),
+        Ok(_) => Err(not_canonical("after-end", String::new())),
+        Err(e) => Err(ArchiveStop::Damaged(e.to_string())),
+    }
+}
+
+/// An entry's raw name, its header block, and every header block read for it.
+type RawHeader = (Vec<u8>, [u8; BLOCK], Vec<u8>);
+
+/// The raw name, the header block and all header blocks read (with a GNU long-name record,
+/// its data and the header after it) of the entry starting with `first`.
+fn read_header(r: &mut impl Read, first: [u8; BLOCK]) -> Result<RawHeader, ArchiveStop> {
+    check_sum(&first)?;
+    let mut blocks = first.to_vec();
+    if first[156] != b'L' {
+        let end = first[..100].iter().position(|&b| b == 0).unwrap_or(100);
+        return Ok((first[..end].to_vec(), first, blocks));
+    }
+    // A GNU long name: its size is checked before a byte of it is read.
+    let size = octal(&first[124..136]).ok_or_else(|| damaged("a size field is not octal"))?;
+    if size == 0 || size > MAX_NAME_BYTES + 1 {
+        return Err(not_canonical("long-name", format!("{size}")));
+    }
+    let padded = padded_len(size);
+    let mut data = vec![0u8; usize::try_from(padded).unwrap_or(0)];
+    read_exact(r, &mut data)?;
+    blocks.extend_from_slice(&data);
+    let size = usize::try_from(size).unwrap_or(0);
+    let name = data[..size - 1].to_vec();
+    let header =
+        read_block(r)?.ok_or_else(|| damaged("the archive ends after a long-name entry"))?;
+    check_sum(&header)?;
+    blocks.extend_from_slice(&header);
+    Ok((name, header, blocks))
+}
+
+/// The name as UTF-8, or (not UTF-8) its lossy escaped rendering as the error; and the name
+/// to show either way.
+fn entry_name(raw_name: Vec<u8>) -> (Result<String, String>, String) {
+    let name = match String::from_utf8(raw_name) {
+        Ok(n) => Ok(n),
+        Err(e) => Err(crate::text::escape(&String::from_utf8_lossy(e.as_bytes())).into_owned()),
+    };
+    let display = match &name {
+        Ok(n) => n.clone(),
+        Err(lossy) => lossy.clone(),
+    };
+    (name, display)
+}
+
+/// An entry's data (`size` bytes, already checked against the limit) and its padding.
+fn read_data(r: &mut impl Read, size: u64) -> Result<(Vec<u8>, Vec<u8>), ArchiveStop> {
+    let mut data = vec![0u8; usize::try_from(size).unwrap_or(0)];
+    read_exact(r, &mut data)?;
+    let pad = padded_len(size) - size;
+    let mut padding = vec![0u8; usize::try_from(pad).unwrap_or(0)];
+    read_exact(r, &mut padding)?;
+    Ok((data, padding))
+}
+
+/// What was read of one entry, for judging it.
+struct HeaderFacts<'a> {
+    kind: u8,
+    header: &'a [u8; BLOCK],
+    blocks: &'a [u8],
+    size: u64,
+    padding: &'a [u8],
+}
+
+/// Why the entry is refused, if it is: checked in this order, name, kind, then (for a
+/// regular file) path order, the header fields, the padding. The first regular file's
+/// mtime is the one every other must have (`mtime`).
+fn entry_problem(
+    entry: &HeaderFacts<'_>,
+    name: &Result<String, String>,
+    previous: Option<&str>,
+    mtime: &mut Option<u64>,
+) -> Option<EntryProblem> {
+    match (entry.kind, name) {
+        (_, Err(_)) => Some(EntryProblem::BadName),
+        (b'5', _) => Some(EntryProblem::Folder),
+        (b'0', Ok(path)) => {
+            let this_mtime = octal(&entry.header[136..148]).unwrap_or(0);
+            let mtime = *mtime.get_or_insert(this_mtime);
+            if previous.is_some_and(|p| p > path.as_str()) {
+                Some(EntryProblem::Order)
+            } else if let Some(field) = differing_field(entry.blocks, path, entry.size, mtime) {
+                Some(EntryProblem::Field(field))
+            } else if entry.padding.iter().any(|&b| b != 0) {
+                Some(EntryProblem::Field("padding"))
+            } else {
+                None
+            }
+        }
+        (b'1', _) => Some(EntryProblem::Kind("a hard link")),
+        (b'2', _) => Some(EntryProblem::Kind("a symbolic link")),
+        (b'3', _) => Some(EntryProblem::Kind("a character device")),
+        (b'4', _) => Some(EntryProblem::Kind("a block device")),
+        (b'6', _) => Some(EntryProblem::Kind("a FIFO")),
+        _ => Some(EntryProblem::Kind("not a regular file (type '\\0' or '7')")),
     }
 }
 

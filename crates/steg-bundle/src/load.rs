@@ -18,6 +18,7 @@ use crate::diagnostic::{Diagnostic, Diagnostics, Location, codes::*};
 use crate::hash::{sha256_hex, sha256_hex_reader};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::io::Read;
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
 /// How much the loader is willing to read. A bundle over any limit is refused with `B0016`.
@@ -505,101 +506,149 @@ fn inventory_folder(root: &Path, limits: &Limits, p: &mut Problems) -> Inventory
         let mut entries: Vec<_> = entries.flatten().collect();
         entries.sort_by_key(|e| e.file_name());
         for entry in entries {
-            inv.entries += 1;
-            if inv.entries > limits.max_entries {
-                p.bundle(too_many_entries(limits));
-                return inv;
-            }
-            let path = entry.path();
-            let Some(rel) = path
-                .strip_prefix(root)
-                .ok()
-                .and_then(Path::to_str)
-                .map(|r| r.replace('\\', "/"))
-            else {
-                p.bundle(
-                    Diagnostic::new(B0013, "name-folder")
-                        .arg("name", entry.file_name().to_string_lossy()),
-                );
-                continue;
+            let mut walk = Walk {
+                root,
+                limits,
+                inv: &mut inv,
+                stack: &mut stack,
+                p,
             };
-            if !is_safe_bundle_path(&rel) {
-                p.bundle(unsafe_entry(&rel));
-                continue;
-            }
-            // `DirEntry::metadata` and `file_type` do not follow links (lstat): a link is
-            // seen as a link, a FIFO as a FIFO, and neither is opened.
-            let Ok(meta) = entry.metadata() else {
-                p.file(
-                    &rel,
-                    Diagnostic::new(B0001, "file")
-                        .arg("path", &rel)
-                        .arg("error", "no metadata"),
-                );
-                continue;
-            };
-            let kind = meta.file_type();
-            if kind.is_dir() {
-                stack.push(path);
-                continue;
-            }
-            if !inv.unique_name(&rel, p) {
-                continue;
-            }
-            if let Some(key) = not_plain(&meta) {
-                p.file(&rel, Diagnostic::new(B0008, key).arg("path", &rel));
-                inv.files.insert(rel, Found::Refused);
-                continue;
-            }
-            let size = meta.len();
-            if rel == MANIFEST_FILE || rel == SIGNATURE_FILE {
-                let max = if rel == MANIFEST_FILE {
-                    limits.max_manifest_bytes
-                } else {
-                    MAX_SIGNATURE_BYTES
-                };
-                match read_capped(&path, &meta, max) {
-                    Ok(Some(bytes)) if rel == MANIFEST_FILE => inv.manifest = Some(bytes),
-                    Ok(Some(bytes)) => inv.signature = Some(bytes),
-                    Ok(None) => p.file(
-                        &rel,
-                        Diagnostic::new(B0016, "larger")
-                            .arg("path", &rel)
-                            .arg("max", max),
-                    ),
-                    Err(e) => p.file(&rel, e.diagnostic(&rel)),
-                }
-                continue;
-            }
-            if size > limits.max_file_bytes {
-                p.file(&rel, too_large(&rel, size, limits));
-                inv.files.insert(rel, Found::Refused);
-                continue;
-            }
-            inv.total = inv.total.saturating_add(size);
-            if inv.total > limits.max_total_bytes {
-                p.bundle(too_large_total(limits));
+            if walk.take_entry(&entry).is_break() {
                 return inv;
-            }
-            match hash_file(&path, &rel, &meta, limits.max_file_bytes) {
-                Ok(found) => {
-                    if let Found::File { size, .. } = &found
-                        && *size > limits.max_file_bytes
-                    {
-                        p.file(&rel, too_large(&rel, *size, limits));
-                        inv.files.insert(rel, Found::Refused);
-                        continue;
-                    }
-                    inv.files.insert(rel, found);
-                }
-                Err(e) => {
-                    p.file(&rel, e.diagnostic(&rel));
-                    inv.files.insert(rel, Found::Refused);
-                }
             }
         }
     }
     inv
+}
+
+/// The state of [`inventory_folder`] while it takes one entry.
+struct Walk<'a> {
+    root: &'a Path,
+    limits: &'a Limits,
+    inv: &'a mut Inventory,
+    /// The folders still to list.
+    stack: &'a mut Vec<PathBuf>,
+    p: &'a mut Problems,
+}
+
+impl Walk<'_> {
+    /// Takes one entry of a folder: a folder to list later, the manifest or signature, or a
+    /// file to hash. `Break` when a limit over the whole bundle is reached: stop there.
+    fn take_entry(&mut self, entry: &std::fs::DirEntry) -> ControlFlow<()> {
+        self.inv.entries += 1;
+        if self.inv.entries > self.limits.max_entries {
+            self.p.bundle(too_many_entries(self.limits));
+            return ControlFlow::Break(());
+        }
+        let path = entry.path();
+        let Some(rel) = self.safe_rel(entry, &path) else {
+            return ControlFlow::Continue(());
+        };
+        // `DirEntry::metadata` and `file_type` do not follow links (lstat): a link is
+        // seen as a link, a FIFO as a FIFO, and neither is opened.
+        let Ok(meta) = entry.metadata() else {
+            self.p.file(
+                &rel,
+                Diagnostic::new(B0001, "file")
+                    .arg("path", &rel)
+                    .arg("error", "no metadata"),
+            );
+            return ControlFlow::Continue(());
+        };
+        let kind = meta.file_type();
+        if kind.is_dir() {
+            self.stack.push(path);
+            return ControlFlow::Continue(());
+        }
+        if !self.inv.unique_name(&rel, self.p) {
+            return ControlFlow::Continue(());
+        }
+        if let Some(key) = not_plain(&meta) {
+            self.p
+                .file(&rel, Diagnostic::new(B0008, key).arg("path", &rel));
+            self.inv.files.insert(rel, Found::Refused);
+            return ControlFlow::Continue(());
+        }
+        if rel == MANIFEST_FILE || rel == SIGNATURE_FILE {
+            self.read_special(&rel, &path, &meta);
+            return ControlFlow::Continue(());
+        }
+        self.take_file(rel, &path, &meta)
+    }
+
+    /// The entry's path relative to the root, with `/`, if it is UTF-8 and safe; else the
+    /// problem is noted and the entry skipped.
+    fn safe_rel(&mut self, entry: &std::fs::DirEntry, path: &Path) -> Option<String> {
+        let Some(rel) = path
+            .strip_prefix(self.root)
+            .ok()
+            .and_then(Path::to_str)
+            .map(|r| r.replace('\\', "/"))
+        else {
+            self.p.bundle(
+                Diagnostic::new(B0013, "name-folder")
+                    .arg("name", entry.file_name().to_string_lossy()),
+            );
+            return None;
+        };
+        if !is_safe_bundle_path(&rel) {
+            self.p.bundle(unsafe_entry(&rel));
+            return None;
+        }
+        Some(rel)
+    }
+
+    /// Reads `bundle.json` or the signature, within its own limit, and keeps its bytes.
+    fn read_special(&mut self, rel: &str, path: &Path, meta: &std::fs::Metadata) {
+        let max = if rel == MANIFEST_FILE {
+            self.limits.max_manifest_bytes
+        } else {
+            MAX_SIGNATURE_BYTES
+        };
+        match read_capped(path, meta, max) {
+            Ok(Some(bytes)) if rel == MANIFEST_FILE => self.inv.manifest = Some(bytes),
+            Ok(Some(bytes)) => self.inv.signature = Some(bytes),
+            Ok(None) => self.p.file(
+                rel,
+                Diagnostic::new(B0016, "larger")
+                    .arg("path", rel)
+                    .arg("max", max),
+            ),
+            Err(e) => self.p.file(rel, e.diagnostic(rel)),
+        }
+    }
+
+    /// Hashes a plain file within the per-file and total limits. `Break` when the total is
+    /// over its limit.
+    fn take_file(&mut self, rel: String, path: &Path, meta: &std::fs::Metadata) -> ControlFlow<()> {
+        let (inv, limits, p) = (&mut *self.inv, self.limits, &mut *self.p);
+        let size = meta.len();
+        if size > limits.max_file_bytes {
+            p.file(&rel, too_large(&rel, size, limits));
+            inv.files.insert(rel, Found::Refused);
+            return ControlFlow::Continue(());
+        }
+        inv.total = inv.total.saturating_add(size);
+        if inv.total > limits.max_total_bytes {
+            p.bundle(too_large_total(limits));
+            return ControlFlow::Break(());
+        }
+        match hash_file(path, &rel, meta, limits.max_file_bytes) {
+            // The size hashed may differ from the metadata (the file can change meanwhile).
+            Ok(Found::File { size, .. }) if size > limits.max_file_bytes => {
+                p.file(&rel, too_large(&rel, size, limits));
+                inv.files.insert(rel, Found::Refused);
+            }
+            Ok(found) => {
+                inv.files.insert(rel, found);
+            }
+            Err(e) => {
+                p.file(&rel, e.diagnostic(&rel));
+                inv.files.insert(rel, Found::Refused);
+            }
+        }
+        ControlFlow::Continue(())
+    }
 }
 
 /// The catalogue key (of B0008) for what is not a plain file: a link, a FIFO, a device, a
@@ -863,58 +912,9 @@ impl Problems {
 /// spellings (on the JSON itself, before typed parsing), then the types. `None` when it
 /// cannot be read as a manifest at all; the problems are in `p`.
 fn parse_manifest(bytes: &[u8], p: &mut Problems) -> Option<Manifest> {
-    let text = match std::str::from_utf8(bytes) {
-        Ok(t) => t,
-        Err(e) => {
-            p.manifest(
-                Diagnostic::new(B0002, "utf8")
-                    .arg("manifest", MANIFEST_FILE)
-                    .arg("error", e),
-            );
-            return None;
-        }
-    };
-    let value: serde_json::Value = match serde_json::from_str(text) {
-        Ok(v) => v,
-        Err(e) => {
-            p.manifest(
-                Diagnostic::new(B0002, "json")
-                    .arg("manifest", MANIFEST_FILE)
-                    .arg("error", &e)
-                    .at(Location::line_column(e.line(), e.column())),
-            );
-            return None;
-        }
-    };
-
+    let mut value = manifest_json(bytes, p)?;
     // Format first: a newer format may differ in any other field, so say that, not the symptom.
-    let format = value.get("format").and_then(|v| v.as_str());
-    let version = value.get("format_version").and_then(|v| v.as_u64());
-    if format != Some(FORMAT_NAME) || version != Some(u64::from(FORMAT_VERSION)) {
-        let found = match (format, version) {
-            (Some(f), Some(v)) => format!("`{f}` version {v}"),
-            _ => "no `format` and `format_version`".to_string(),
-        };
-        p.manifest(
-            Diagnostic::new(B0003, "version")
-                .arg("format", FORMAT_NAME)
-                .arg("version", FORMAT_VERSION)
-                .arg("found", found),
-        );
-        return None;
-    }
-
-    let unknown_types = unknown_steg_types(&value);
-    if !unknown_types.is_empty() {
-        for (at, ty) in unknown_types {
-            p.manifest(
-                Diagnostic::new(B0011, "unknown-type")
-                    .arg("place", at)
-                    .arg("type", ty)
-                    .arg("version", FORMAT_VERSION)
-                    .arg("known", STEG_TYPES.join(", ")),
-            );
-        }
+    if !known_format(&value, p) || !known_steg_types(&value, p) {
         return None;
     }
 
@@ -928,7 +928,6 @@ fn parse_manifest(bytes: &[u8], p: &mut Problems) -> Option<Manifest> {
     // docs/bundle-format.md). The trigger type is shared with the content's front matter,
     // which refuses unknown fields, so the bundle's triggers are trimmed to their known fields
     // here, before the typed parse.
-    let mut value = value;
     ignore_unknown_trigger_fields(&mut value);
     match serde_path_to_error::deserialize::<_, Manifest>(value) {
         Ok(m) => Some(m),
@@ -944,6 +943,71 @@ fn parse_manifest(bytes: &[u8], p: &mut Problems) -> Option<Manifest> {
             None
         }
     }
+}
+
+/// `bundle.json` as UTF-8 JSON, or `None` (the problem noted) when it is not.
+fn manifest_json(bytes: &[u8], p: &mut Problems) -> Option<serde_json::Value> {
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            p.manifest(
+                Diagnostic::new(B0002, "utf8")
+                    .arg("manifest", MANIFEST_FILE)
+                    .arg("error", e),
+            );
+            return None;
+        }
+    };
+    match serde_json::from_str(text) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            p.manifest(
+                Diagnostic::new(B0002, "json")
+                    .arg("manifest", MANIFEST_FILE)
+                    .arg("error", &e)
+                    .at(Location::line_column(e.line(), e.column())),
+            );
+            None
+        }
+    }
+}
+
+/// Whether the manifest is of this format and version (B0003 if not).
+fn known_format(value: &serde_json::Value, p: &mut Problems) -> bool {
+    let format = value.get("format").and_then(|v| v.as_str());
+    let version = value.get("format_version").and_then(|v| v.as_u64());
+    if format == Some(FORMAT_NAME) && version == Some(u64::from(FORMAT_VERSION)) {
+        return true;
+    }
+    let found = match (format, version) {
+        (Some(f), Some(v)) => format!("`{f}` version {v}"),
+        _ => "no `format` and `format_version`".to_string(),
+    };
+    p.manifest(
+        Diagnostic::new(B0003, "version")
+            .arg("format", FORMAT_NAME)
+            .arg("version", FORMAT_VERSION)
+            .arg("found", found),
+    );
+    false
+}
+
+/// Whether every steg's type is one this version knows (B0011 for each that is not).
+fn known_steg_types(value: &serde_json::Value, p: &mut Problems) -> bool {
+    let unknown_types = unknown_steg_types(value);
+    if unknown_types.is_empty() {
+        return true;
+    }
+    for (at, ty) in unknown_types {
+        p.manifest(
+            Diagnostic::new(B0011, "unknown-type")
+                .arg("place", at)
+                .arg("type", ty)
+                .arg("version", FORMAT_VERSION)
+                .arg("known", STEG_TYPES.join(", ")),
+        );
+    }
+    false
 }
 
 /// Removes from every flag's `trigger` the fields its `event` does not have.
@@ -1221,6 +1285,31 @@ fn unique_ids<'a>(
 }
 
 fn check_files(m: &Manifest, inv: &Inventory, p: &mut Problems) {
+    let listed = listed_files(m, p);
+    check_media_types(m, &listed, p);
+
+    // Everything the tree points at must be a listed file.
+    for path in referenced_paths(m) {
+        if !listed.contains_key(path) {
+            p.manifest(Diagnostic::new(B0006, "unlisted").arg("path", path));
+        }
+    }
+
+    for (path, entry) in &listed {
+        check_listed_file(path, entry, inv, p);
+    }
+
+    // And nothing may ride along unlisted: it would reach the platform unreviewed.
+    for (rel, found) in &inv.files {
+        if matches!(found, Found::File { .. }) && !listed.contains_key(rel.as_str()) {
+            p.file(rel, Diagnostic::new(B0010, "extra").arg("path", rel));
+        }
+    }
+}
+
+/// The manifest's file list by path: the entries with a safe path, each path once (the first
+/// entry); look-alike paths and malformed hashes are noted.
+fn listed_files<'a>(m: &'a Manifest, p: &mut Problems) -> BTreeMap<&'a str, &'a FileEntry> {
     let mut listed: BTreeMap<&str, &FileEntry> = BTreeMap::new();
     let mut keys: HashMap<String, &str> = HashMap::new();
     for f in &m.files {
@@ -1243,62 +1332,53 @@ fn check_files(m: &Manifest, inv: &Inventory, p: &mut Problems) {
             p.manifest(Diagnostic::new(B0008, "listed-hash").arg("path", &f.path));
         }
     }
+    listed
+}
 
-    // Every file the tree uses has a media type that suits its name and its use.
+/// Every file the tree uses has a media type that suits its name and its use.
+fn check_media_types(m: &Manifest, listed: &BTreeMap<&str, &FileEntry>, p: &mut Problems) {
     let mut roles: BTreeMap<&str, Vec<crate::rules::Role>> = BTreeMap::new();
     for (path, role) in crate::rules::roles(m) {
         roles.entry(path).or_default().push(role);
     }
     let mut found = Vec::new();
-    for (path, entry) in &listed {
+    for (path, entry) in listed {
         let used = roles.get(path).map(Vec::as_slice).unwrap_or_default();
         crate::rules::check_media_type(entry, used, &mut found);
     }
     for d in found {
         p.manifest(d);
     }
+}
 
-    // Everything the tree points at must be a listed file.
-    for path in referenced_paths(m) {
-        if !listed.contains_key(path) {
-            p.manifest(Diagnostic::new(B0006, "unlisted").arg("path", path));
-        }
-    }
-
-    for (path, entry) in &listed {
-        match inv.files.get(*path) {
-            None => p.file(path, Diagnostic::new(B0006, "missing").arg("path", path)),
-            Some(Found::Refused) => {}
-            Some(Found::File {
-                size,
-                sha256,
-                finding,
-                ..
-            }) => {
-                if *size == entry.size && *sha256 == entry.sha256 {
-                    // The bytes are the listed ones: are they what their kind promises?
-                    if let Some(d) = finding {
-                        p.file(path, (**d).clone());
-                    }
-                } else {
-                    p.file(
-                        path,
-                        Diagnostic::new(B0007, "differs")
-                            .arg("path", path)
-                            .arg("size", size)
-                            .arg("sha256", sha256)
-                            .arg("listed_size", entry.size)
-                            .arg("listed_sha256", &entry.sha256),
-                    );
+/// One listed file against what was found: present, of the listed size and hash, and (if so)
+/// with bytes that are what their kind promises.
+fn check_listed_file(path: &str, entry: &FileEntry, inv: &Inventory, p: &mut Problems) {
+    match inv.files.get(path) {
+        None => p.file(path, Diagnostic::new(B0006, "missing").arg("path", path)),
+        Some(Found::Refused) => {}
+        Some(Found::File {
+            size,
+            sha256,
+            finding,
+            ..
+        }) => {
+            if *size == entry.size && *sha256 == entry.sha256 {
+                // The bytes are the listed ones: are they what their kind promises?
+                if let Some(d) = finding {
+                    p.file(path, (**d).clone());
                 }
+            } else {
+                p.file(
+                    path,
+                    Diagnostic::new(B0007, "differs")
+                        .arg("path", path)
+                        .arg("size", size)
+                        .arg("sha256", sha256)
+                        .arg("listed_size", entry.size)
+                        .arg("listed_sha256", &entry.sha256),
+                );
             }
-        }
-    }
-
-    // And nothing may ride along unlisted: it would reach the platform unreviewed.
-    for (rel, found) in &inv.files {
-        if matches!(found, Found::File { .. }) && !listed.contains_key(rel.as_str()) {
-            p.file(rel, Diagnostic::new(B0010, "extra").arg("path", rel));
         }
     }
 }

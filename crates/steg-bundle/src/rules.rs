@@ -194,156 +194,209 @@ pub(crate) fn check_other_ids(m: &Manifest, out: &mut Vec<Diagnostic>) {
 
 /// The form rules of docs/bundle-format.md (*Forms*) that the tree check does not cover.
 pub(crate) fn check_form(address: &str, form: &Form, out: &mut Vec<Diagnostic>) {
-    let rule = |key: &'static str| Diagnostic::new(B0023, key).arg("address", address);
     let all = crate::forms::questions_in_order(&form.questions);
     let by_id: HashMap<&str, &Question> = all.iter().map(|q| (q.id.as_str(), *q)).collect();
     // The answered questions before the one at hand: a condition may only test those.
     let mut earlier: BTreeSet<&str> = BTreeSet::new();
     for q in &all {
-        if !crate::ids::is_valid_id(&q.id) {
-            out.push(
-                Diagnostic::new(B0004, "other-id")
-                    .arg("what", "question")
-                    .arg("id", &q.id)
-                    .arg("place", address),
-            );
-        }
-        if q.required && !q.kind.takes_answer() {
-            out.push(rule("display-required").arg("question", &q.id));
-        }
-        match &q.kind {
-            QuestionKind::SingleChoice { options } | QuestionKind::MultipleChoice { options } => {
-                let mut seen = BTreeSet::new();
-                for o in options {
-                    if !seen.insert(o.value.as_str()) {
-                        out.push(
-                            rule("option-twice")
-                                .arg("question", &q.id)
-                                .arg("value", &o.value),
-                        );
-                    }
-                }
-                let scored = options.iter().filter(|o| o.score.is_some()).count();
-                if scored != 0 && scored != options.len() {
-                    out.push(rule("partly-scored").arg("question", &q.id));
-                }
-                if options
-                    .iter()
-                    .any(|o| o.score.is_some_and(|s| !s.is_finite()))
-                {
-                    out.push(rule("number").arg("question", &q.id));
-                }
-            }
-            QuestionKind::Scale { min, max, step, .. } => {
-                let (min, max, step) = (i64::from(*min), i64::from(*max), i64::from(*step));
-                if min >= max || step <= 0 || (max - min) % step != 0 {
-                    out.push(
-                        rule("step")
-                            .arg("question", &q.id)
-                            .arg("min", min)
-                            .arg("max", max)
-                            .arg("step", step),
-                    );
-                }
-            }
-            QuestionKind::Number { min, max, .. }
-                if min.is_some_and(|v| !v.is_finite())
-                    || max.is_some_and(|v| !v.is_finite())
-                    || matches!((min, max), (Some(a), Some(b)) if a > b) =>
-            {
-                out.push(rule("number").arg("question", &q.id));
-            }
-            _ => {}
-        }
-        if let Some(alert) = &q.alert
-            && !value_fits(Some(&q.kind), alert.when.operator, &alert.when.value)
-        {
-            out.push(rule("alert-type").arg("owner", &q.id));
-        }
-        for c in q.show_if.iter().flat_map(|s| &s.conditions) {
-            // A condition on a question that is not an answered one before it is B0012.
-            if earlier.contains(c.question.as_str())
-                && let Some(target) = by_id.get(c.question.as_str())
-                && !value_fits(Some(&target.kind), c.operator, &c.value)
-            {
-                out.push(
-                    rule("condition-type")
-                        .arg("question", &q.id)
-                        .arg("target", &c.question),
-                );
-            }
-        }
+        check_question(address, q, &by_id, &earlier, out);
         if q.kind.takes_answer() {
             earlier.insert(q.id.as_str());
         }
     }
     for s in &form.scores {
-        if !crate::ids::is_valid_id(&s.id) {
-            out.push(
-                Diagnostic::new(B0004, "other-id")
-                    .arg("what", "score")
-                    .arg("id", &s.id)
-                    .arg("place", address),
-            );
-        }
-        let mut seen = BTreeSet::new();
-        let (mut lo, mut hi) = (0.0, 0.0);
-        let mut complete = true;
-        for id in &s.questions {
-            if !seen.insert(id.as_str()) {
-                out.push(rule("score-twice").arg("score", &s.id).arg("question", id));
-                complete = false;
-                continue;
-            }
-            // A question the form does not have is B0012.
-            let Some(q) = by_id.get(id.as_str()) else {
-                complete = false;
-                continue;
-            };
-            match crate::forms::contribution_range(&q.kind) {
-                Some((a, b)) => {
-                    lo += a;
-                    hi += b;
-                }
-                None => {
-                    out.push(rule("unscorable").arg("score", &s.id).arg("question", id));
-                    complete = false;
-                }
-            }
-        }
-        if let Some(alert) = &s.alert
-            && !value_fits(None, alert.when.operator, &alert.when.value)
+        check_score(address, form, s, &by_id, out);
+    }
+}
+
+/// A B0023 diagnostic about the form at `address`.
+fn form_rule(address: &str, key: &'static str) -> Diagnostic {
+    Diagnostic::new(B0023, key).arg("address", address)
+}
+
+/// The B0004 diagnostic for a question's or score's id that is not a valid id.
+fn other_id(what: &str, id: &str, address: &str) -> Diagnostic {
+    Diagnostic::new(B0004, "other-id")
+        .arg("what", what)
+        .arg("id", id)
+        .arg("place", address)
+}
+
+/// The checks on one question: its id, its kind, its alert and its conditions, given the
+/// answered questions before it (`earlier`).
+fn check_question(
+    address: &str,
+    q: &Question,
+    by_id: &HashMap<&str, &Question>,
+    earlier: &BTreeSet<&str>,
+    out: &mut Vec<Diagnostic>,
+) {
+    let rule = |key: &'static str| form_rule(address, key);
+    if !crate::ids::is_valid_id(&q.id) {
+        out.push(other_id("question", &q.id, address));
+    }
+    if q.required && !q.kind.takes_answer() {
+        out.push(rule("display-required").arg("question", &q.id));
+    }
+    check_question_kind(address, q, out);
+    if let Some(alert) = &q.alert
+        && !value_fits(Some(&q.kind), alert.when.operator, &alert.when.value)
+    {
+        out.push(rule("alert-type").arg("owner", &q.id));
+    }
+    for c in q.show_if.iter().flat_map(|s| &s.conditions) {
+        // A condition on a question that is not an answered one before it is B0012.
+        if earlier.contains(c.question.as_str())
+            && let Some(target) = by_id.get(c.question.as_str())
+            && !value_fits(Some(&target.kind), c.operator, &c.value)
         {
-            out.push(rule("alert-type").arg("owner", &s.id));
-        }
-        if !complete {
-            continue;
-        }
-        let decimals = crate::forms::score_decimals(form, &s.questions);
-        let (lo, hi) = (
-            crate::forms::round_to(lo, decimals),
-            crate::forms::round_to(hi, decimals),
-        );
-        if (s.min - lo).abs() > 1e-9 || (s.max - hi).abs() > 1e-9 {
             out.push(
-                rule("score-range")
-                    .arg("score", &s.id)
-                    .arg("min", s.min)
-                    .arg("max", s.max)
-                    .arg("lo", lo)
-                    .arg("hi", hi),
-            );
-            continue;
-        }
-        if !s.bands.is_empty() && !bands_cover(&s.bands, lo, hi, decimals) {
-            out.push(
-                rule("bands")
-                    .arg("score", &s.id)
-                    .arg("lo", lo)
-                    .arg("hi", hi),
+                rule("condition-type")
+                    .arg("question", &q.id)
+                    .arg("target", &c.question),
             );
         }
     }
+}
+
+/// The checks that depend on a question's kind: options, scale steps and number bounds.
+fn check_question_kind(address: &str, q: &Question, out: &mut Vec<Diagnostic>) {
+    let rule = |key: &'static str| form_rule(address, key);
+    match &q.kind {
+        QuestionKind::SingleChoice { options } | QuestionKind::MultipleChoice { options } => {
+            check_options(address, q, options, out);
+        }
+        QuestionKind::Scale { min, max, step, .. } => {
+            let (min, max, step) = (i64::from(*min), i64::from(*max), i64::from(*step));
+            if min >= max || step <= 0 || (max - min) % step != 0 {
+                out.push(
+                    rule("step")
+                        .arg("question", &q.id)
+                        .arg("min", min)
+                        .arg("max", max)
+                        .arg("step", step),
+                );
+            }
+        }
+        QuestionKind::Number { min, max, .. }
+            if min.is_some_and(|v| !v.is_finite())
+                || max.is_some_and(|v| !v.is_finite())
+                || matches!((min, max), (Some(a), Some(b)) if a > b) =>
+        {
+            out.push(rule("number").arg("question", &q.id));
+        }
+        _ => {}
+    }
+}
+
+/// A choice question's options: each value once, scored all or none, scores finite.
+fn check_options(address: &str, q: &Question, options: &[ChoiceOption], out: &mut Vec<Diagnostic>) {
+    let rule = |key: &'static str| form_rule(address, key);
+    let mut seen = BTreeSet::new();
+    for o in options {
+        if !seen.insert(o.value.as_str()) {
+            out.push(
+                rule("option-twice")
+                    .arg("question", &q.id)
+                    .arg("value", &o.value),
+            );
+        }
+    }
+    let scored = options.iter().filter(|o| o.score.is_some()).count();
+    if scored != 0 && scored != options.len() {
+        out.push(rule("partly-scored").arg("question", &q.id));
+    }
+    if options
+        .iter()
+        .any(|o| o.score.is_some_and(|s| !s.is_finite()))
+    {
+        out.push(rule("number").arg("question", &q.id));
+    }
+}
+
+/// The checks on one score: its id, its questions, its alert, and (when every question is
+/// one it can sum) its range and bands against what the questions can add up to.
+fn check_score(
+    address: &str,
+    form: &Form,
+    s: &Score,
+    by_id: &HashMap<&str, &Question>,
+    out: &mut Vec<Diagnostic>,
+) {
+    let rule = |key: &'static str| form_rule(address, key);
+    if !crate::ids::is_valid_id(&s.id) {
+        out.push(other_id("score", &s.id, address));
+    }
+    let range = score_range(address, s, by_id, out);
+    if let Some(alert) = &s.alert
+        && !value_fits(None, alert.when.operator, &alert.when.value)
+    {
+        out.push(rule("alert-type").arg("owner", &s.id));
+    }
+    let Some((lo, hi)) = range else {
+        return;
+    };
+    let decimals = crate::forms::score_decimals(form, &s.questions);
+    let (lo, hi) = (
+        crate::forms::round_to(lo, decimals),
+        crate::forms::round_to(hi, decimals),
+    );
+    if (s.min - lo).abs() > 1e-9 || (s.max - hi).abs() > 1e-9 {
+        out.push(
+            rule("score-range")
+                .arg("score", &s.id)
+                .arg("min", s.min)
+                .arg("max", s.max)
+                .arg("lo", lo)
+                .arg("hi", hi),
+        );
+        return;
+    }
+    if !s.bands.is_empty() && !bands_cover(&s.bands, lo, hi, decimals) {
+        out.push(
+            rule("bands")
+                .arg("score", &s.id)
+                .arg("lo", lo)
+                .arg("hi", hi),
+        );
+    }
+}
+
+/// The unrounded range a score's questions can sum to, or `None` when one is listed twice,
+/// missing (B0012, reported elsewhere) or unscorable; the first and last are reported here.
+fn score_range(
+    address: &str,
+    s: &Score,
+    by_id: &HashMap<&str, &Question>,
+    out: &mut Vec<Diagnostic>,
+) -> Option<(f64, f64)> {
+    let rule = |key: &'static str| form_rule(address, key);
+    let mut seen = BTreeSet::new();
+    let (mut lo, mut hi) = (0.0, 0.0);
+    let mut complete = true;
+    for id in &s.questions {
+        if !seen.insert(id.as_str()) {
+            out.push(rule("score-twice").arg("score", &s.id).arg("question", id));
+            complete = false;
+            continue;
+        }
+        // A question the form does not have is B0012.
+        let Some(q) = by_id.get(id.as_str()) else {
+            complete = false;
+            continue;
+        };
+        match crate::forms::contribution_range(&q.kind) {
+            Some((a, b)) => {
+                lo += a;
+                hi += b;
+            }
+            None => {
+                out.push(rule("unscorable").arg("score", &s.id).arg("question", id));
+                complete = false;
+            }
+        }
+    }
+    complete.then_some((lo, hi))
 }
 
 /// Whether `bands` (in any order) cover `lo..=hi` in steps of `10^-decimals`, with no gap and

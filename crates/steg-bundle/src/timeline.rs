@@ -18,7 +18,7 @@
 //! - a flag to `invanare`, while a guardian uses the program as proxy ("ombud"), goes to the
 //!   guardian (`proxy: ombud`) or is not sent (`proxy: none`).
 
-use crate::manifest::{MomentEntry, ProxyDelivery, Recipient, Trigger};
+use crate::manifest::{Flag, ModulEntry, MomentEntry, ProxyDelivery, Recipient, Trigger};
 use serde::Serialize;
 use std::fmt;
 
@@ -171,7 +171,47 @@ const RANK_MOMENT_ENDS: u8 = 4;
 /// the moment does not have, or on or after its end, are ignored.
 pub fn timeline(moment: &MomentEntry, start: Date, who: &Participant) -> Vec<Event> {
     let end = moment.duration_days;
-    let activations: Vec<Activation> = if who.activations.is_empty() {
+    let mut t = Timeline {
+        start,
+        end,
+        out: Vec::new(),
+    };
+    t.push(
+        0,
+        RANK_STARTED,
+        0,
+        0,
+        t.program_event(0, "moment_started", None, &moment.title),
+    );
+    let closings = t.push_moduler(moment, &activations_of(moment, who));
+    for (seq, flag) in moment.flags.iter().enumerate() {
+        let Some(recipient) = flag_recipient(flag, who.via_proxy) else {
+            continue;
+        };
+        for (sub, (day, modul)) in flag_days(flag, end, &closings).into_iter().enumerate() {
+            if day >= end {
+                continue;
+            }
+            let e = t.flag_event(flag, recipient, day, modul);
+            t.push(day, RANK_FLAG, seq, sub, e);
+        }
+    }
+    t.push(
+        end,
+        RANK_MOMENT_ENDS,
+        0,
+        0,
+        t.program_event(end, "moment_ends", None, &moment.title),
+    );
+    t.out
+        .sort_by_key(|&(day, rank, seq, sub, _)| (day, rank, seq, sub));
+    t.out.into_iter().map(|(.., e)| e).collect()
+}
+
+/// The moduler activated for `who`: every modul on day 0 if none are given, else the given
+/// ones the moment has, activated before its end.
+fn activations_of(moment: &MomentEntry, who: &Participant) -> Vec<Activation> {
+    if who.activations.is_empty() {
         moment
             .moduler
             .iter()
@@ -183,136 +223,152 @@ pub fn timeline(moment: &MomentEntry, start: Date, who: &Participant) -> Vec<Eve
     } else {
         who.activations
             .iter()
-            .filter(|a| a.day < end && moment.moduler.iter().any(|m| m.id == a.modul))
+            .filter(|a| {
+                a.day < moment.duration_days && moment.moduler.iter().any(|m| m.id == a.modul)
+            })
             .cloned()
             .collect()
-    };
-    let mut out: Vec<(u32, u8, usize, usize, Event)> = Vec::new();
+    }
+}
+
+/// An activated modul that closes before the moment: its activation day, closing day, entry.
+type Closing<'a> = (u32, u32, &'a ModulEntry);
+
+/// The events of a timeline being built, each with its sort key.
+struct Timeline {
+    start: Date,
+    end: u32,
     // Sorted by day, rank within the day, then the order of the flag or modul in the manifest.
-    let mut push = |day: u32, rank: u8, seq: usize, sub: usize, e: Event| {
-        if day <= end {
-            out.push((day, rank, seq, sub, e));
-        }
-    };
-    let event = |day: u32, event: &'static str, modul: Option<&str>, title: &str| Event {
-        date: start.plus_days(day),
-        day,
-        event,
-        trigger: None,
-        flag: None,
-        recipient: None,
-        modul: modul.map(String::from),
-        title: title.to_string(),
-        message: None,
-    };
-    push(
-        0,
-        RANK_STARTED,
-        0,
-        0,
-        event(0, "moment_started", None, &moment.title),
-    );
-    // Each activated modul: its activation day and closing day (if it closes before the moment).
-    let mut closings = Vec::new();
-    for (i, a) in activations.iter().enumerate() {
-        let Some(m) = moment.moduler.iter().find(|m| m.id == a.modul) else {
-            continue;
-        };
-        push(
-            a.day,
-            RANK_ACTIVATED,
-            i,
-            0,
-            event(a.day, "modul_activated", Some(&m.id), &m.title),
-        );
-        if let Some(n) = m.duration_days {
-            let closes = a.day.saturating_add(n).min(end);
-            push(
-                closes,
-                RANK_MODUL_ENDS,
-                i,
-                0,
-                event(closes, "modul_ends", Some(&m.id), &m.title),
-            );
-            closings.push((a.day, closes, m));
+    out: Vec<(u32, u8, usize, usize, Event)>,
+}
+
+impl Timeline {
+    /// Adds an event, unless it falls after the moment's end.
+    fn push(&mut self, day: u32, rank: u8, seq: usize, sub: usize, e: Event) {
+        if day <= self.end {
+            self.out.push((day, rank, seq, sub, e));
         }
     }
-    for (seq, flag) in moment.flags.iter().enumerate() {
-        let recipient = match (flag.recipient, who.via_proxy, flag.proxy) {
-            (Recipient::Behandlare, _, _) => "behandlare",
-            (Recipient::Invanare, false, _) => "invanare",
-            (Recipient::Invanare, true, ProxyDelivery::Ombud) => "ombud",
-            (Recipient::Invanare, true, ProxyDelivery::None) => continue,
-        };
-        let mut days: Vec<(u32, Option<String>)> = Vec::new();
-        // Closings are in activation order, so flags about them are too.
-        match &flag.trigger {
-            Trigger::MomentStarted => days.push((0, None)),
-            Trigger::Inactive { days: k } => {
-                // The participant does nothing after the start, so the inactivity counts from
-                // day 0 and lasts until the end.
-                let mut day = *k;
-                while day < end && *k > 0 {
-                    days.push((day, None));
-                    match flag.repeat_days {
-                        Some(r) if r > 0 => day = day.saturating_add(r),
-                        _ => break,
-                    }
-                }
-            }
-            Trigger::ModulEnds {
-                days_before,
-                moduler,
-            } => {
-                for (activated, closes, m) in &closings {
-                    if !moduler.is_empty() && !moduler.contains(&m.id) {
-                        continue;
-                    }
-                    if let Some(day) = closes.checked_sub(*days_before)
-                        && day >= *activated
-                    {
-                        days.push((day, Some(m.id.clone())));
-                    }
-                }
-            }
-            Trigger::MomentEnds { days_before } => {
-                if let Some(day) = end.checked_sub(*days_before) {
-                    days.push((day, None));
-                }
-            }
+
+    /// An event of the program itself (not a flag).
+    fn program_event(
+        &self,
+        day: u32,
+        event: &'static str,
+        modul: Option<&str>,
+        title: &str,
+    ) -> Event {
+        Event {
+            date: self.start.plus_days(day),
+            day,
+            event,
+            trigger: None,
+            flag: None,
+            recipient: None,
+            modul: modul.map(String::from),
+            title: title.to_string(),
+            message: None,
         }
-        for (sub, (day, modul)) in days.into_iter().enumerate() {
-            if day >= end {
+    }
+
+    /// The event of `flag` sent to `recipient` on `day`.
+    fn flag_event(
+        &self,
+        flag: &Flag,
+        recipient: &'static str,
+        day: u32,
+        modul: Option<String>,
+    ) -> Event {
+        Event {
+            date: self.start.plus_days(day),
+            day,
+            event: "flag",
+            trigger: Some(flag.trigger.event_name()),
+            flag: Some(flag.id.clone()),
+            recipient: Some(recipient),
+            modul,
+            title: flag.title.clone(),
+            message: Some(flag.message.clone()),
+        }
+    }
+
+    /// Each activated modul: its activation and (if it closes before the moment) its closing.
+    /// Returns the closings, in activation order.
+    fn push_moduler<'a>(
+        &mut self,
+        moment: &'a MomentEntry,
+        activations: &[Activation],
+    ) -> Vec<Closing<'a>> {
+        let mut closings = Vec::new();
+        for (i, a) in activations.iter().enumerate() {
+            let Some(m) = moment.moduler.iter().find(|m| m.id == a.modul) else {
                 continue;
+            };
+            let e = self.program_event(a.day, "modul_activated", Some(&m.id), &m.title);
+            self.push(a.day, RANK_ACTIVATED, i, 0, e);
+            if let Some(n) = m.duration_days {
+                let closes = a.day.saturating_add(n).min(self.end);
+                let e = self.program_event(closes, "modul_ends", Some(&m.id), &m.title);
+                self.push(closes, RANK_MODUL_ENDS, i, 0, e);
+                closings.push((a.day, closes, m));
             }
-            push(
-                day,
-                RANK_FLAG,
-                seq,
-                sub,
-                Event {
-                    date: start.plus_days(day),
-                    day,
-                    event: "flag",
-                    trigger: Some(flag.trigger.event_name()),
-                    flag: Some(flag.id.clone()),
-                    recipient: Some(recipient),
-                    modul,
-                    title: flag.title.clone(),
-                    message: Some(flag.message.clone()),
-                },
-            );
+        }
+        closings
+    }
+}
+
+/// Who gets `flag`, or `None` if it is not sent (to the young person while a guardian acts
+/// as proxy, with `proxy: none`).
+fn flag_recipient(flag: &Flag, via_proxy: bool) -> Option<&'static str> {
+    match (flag.recipient, via_proxy, flag.proxy) {
+        (Recipient::Behandlare, _, _) => Some("behandlare"),
+        (Recipient::Invanare, false, _) => Some("invanare"),
+        (Recipient::Invanare, true, ProxyDelivery::Ombud) => Some("ombud"),
+        (Recipient::Invanare, true, ProxyDelivery::None) => None,
+    }
+}
+
+/// The days `flag` fires on (with the modul it is about, if any), before filtering out
+/// those on or after the moment's end (`end`).
+fn flag_days(flag: &Flag, end: u32, closings: &[Closing<'_>]) -> Vec<(u32, Option<String>)> {
+    let mut days: Vec<(u32, Option<String>)> = Vec::new();
+    // Closings are in activation order, so flags about them are too.
+    match &flag.trigger {
+        Trigger::MomentStarted => days.push((0, None)),
+        Trigger::Inactive { days: k } => {
+            // The participant does nothing after the start, so the inactivity counts from
+            // day 0 and lasts until the end.
+            let mut day = *k;
+            while day < end && *k > 0 {
+                days.push((day, None));
+                match flag.repeat_days {
+                    Some(r) if r > 0 => day = day.saturating_add(r),
+                    _ => break,
+                }
+            }
+        }
+        Trigger::ModulEnds {
+            days_before,
+            moduler,
+        } => {
+            for (activated, closes, m) in closings {
+                if !moduler.is_empty() && !moduler.contains(&m.id) {
+                    continue;
+                }
+                if let Some(day) = closes.checked_sub(*days_before)
+                    && day >= *activated
+                {
+                    days.push((day, Some(m.id.clone())));
+                }
+            }
+        }
+        Trigger::MomentEnds { days_before } => {
+            if let Some(day) = end.checked_sub(*days_before) {
+                days.push((day, None));
+            }
         }
     }
-    push(
-        end,
-        RANK_MOMENT_ENDS,
-        0,
-        0,
-        event(end, "moment_ends", None, &moment.title),
-    );
-    out.sort_by_key(|&(day, rank, seq, sub, _)| (day, rank, seq, sub));
-    out.into_iter().map(|(.., e)| e).collect()
+    days
 }
 
 #[cfg(test)]

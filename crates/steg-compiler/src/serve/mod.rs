@@ -312,6 +312,68 @@ pub type Sink = Arc<dyn Fn(Event<'_>) + Send + Sync>;
 /// Runs the server until the process is stopped. The port is taken before anything is built,
 /// so a busy port is reported at once.
 pub fn run(options: Options, events: Sink) -> Result<(), Error> {
+    let (listener, addr) = bind(&options)?;
+
+    let mut builder = Rebuilder::new(options.content.clone(), options.theme_dir.clone())
+        .with_lang(options.lang)
+        .with_releases_in(options.out.clone());
+    let served = builder.served.clone();
+    let started = Instant::now();
+    let first = builder.rebuild(&[]);
+    events(Event::Rebuilt {
+        outcome: &first,
+        took: started.elapsed(),
+        changed: &[],
+    });
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Other(format!("cannot start the server: {e}")))?;
+    let guard = guard_for(&options);
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::from_std(listener)
+            .map_err(|e| Error::Other(format!("cannot listen: {e}")))?;
+        let livereload = tower_livereload::LiveReloadLayer::new();
+        let reloader = livereload.reloader();
+        let app = router(served, guard, livereload);
+
+        let watched: Vec<PathBuf> = std::iter::once(options.content.clone())
+            .chain(options.theme_dir.clone())
+            .collect();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let debouncer = watch(&watched, tx)?;
+        let watcher = Watcher {
+            builder,
+            watched,
+            reloader,
+            events: events.clone(),
+        };
+        std::thread::spawn(move || {
+            // Keep the watcher alive as long as this thread runs.
+            let _debouncer = debouncer;
+            watcher.run(rx);
+        });
+
+        let url = url_of(addr);
+        events(Event::Listening {
+            url: &url,
+            content: &options.content,
+            exposed: !addr.ip().is_loopback(),
+        });
+        if options.open {
+            open_browser(url.clone(), events.clone());
+        }
+        axum::serve(listener, app)
+            .await
+            .map_err(|e| Error::Other(format!("the server stopped: {e}")))
+    })
+}
+
+/// Takes the port (a busy one is its own error) and returns the non-blocking listener with
+/// the address it listens on (the port chosen, if 0 was asked for).
+fn bind(options: &Options) -> Result<(std::net::TcpListener, SocketAddr), Error> {
     let ip = options.interface.unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
     let addr = SocketAddr::new(ip, options.port);
     let listener = std::net::TcpListener::bind(addr).map_err(|e| {
@@ -331,25 +393,12 @@ pub fn run(options: Options, events: Sink) -> Result<(), Error> {
     listener
         .set_nonblocking(true)
         .map_err(|e| Error::Other(e.to_string()))?;
+    Ok((listener, addr))
+}
 
-    let mut builder = Rebuilder::new(options.content.clone(), options.theme_dir.clone())
-        .with_lang(options.lang)
-        .with_releases_in(options.out.clone());
-    let served = builder.served.clone();
-    let started = Instant::now();
-    let first = builder.rebuild(&[]);
-    events(Event::Rebuilt {
-        outcome: &first,
-        took: started.elapsed(),
-        changed: &[],
-    });
-
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Other(format!("cannot start the server: {e}")))?;
-    let guard = Guard {
+/// The guard of every request: the hosts it may name, and the folders files are served from.
+fn guard_for(options: &Options) -> Guard {
+    Guard {
         hosts: Arc::new(allowed_hosts(options.interface)),
         roots: Arc::new(
             std::iter::once(&options.content)
@@ -358,71 +407,47 @@ pub fn run(options: Options, events: Sink) -> Result<(), Error> {
                 .collect(),
         ),
         lang: options.lang,
-    };
-    runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::from_std(listener)
-            .map_err(|e| Error::Other(format!("cannot listen: {e}")))?;
-        let livereload = tower_livereload::LiveReloadLayer::new();
-        let reloader = livereload.reloader();
-        let app = axum::Router::new()
-            .fallback({
+    }
+}
+
+/// The site's routes: every path is answered from `served`, with live reload, behind the
+/// host check.
+fn router(
+    served: Shared,
+    guard: Guard,
+    livereload: tower_livereload::LiveReloadLayer,
+) -> axum::Router {
+    axum::Router::new()
+        .fallback({
+            let guard = guard.clone();
+            move |request: Request| {
                 let served = served.clone();
                 let guard = guard.clone();
-                move |request: Request| {
-                    let served = served.clone();
-                    let guard = guard.clone();
-                    async move { respond(&served, &guard, request).await }
-                }
-            })
-            .layer(livereload)
-            // Outermost, so that the live-reload endpoint is guarded too.
-            .layer(axum::middleware::from_fn({
-                let guard = guard.clone();
-                move |request: Request, next: axum::middleware::Next| {
-                    let allowed = guard.host_allowed(&request);
-                    async move {
-                        if allowed {
-                            next.run(request).await
-                        } else {
-                            status(StatusCode::MISDIRECTED_REQUEST, "Fel värdnamn (Host).")
-                        }
+                async move { respond(&served, &guard, request).await }
+            }
+        })
+        .layer(livereload)
+        // Outermost, so that the live-reload endpoint is guarded too.
+        .layer(axum::middleware::from_fn({
+            move |request: Request, next: axum::middleware::Next| {
+                let allowed = guard.host_allowed(&request);
+                async move {
+                    if allowed {
+                        next.run(request).await
+                    } else {
+                        status(StatusCode::MISDIRECTED_REQUEST, "Fel värdnamn (Host).")
                     }
                 }
-            }));
+            }
+        }))
+}
 
-        let watched: Vec<PathBuf> = std::iter::once(options.content.clone())
-            .chain(options.theme_dir.clone())
-            .collect();
-        let (tx, rx) = std::sync::mpsc::channel();
-        let debouncer = watch(&watched, tx)?;
-        let watcher = Watcher {
-            builder,
-            watched,
-            reloader,
-            events: events.clone(),
-        };
-        std::thread::spawn(move || {
-            // Keep the watcher alive as long as this thread runs.
-            let _debouncer = debouncer;
-            watcher.run(rx);
-        });
-
-        let url = match addr.ip() {
-            IpAddr::V4(ip) => format!("http://{ip}:{}/", addr.port()),
-            IpAddr::V6(ip) => format!("http://[{ip}]:{}/", addr.port()),
-        };
-        events(Event::Listening {
-            url: &url,
-            content: &options.content,
-            exposed: !addr.ip().is_loopback(),
-        });
-        if options.open {
-            open_browser(url.clone(), events.clone());
-        }
-        axum::serve(listener, app)
-            .await
-            .map_err(|e| Error::Other(format!("the server stopped: {e}")))
-    })
+/// The address as a URL to open (an IPv6 address in brackets).
+fn url_of(addr: SocketAddr) -> String {
+    match addr.ip() {
+        IpAddr::V4(ip) => format!("http://{ip}:{}/", addr.port()),
+        IpAddr::V6(ip) => format!("http://[{ip}]:{}/", addr.port()),
+    }
 }
 
 /// The hosts a request may name: the loopback names, and the address given with
