@@ -696,17 +696,6 @@ fn shift_tags(html: &str, open: &str, by: u8) -> String {
     out
 }
 
-#[cfg(test)]
-mod demoted_tests {
-    #[test]
-    fn headings_move_down_and_stop_at_six() {
-        assert_eq!(
-            super::demoted("<h2 id=\"a\">A</h2><p>x</p><h3>B</h3><hr><h5>C</h5>", 3),
-            "<h5 id=\"a\">A</h5><p>x</p><h6>B</h6><hr><h6>C</h6>"
-        );
-    }
-}
-
 /// The review dossier: every steg of the moment in order, in full (text, media parts,
 /// transcript, form questions, fields), with its address, content hash, review state and
 /// findings, laid out to be printed or saved as PDF and signed.
@@ -1051,4 +1040,15 @@ fn changes_page(m: &Moment, diff: Option<&crate::review::DiffReport>) -> Page {
     });
     ctx.insert("diff", tv!(diff));
     page(path, "andringar.html", ctx)
+}
+
+#[cfg(test)]
+mod demoted_tests {
+    #[test]
+    fn headings_move_down_and_stop_at_six() {
+        assert_eq!(
+            super::demoted("<h2 id=\"a\">A</h2><p>x</p><h3>B</h3><hr><h5>C</h5>", 3),
+            "<h5 id=\"a\">A</h5><p>x</p><h6>B</h6><hr><h6>C</h6>"
+        );
+    }
 }
