@@ -219,77 +219,15 @@ pub(crate) fn options() -> Options {
     Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_FOOTNOTES
 }
 
-/// The address schemes a link or image may use. Everything else (`javascript:`, `data:`,
-/// `vbscript:`, `file:` ...) is refused.
-pub const URL_SCHEMES: [&str; 4] = ["http", "https", "mailto", "tel"];
+/// The address schemes, elements and attributes raw HTML may use: the loader's own lists, so
+/// that what a build lets through is exactly what a platform's loader accepts. No script,
+/// style, form, object, embed or svg; `iframe` only with `allowed_iframe_hosts` (its `src` is
+/// filtered below); no `on*` handler, no `style`, no `id` (which could clobber the platform's
+/// own page elements).
+pub use steg_bundle::html::{ALLOWED_GENERIC_ATTRIBUTES, ALLOWED_TAGS, URL_SCHEMES};
 
-/// The HTML elements raw HTML may use: text structure, lists, tables, links and images. No
-/// script, style, form, object, embed or svg; `iframe` only with `allowed_iframe_hosts`.
-pub const ALLOWED_TAGS: &[&str] = &[
-    "a",
-    "abbr",
-    "b",
-    "blockquote",
-    "br",
-    "caption",
-    "cite",
-    "code",
-    "col",
-    "colgroup",
-    "dd",
-    "del",
-    "details",
-    "dfn",
-    "div",
-    "dl",
-    "dt",
-    "em",
-    "figcaption",
-    "figure",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "hr",
-    "i",
-    "img",
-    "ins",
-    "kbd",
-    "li",
-    "mark",
-    "ol",
-    "p",
-    "pre",
-    "q",
-    "s",
-    "samp",
-    "small",
-    "span",
-    "strike",
-    "strong",
-    "sub",
-    "summary",
-    "sup",
-    "table",
-    "tbody",
-    "td",
-    "tfoot",
-    "th",
-    "thead",
-    "time",
-    "tr",
-    "u",
-    "ul",
-    "var",
-];
-
-/// Attributes allowed on every allowed element. No `on*` handler, no `style`, no `id` (which
-/// could clobber the platform's own page elements).
-pub const ALLOWED_GENERIC_ATTRIBUTES: &[&str] = &["lang", "title", "dir"];
-
-/// Attributes allowed on particular elements.
+/// Attributes allowed on particular elements (the loader's list also has what the sanitizer
+/// below adds itself: `rel` on links, `sandbox` and `referrerpolicy` on iframes).
 pub const ALLOWED_TAG_ATTRIBUTES: &[(&str, &[&str])] = &[
     ("a", &["href", "hreflang"]),
     ("img", &["src", "alt", "width", "height"]),
@@ -318,7 +256,7 @@ fn sanitizer(
     refused: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 ) -> ammonia::Builder<'static> {
     let mut b = ammonia::Builder::empty();
-    let mut tags: std::collections::HashSet<&'static str> = ALLOWED_TAGS.iter().copied().collect();
+    let tags: std::collections::HashSet<&'static str> = ALLOWED_TAGS.iter().copied().collect();
     // The elements whose content is dropped with them, not kept as text.
     b.clean_content_tags(["script", "style", "template"].into_iter().collect());
     b.generic_attributes(ALLOWED_GENERIC_ATTRIBUTES.iter().copied().collect());
@@ -326,9 +264,8 @@ fn sanitizer(
     for (tag, attrs) in ALLOWED_TAG_ATTRIBUTES {
         per_tag.insert(*tag, attrs.iter().copied().collect());
     }
-    // Iframes are let through the tag list always, so that a refused one is reported; its
-    // `src` is what the filter below allows or drops, and an error stops the build anyway.
-    tags.insert("iframe");
+    // Iframes are in the tag list always, so that a refused one is reported; its `src` is
+    // what the filter below allows or drops, and an error stops the build anyway.
     b.tags(tags);
     b.tag_attributes(per_tag);
     b.set_tag_attribute_value(
