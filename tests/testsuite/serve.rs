@@ -266,6 +266,54 @@ fn incremental_rebuilds_match_the_content() {
     assert!(!page(&r, first_page).contains("Nytt namn"));
 }
 
+/// An edit is shown in two steps: first the edited steg (and whatever else but the overview
+/// pages), then the overview pages, which list every steg. Between the two, the overview
+/// pages are pending (a request for one waits), and after the second the site is whole.
+#[test]
+fn an_edit_shows_its_steg_first_and_the_overview_pages_after() {
+    use steg_compiler::serve::{Outcome, Rebuilder};
+    let tmp = tempfile::tempdir().unwrap();
+    let content = tmp.path().join("minimal");
+    copy_dir(Path::new("tests/fixtures/good/minimal"), &content);
+    let mut r = Rebuilder::new(content.clone(), None);
+    assert!(matches!(r.rebuild(&[]), Outcome::Built { .. }));
+    assert_eq!(r.pending(), Vec::<String>::new());
+    let page = |r: &Rebuilder, p: &str| String::from_utf8(r.file(p).unwrap_or_default()).unwrap();
+    let steg = "minimal/steg/somn/intro/valkommen.html";
+    let dossier = "minimal/dossier.html";
+
+    let file = content.join("01-somn/01-intro/01-valkommen.md");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, format!("{text}\nEn helt ny mening.\n")).unwrap();
+    assert!(matches!(
+        r.show(std::slice::from_ref(&file)),
+        Outcome::Built { .. }
+    ));
+    assert!(page(&r, steg).contains("En helt ny mening."));
+    assert!(!page(&r, dossier).contains("En helt ny mening."));
+    let pending = r.pending();
+    for overview in ["behandlare", "granskning", "andringar", "dossier"] {
+        assert!(
+            pending.contains(&format!("minimal/{overview}.html")),
+            "{overview} not pending: {pending:?}"
+        );
+    }
+    assert!(!pending.contains(&steg.to_string()));
+
+    assert!(matches!(r.finish(), Some(Outcome::Built { .. })));
+    assert_eq!(r.pending(), Vec::<String>::new());
+    assert!(page(&r, dossier).contains("En helt ny mening."));
+    assert!(r.finish().is_none(), "nothing is left for a second finish");
+
+    // The site is then what a fresh rebuilder serves.
+    let mut fresh = Rebuilder::new(content.clone(), None);
+    assert!(matches!(fresh.rebuild(&[]), Outcome::Built { .. }));
+    assert_eq!(r.paths(), fresh.paths());
+    for p in fresh.paths() {
+        assert!(r.file(&p) == fresh.file(&p), "{p} differs");
+    }
+}
+
 /// A one-shot load (`steg build`, which drops each moment's sources as soon as it is built)
 /// and a kept cache (`steg serve`) give the same model and the same findings, for the default
 /// program and for the fixture with every steg type.

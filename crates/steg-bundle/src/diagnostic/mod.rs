@@ -26,7 +26,7 @@ pub enum Severity {
 }
 
 /// A place in a source file. Lines and columns count from 1; columns count characters.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Location {
     pub line: usize,
     pub column: usize,
@@ -80,7 +80,7 @@ impl Location {
 /// It holds no words, only the code, which of the code's messages it is, and the values to put
 /// into that message: the text is taken from the catalogue, in the reader's language, when it
 /// is shown.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Diagnostic {
     pub severity: Severity,
     /// Stable code, e.g. `E0302`. Explained by `steg explain E0302`; never reused.
@@ -247,7 +247,7 @@ impl Diagnostic {
 }
 
 /// The value of one placeholder.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Arg {
     /// A name, number or path, the same in every language.
     Plain(String),

@@ -254,15 +254,18 @@ pub fn moment(m: &Moment, assets: &[(String, std::path::PathBuf)], complete: boo
 /// Two steg with the same content (rendered text and type with all its parts): usually a
 /// copy left behind. Reported at the later one, naming the first.
 fn identical_steg(m: &Moment, out: &mut Diagnostics) {
-    let mut seen: HashMap<&str, Vec<&crate::model::Steg>> = HashMap::new();
+    let mut seen: HashMap<crate::model::Revision, Vec<&crate::model::Steg>> = HashMap::new();
     for (_, _, s) in m.steg() {
         // Steg not written yet (stand-ins from `steg new`, or declared placeholders) are alike
         // by nature, and W1120 already reports them.
-        if s.placeholder || text::STAND_IN_TEXTS.iter().any(|t| s.body.html.contains(t)) {
+        if s.placeholder {
             continue;
         }
-        let same_text = seen.entry(s.body.html.as_str()).or_default();
-        if let Some(first) = same_text.iter().find(|f| f.kind == s.kind) {
+        let same_print = seen.entry(s.text_print).or_default();
+        let first = same_print
+            .iter()
+            .find(|f| f.kind == s.kind && f.body.html == s.body.html);
+        if let Some(first) = first {
             let d = Diagnostic::new(W1121, "same")
                 .arg("other", first.source.display())
                 .in_file(&s.source);
@@ -272,7 +275,7 @@ fn identical_steg(m: &Moment, out: &mut Diagnostics) {
                     .filter(|d| d.code == W1121.id),
             );
         } else {
-            same_text.push(s);
+            same_print.push(s);
         }
     }
 }

@@ -553,12 +553,12 @@ fn load_moment(src: &MomentSource, cache: &Cache) -> MomentResult {
     let media = moment_media(src, cache, &mut d);
 
     // Pass 3: ids, addresses and the map of every document's place in the bundle.
-    let (tree, documents) = settle_tree(src, cache, &mut d);
+    let (tree, documents, placed) = settle_tree(src, cache, &mut d);
     let media_paths: HashMap<String, String> = media
         .iter()
         .map(|m| (m.rel.clone(), m.bundle_path()))
         .collect();
-    let links_key = links_key(&documents, &media_paths, front);
+    let links_key = links_key(placed, &media_paths, front);
     let iframe_hosts = iframe_hosts(front);
     let links = Links {
         documents: &documents,
@@ -674,11 +674,12 @@ fn settle_tree(
     src: &MomentSource,
     cache: &Cache,
     d: &mut Diagnostics,
-) -> (Vec<ParsedModul>, HashMap<String, String>) {
+) -> (Vec<ParsedModul>, HashMap<String, String>, u64) {
     let mut settle = Settle {
         src,
         cache,
         documents: HashMap::new(),
+        placed: std::collections::hash_map::DefaultHasher::new(),
     };
     settle.place(&src.file, layout::WELCOME.to_string());
     let mut tree = Vec::new();
@@ -686,7 +687,7 @@ fn settle_tree(
     for m in &src.moduler {
         tree.extend(settle.modul(m, &mut modul_ids, d));
     }
-    (tree, settle.documents)
+    (tree, settle.documents, settle.placed.finish())
 }
 
 /// Pass 3's walk over one moment: the files come parsed from the cache, the map of
@@ -695,6 +696,9 @@ struct Settle<'a> {
     src: &'a MomentSource,
     cache: &'a Cache,
     documents: HashMap<String, String>,
+    /// Over every (file, output) pair in the order placed, which the tree fixes: the map's
+    /// fingerprint without sorting it.
+    placed: std::collections::hash_map::DefaultHasher,
 }
 
 impl Settle<'_> {
@@ -704,6 +708,7 @@ impl Settle<'_> {
             .strip_prefix(&self.src.dir)
             .map(rel_string)
             .unwrap_or_default();
+        (&rel, &output).hash(&mut self.placed);
         self.documents.insert(rel, output);
     }
 
@@ -809,14 +814,15 @@ impl Settle<'_> {
 /// A steg's rendering depends on its own file and on where every link may point; while
 /// neither changes, the cached rendering stands. This key stands for the second.
 fn links_key(
-    documents: &HashMap<String, String>,
+    documents: u64,
     media_paths: &HashMap<String, String>,
     moment: Option<&Parsed<MomentFront>>,
 ) -> u64 {
     let mut h = std::collections::hash_map::DefaultHasher::new();
-    let mut all: Vec<_> = documents.iter().chain(media_paths.iter()).collect();
-    all.sort();
-    all.hash(&mut h);
+    documents.hash(&mut h);
+    let mut media: Vec<_> = media_paths.iter().collect();
+    media.sort();
+    media.hash(&mut h);
     // The check settings come from moment.md; a change there re-checks every steg.
     if let Some(p) = moment {
         p.text[..p.body_offset].hash(&mut h);
@@ -865,7 +871,7 @@ fn set_revisions(moment: &mut Moment, parsed: &Parsed<MomentFront>, links_key: u
             .iter()
             .map(|m| m.revision)
             .collect::<Vec<_>>(),
-        &*moment.approvals,
+        moment.approvals.revision(),
     ));
 }
 

@@ -125,6 +125,9 @@ pub struct Steg {
     pub revision: Revision,
     /// The addresses the steg had in earlier versions (`moved_from:`).
     pub moved_from: Vec<String>,
+    /// Over the rendered text only: copies of a steg are found by comparing these, not
+    /// every text with every other on each load.
+    pub text_print: Revision,
 }
 
 /// A steg's type and the parts that type has.
@@ -366,9 +369,15 @@ pub struct Approval {
 /// thousands of steg asks for the status of each, and a scan per question would make that
 /// quadratic.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Approvals {
+pub struct Approvals(std::sync::Arc<ApprovalList>);
+
+/// Shared, so that every load of a moment takes its approvals (thousands of them in a large
+/// program) without copying them.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct ApprovalList {
     list: Vec<Approval>,
     by_address: std::collections::HashMap<String, Vec<usize>>,
+    revision: Revision,
 }
 
 impl Approvals {
@@ -377,23 +386,34 @@ impl Approvals {
         for (i, a) in list.iter().enumerate() {
             by_address.entry(a.address.clone()).or_default().push(i);
         }
-        Approvals { list, by_address }
+        let revision = Revision::of(&list);
+        Approvals(std::sync::Arc::new(ApprovalList {
+            list,
+            by_address,
+            revision,
+        }))
     }
 
     /// The approvals of one address, oldest first.
     pub fn of<'a>(&'a self, address: &str) -> impl Iterator<Item = &'a Approval> + 'a {
-        self.by_address
+        self.0
+            .by_address
             .get(address)
             .into_iter()
             .flatten()
-            .map(|&i| &self.list[i])
+            .map(|&i| &self.0.list[i])
+    }
+
+    /// Over every approval: computed once, when they are read.
+    pub fn revision(&self) -> Revision {
+        self.0.revision
     }
 }
 
 impl std::ops::Deref for Approvals {
     type Target = [Approval];
     fn deref(&self) -> &[Approval] {
-        &self.list
+        &self.0.list
     }
 }
 

@@ -7,6 +7,11 @@
 //! ([`crate::site::SiteCache`]). A build with errors keeps the last good site and shows the
 //! errors at the top of every page and in the terminal; the next good save clears them.
 //!
+//! An edit is shown in two steps: first every changed page but the overview pages, which
+//! list every steg of a moment (in a moment of thousands of steg they cost more than all the
+//! rest), then those. Until the second step is done, a request for an overview page waits
+//! for it: what is served is never older than the last save.
+//!
 //! Nothing here prints: what happens is told to the caller as [`Event`]s and [`Error`]s, and
 //! the `steg` binary words them in the chosen language.
 //!
@@ -88,9 +93,33 @@ enum ServedFile {
 struct Served {
     files: HashMap<String, ServedFile>,
     errors: Option<String>,
+    /// Pages whose new version is being rendered: a request for one waits for it.
+    pending: std::collections::HashSet<String>,
 }
 
-type Shared = Arc<RwLock<Served>>;
+/// The site, and the signal that pending pages are done.
+#[derive(Clone, Default)]
+struct Shared {
+    site: Arc<RwLock<Served>>,
+    done: Arc<tokio::sync::Notify>,
+}
+
+impl Shared {
+    /// Ends the wait of every request for a pending page.
+    fn settle(&self) {
+        if let Ok(mut s) = self.site.write() {
+            s.pending.clear();
+        }
+        self.done.notify_waiters();
+    }
+}
+
+/// What [`Rebuilder::show`] left for [`Rebuilder::finish`]: the program it loaded.
+struct Unfinished {
+    moments: Vec<Arc<crate::model::Moment>>,
+    diagnostics: Diagnostics,
+    releases: HashMap<String, crate::review::DiffReport>,
+}
 
 /// Collects what a render changed, to be applied to the served site in one step (and only if
 /// the whole render succeeded).
@@ -139,6 +168,7 @@ pub struct Rebuilder {
     lang: Lang,
     /// Where `steg build` writes, for the comparison with the last release.
     out: Option<PathBuf>,
+    unfinished: Option<Unfinished>,
 }
 
 /// The result of one rebuild, for the terminal.
@@ -170,9 +200,10 @@ impl Rebuilder {
             theme: None,
             cache: Cache::for_watching(),
             site_cache: SiteCache::default(),
-            served: Arc::default(),
+            served: Shared::default(),
             lang: Lang::default(),
             out: None,
+            unfinished: None,
         }
     }
 
@@ -190,7 +221,7 @@ impl Rebuilder {
 
     /// The served bytes of `path` in the site, as a browser would get them.
     pub fn file(&self, path: &str) -> Option<Vec<u8>> {
-        let s = self.served.read().ok()?;
+        let s = self.served.site.read().ok()?;
         match s.files.get(path)? {
             ServedFile::Bytes(b) => Some(b.as_ref().clone()),
             ServedFile::File(p) => std::fs::read(p).ok(),
@@ -201,8 +232,21 @@ impl Rebuilder {
     pub fn paths(&self) -> Vec<String> {
         let mut paths: Vec<String> = self
             .served
+            .site
             .read()
             .map(|s| s.files.keys().cloned().collect())
+            .unwrap_or_default();
+        paths.sort();
+        paths
+    }
+
+    /// The pages whose new version is not served yet (left by [`Rebuilder::show`]), sorted.
+    pub fn pending(&self) -> Vec<String> {
+        let mut paths: Vec<String> = self
+            .served
+            .site
+            .read()
+            .map(|s| s.pending.iter().cloned().collect())
             .unwrap_or_default();
         paths.sort();
         paths
@@ -216,8 +260,39 @@ impl Rebuilder {
         Ok(())
     }
 
-    /// Rebuilds after `changed` paths changed (none for the first build).
+    /// Rebuilds after `changed` paths changed (none for the first build): [`Rebuilder::show`]
+    /// and then [`Rebuilder::finish`].
     pub fn rebuild(&mut self, changed: &[PathBuf]) -> Outcome {
+        let shown = self.show(changed);
+        match (shown, self.finish()) {
+            (
+                Outcome::Built {
+                    pages,
+                    pages_rendered,
+                    steg_rendered,
+                    steg_reused,
+                    files_read,
+                },
+                Some(Outcome::Built {
+                    pages_rendered: more,
+                    ..
+                }),
+            ) => Outcome::Built {
+                pages,
+                pages_rendered: pages_rendered + more,
+                steg_rendered,
+                steg_reused,
+                files_read,
+            },
+            (_, Some(failed)) => failed,
+            (shown, None) => shown,
+        }
+    }
+
+    /// Rebuilds after `changed` paths changed, but for the overview pages of a changed
+    /// moment, which stay pending until [`Rebuilder::finish`].
+    pub fn show(&mut self, changed: &[PathBuf]) -> Outcome {
+        self.unfinished = None;
         let in_theme = |p: &Path| {
             self.theme_dir
                 .as_ref()
@@ -244,6 +319,30 @@ impl Rebuilder {
         if loaded.diagnostics.has_errors() {
             return self.fail(loaded.diagnostics);
         }
+        let releases = match &self.out {
+            Some(out) => crate::build::release_changes(out, &loaded.moments),
+            None => HashMap::new(),
+        };
+        let unfinished = Unfinished {
+            moments: loaded.moments,
+            diagnostics: loaded.diagnostics,
+            releases,
+        };
+        let outcome = self.render(&unfinished, true);
+        if !self.site_cache.pending().is_empty() {
+            self.unfinished = Some(unfinished);
+        }
+        outcome
+    }
+
+    /// Renders the pages [`Rebuilder::show`] left pending; `None` when it left none.
+    pub fn finish(&mut self) -> Option<Outcome> {
+        let unfinished = self.unfinished.take()?;
+        Some(self.render(&unfinished, false))
+    }
+
+    /// Renders what changed (deferring the overview pages when `defer`) and serves it.
+    fn render(&mut self, loaded: &Unfinished, defer: bool) -> Outcome {
         let Some(theme) = &self.theme else {
             return self.fail(Diagnostics::new());
         };
@@ -251,54 +350,57 @@ impl Rebuilder {
             minify: false,
             lang: self.lang,
         };
-        let releases = match &self.out {
-            Some(out) => crate::build::release_changes(out, &loaded.moments),
-            None => HashMap::new(),
-        };
         let full = self.site_cache.is_empty();
         let changes = Changes::default();
-        match site::render(
+        self.site_cache.set_deferring(defer);
+        let rendered = site::render(
             &loaded.moments,
             &loaded.diagnostics,
-            &releases,
+            &loaded.releases,
             theme,
             options,
             Some(&mut self.site_cache),
             &changes,
-        ) {
-            Ok(stats) => {
-                let list = changes.0.into_inner().unwrap_or_default();
-                if let Ok(mut s) = self.served.write() {
-                    if full {
-                        s.files.clear();
-                    }
-                    for (path, file) in list {
-                        match file {
-                            Some(f) => s.files.insert(path, f),
-                            None => s.files.remove(&path),
-                        };
-                    }
-                    s.errors = None;
-                }
-                let c = self.cache.stats;
-                Outcome::Built {
-                    pages: stats.pages,
-                    pages_rendered: stats.rendered,
-                    steg_rendered: c.steg_rendered,
-                    steg_reused: c.steg_reused,
-                    files_read: c.files_read,
-                }
+        );
+        let stats = match rendered {
+            Ok(stats) => stats,
+            Err(d) => return self.fail(d),
+        };
+        let list = changes.0.into_inner().unwrap_or_default();
+        if let Ok(mut s) = self.served.site.write() {
+            if full {
+                s.files.clear();
             }
-            Err(d) => self.fail(d),
+            for (path, file) in list {
+                match file {
+                    Some(f) => s.files.insert(path, f),
+                    None => s.files.remove(&path),
+                };
+            }
+            s.errors = None;
+            s.pending = self.site_cache.pending().iter().cloned().collect();
+        }
+        if self.site_cache.pending().is_empty() {
+            self.served.settle();
+        }
+        let c = self.cache.stats;
+        Outcome::Built {
+            pages: stats.pages,
+            pages_rendered: stats.rendered,
+            steg_rendered: c.steg_rendered,
+            steg_reused: c.steg_reused,
+            files_read: c.files_read,
         }
     }
 
     fn fail(&mut self, d: Diagnostics) -> Outcome {
         let mut last_good = false;
-        if let Ok(mut s) = self.served.write() {
+        if let Ok(mut s) = self.served.site.write() {
             s.errors = Some(render_human(&d, Style::Plain, self.lang));
             last_good = !s.files.is_empty();
         }
+        // Pending pages keep their last good version, with the errors shown above it.
+        self.served.settle();
         Outcome::Failed {
             diagnostics: d,
             last_good,
@@ -550,10 +652,19 @@ impl Watcher {
                 .iter()
                 .flat_map(|p| both_spellings(p, &self.watched))
                 .collect();
-            let outcome = self.builder.rebuild(&spellings);
+            let outcome = self.builder.show(&spellings);
             if !matches!(outcome, Outcome::Unchanged) {
                 self.reloader.reload();
             }
+            // The overview pages follow; a browser that asked for one meanwhile waits for it.
+            // Only a failure changes what the reload above showed (the errors, at the top).
+            let outcome = match self.builder.finish() {
+                Some(failed @ Outcome::Failed { .. }) => {
+                    self.reloader.reload();
+                    failed
+                }
+                _ => outcome,
+            };
             (self.events)(Event::Rebuilt {
                 outcome: &outcome,
                 took: t0.elapsed(),
@@ -607,23 +718,9 @@ async fn respond(served: &Shared, guard: &Guard, request: Request) -> Response<B
         path.push_str("index.html");
     }
     let path = crate::markdown::percent_decode(&path);
-    // Taken out of the lock, which is not held while a file is read.
-    let (file, errors) = {
-        let Ok(s) = served.read() else {
-            return status(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "the server's state is unavailable",
-            );
-        };
-        let file = s
-            .files
-            .get(&path)
-            .or_else(|| s.files.get(&format!("{path}/index.html")))
-            .cloned();
-        if file.is_none() && s.files.is_empty() {
-            return error_page(s.errors.as_deref(), guard.lang);
-        }
-        (file, s.errors.clone())
+    let (file, errors) = match served_file(served, &path, guard.lang).await {
+        Ok(found) => found,
+        Err(response) => return response,
     };
     let Some(file) = file else {
         return status(StatusCode::NOT_FOUND, "Sidan finns inte.");
@@ -663,6 +760,41 @@ async fn respond(served: &Shared, guard: &Guard, request: Request) -> Response<B
     );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
+}
+
+/// The file at `path` as served, with the errors of the last build; a pending page once it is
+/// rendered. Taken out of the lock, which is not held while a file is read or awaited.
+async fn served_file(
+    served: &Shared,
+    path: &str,
+    lang: Lang,
+) -> Result<(Option<ServedFile>, Option<String>), Response<Body>> {
+    loop {
+        // Asked for before the lock is let go, so that the signal cannot come in between.
+        let done = served.done.notified();
+        tokio::pin!(done);
+        done.as_mut().enable();
+        {
+            let Ok(s) = served.site.read() else {
+                return Err(status(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "the server's state is unavailable",
+                ));
+            };
+            if !s.pending.contains(path) {
+                let file = s
+                    .files
+                    .get(path)
+                    .or_else(|| s.files.get(&format!("{path}/index.html")))
+                    .cloned();
+                if file.is_none() && s.files.is_empty() {
+                    return Err(error_page(s.errors.as_deref(), lang));
+                }
+                return Ok((file, s.errors.clone()));
+            }
+        }
+        done.await;
+    }
 }
 
 /// The media type, with `charset=utf-8` on text: every text steg writes is UTF-8.

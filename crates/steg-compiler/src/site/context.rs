@@ -43,16 +43,54 @@ pub(crate) fn site_index(moments: &[Arc<Moment>]) -> Page {
     page("index.html".into(), "index.html", ctx)
 }
 
-/// Findings by the file they concern, so that each page finds its own without scanning all.
-/// Each finding is its page context (severity, code, message, line and hint, in one
-/// language) and the same as text, for fingerprints.
-type ByFile<'a> = std::collections::HashMap<&'a std::path::Path, Vec<(String, Value)>>;
+/// Findings by the file they concern, so that each page finds its own without scanning all;
+/// worded (in the reader's language) only for the pages rendered.
+pub(crate) struct Findings<'a> {
+    by_file: std::collections::HashMap<
+        &'a std::path::Path,
+        Vec<&'a steg_bundle::diagnostic::Diagnostic>,
+    >,
+    lang: Lang,
+}
+
+impl Findings<'_> {
+    /// The findings about `file`, as page contexts.
+    fn values(&self, file: &std::path::Path) -> Vec<Value> {
+        self.by_file
+            .get(file)
+            .into_iter()
+            .flatten()
+            .map(|d| {
+                let (message, hint) = (d.message(self.lang), d.hint(self.lang));
+                tv!({
+                    "severity": Value::from_serializable(&d.severity),
+                    "code": Value::from_serializable(&d.code),
+                    "message": message,
+                    "line": d.location.as_ref().map(|l| l.line), "hint": hint,
+                })
+            })
+            .collect()
+    }
+
+    fn count(&self, file: &std::path::Path) -> usize {
+        self.by_file.get(file).map_or(0, Vec::len)
+    }
+
+    /// Adds the findings about `file` to a page's key.
+    fn key(&self, file: &std::path::Path, h: &mut impl Hasher) {
+        self.by_file.get(file).hash(h);
+    }
+}
 
 /// What every page of one moment is rendered from.
 pub(crate) struct MomentInput<'a> {
     pub m: &'a Moment,
-    by_file: ByFile<'a>,
+    by_file: Findings<'a>,
     changes: Option<&'a crate::review::DiffReport>,
+    /// Over the findings in the moment's folder, in order.
+    findings_print: u64,
+    /// Per modul id, over the findings in the modul's folder.
+    modul_findings: std::collections::HashMap<&'a str, u64>,
 }
 
 impl<'a> MomentInput<'a> {
@@ -62,25 +100,47 @@ impl<'a> MomentInput<'a> {
         changes: Option<&'a crate::review::DiffReport>,
         lang: Lang,
     ) -> Self {
-        let mut by_file: ByFile<'a> = std::collections::HashMap::new();
+        let mut by_file: std::collections::HashMap<&std::path::Path, Vec<&_>> = Default::default();
+        let mut all = std::collections::hash_map::DefaultHasher::new();
+        let mut per_modul: std::collections::HashMap<
+            &'a str,
+            std::collections::hash_map::DefaultHasher,
+        > = Default::default();
+        let moment_dir = m.source.parent();
+        // A modul's folder is a folder of the moment's own: found by name, not by comparing
+        // every finding's path with every modul's.
+        let modul_dirs: std::collections::HashMap<&std::ffi::OsStr, &str> = m
+            .moduler
+            .iter()
+            .filter_map(|x| Some((x.source.parent()?.file_name()?, x.id.as_str())))
+            .collect();
         for d in findings.iter() {
             if let Some(f) = d.file.as_deref() {
-                let (message, hint) = (d.message(lang), d.hint(lang));
-                let line = d.location.as_ref().map(|l| l.line);
-                let print = format!("{:?} {:?} {message} {line:?} {hint:?}", d.severity, d.code);
-                let value = tv!({
-                    "severity": Value::from_serializable(&d.severity),
-                    "code": Value::from_serializable(&d.code),
-                    "message": message, "line": line, "hint": hint,
-                });
-                by_file.entry(f).or_default().push((print, value));
+                if let Some(inside) = moment_dir.and_then(|dir| f.strip_prefix(dir).ok()) {
+                    d.hash(&mut all);
+                    let first = inside.components().next().map(|c| c.as_os_str());
+                    if let Some(id) = first.and_then(|name| modul_dirs.get(name)) {
+                        d.hash(per_modul.entry(id).or_default());
+                    }
+                }
+                by_file.entry(f).or_default().push(d);
             }
         }
         MomentInput {
             m,
-            by_file,
+            by_file: Findings { by_file, lang },
             changes,
+            findings_print: all.finish(),
+            modul_findings: per_modul
+                .into_iter()
+                .map(|(id, h)| (id, h.finish()))
+                .collect(),
         }
+    }
+
+    /// Over the findings in the folder of modul `id`.
+    pub fn modul_findings(&self, id: &str) -> u64 {
+        self.modul_findings.get(id).copied().unwrap_or_default()
     }
 
     /// Every page of the moment, named but not yet built.
@@ -178,15 +238,12 @@ impl<'a> MomentInput<'a> {
         h.finish()
     }
 
-    /// What the overview pages show: every modul, avsnitt and steg with its review state.
+    /// What the overview pages show: every modul, avsnitt and steg with its review state and
+    /// findings. The moment's revision covers the approvals and every steg's content, which
+    /// together decide each review state.
     pub fn whole_key(&self) -> u64 {
-        let m = self.m;
         let mut h = std::collections::hash_map::DefaultHasher::new();
-        m.revision.hash(&mut h);
-        for (_, _, s) in m.steg() {
-            self.steg_review_key(s, &mut h);
-        }
-        findings_key(self.by_file.get(m.source.as_path()), &mut h);
+        (self.m.revision, self.findings_print).hash(&mut h);
         format!("{:?}", self.changes).hash(&mut h);
         h.finish()
     }
@@ -198,7 +255,7 @@ impl<'a> MomentInput<'a> {
             Status::Changed(a) => (1u8, a).hash(h),
             Status::Never => 2u8.hash(h),
         }
-        findings_key(self.by_file.get(s.source.as_path()), h);
+        self.by_file.key(&s.source, h);
     }
 }
 
@@ -225,6 +282,24 @@ pub(crate) enum PageRef<'a> {
 }
 
 impl PageRef<'_> {
+    /// The modul a page belongs to (none for the moment's own pages).
+    pub fn modul(&self) -> Option<&Modul> {
+        match *self {
+            PageRef::Modul(x) | PageRef::Avsnitt(x, _) => Some(x),
+            PageRef::Steg { modul, .. } => Some(modul),
+            _ => None,
+        }
+    }
+
+    /// A page that lists every steg of the moment: the costly ones, which `steg serve` may
+    /// render after the pages an edit changed.
+    pub fn is_overview(&self) -> bool {
+        matches!(
+            self,
+            PageRef::Behandlare | PageRef::Granskning | PageRef::Changes | PageRef::Dossier
+        )
+    }
+
     fn kind(&self) -> u8 {
         match self {
             PageRef::Start => 0,
@@ -270,12 +345,6 @@ impl Hash for PageRef<'_> {
             )
                 .hash(h),
         }
-    }
-}
-
-fn findings_key(list: Option<&Vec<(String, Value)>>, h: &mut impl Hasher) {
-    for (print, _) in list.into_iter().flatten() {
-        print.hash(h);
     }
 }
 
@@ -412,7 +481,7 @@ fn steg_page(
     position: usize,
     prev: Option<&Steg>,
     next: Option<&Steg>,
-    findings: &ByFile<'_>,
+    findings: &Findings<'_>,
 ) -> Page {
     let rel = layout::steg(&s.address);
     let path = format!("{}/{rel}", m.id);
@@ -533,13 +602,8 @@ fn approval(m: &Moment, address: &str, hash: &str) -> Value {
 }
 
 /// What a reviewer sees beside a steg.
-fn review(m: &Moment, s: &Steg, findings: &ByFile<'_>) -> Value {
-    let list: Vec<Value> = findings
-        .get(s.source.as_path())
-        .into_iter()
-        .flatten()
-        .map(|(_, v)| v.clone())
-        .collect();
+fn review(m: &Moment, s: &Steg, findings: &Findings<'_>) -> Value {
+    let list = findings.values(&s.source);
     tv!({
         "source": s.source.display().to_string(),
         "hash": s.content_hash,
@@ -699,7 +763,7 @@ fn shift_tags(html: &str, open: &str, by: u8) -> String {
 /// The review dossier: every steg of the moment in order, in full (text, media parts,
 /// transcript, form questions, fields), with its address, content hash, review state and
 /// findings, laid out to be printed or saved as PDF and signed.
-fn dossier_page(m: &Moment, findings: &ByFile<'_>) -> Page {
+fn dossier_page(m: &Moment, findings: &Findings<'_>) -> Page {
     let path = format!("{}/dossier.html", m.id);
     let mut ctx = base(
         m,
@@ -751,12 +815,7 @@ fn dossier_page(m: &Moment, findings: &ByFile<'_>) -> Page {
             })
         })
         .collect();
-    let moment_findings: Vec<Value> = findings
-        .get(m.source.as_path())
-        .into_iter()
-        .flatten()
-        .map(|(_, d)| d.clone())
-        .collect();
+    let moment_findings = findings.values(&m.source);
     ctx.insert("moduler", Value::from(moduler));
     ctx.insert("moment_findings", Value::from(moment_findings));
     ctx.insert(
@@ -861,7 +920,7 @@ fn dossier_questions(form: &steg_bundle::manifest::Form) -> Value {
     tv!({ "list": list, "scores": scores })
 }
 
-fn granskning_page(m: &Moment, findings: &ByFile<'_>) -> Page {
+fn granskning_page(m: &Moment, findings: &Findings<'_>) -> Page {
     let path = format!("{}/granskning.html", m.id);
     let mut ctx = base(m, &path, "granskning", &format!("{} – granskning", m.title));
     let rows: Vec<Value> = m
@@ -872,17 +931,8 @@ fn granskning_page(m: &Moment, findings: &ByFile<'_>) -> Page {
             merged(row, tv!({ "modul": modul.title, "words": s.body.words }))
         })
         .collect();
-    let moment_findings: Vec<Value> = findings
-        .get(m.source.as_path())
-        .into_iter()
-        .flatten()
-        .map(|(_, d)| d.clone())
-        .collect();
-    let steg_findings: usize = m
-        .steg()
-        .filter_map(|(_, _, s)| findings.get(s.source.as_path()))
-        .map(Vec::len)
-        .sum();
+    let moment_findings = findings.values(&m.source);
+    let steg_findings: usize = m.steg().map(|(_, _, s)| findings.count(&s.source)).sum();
     ctx.insert(
         "totals",
         tv!({

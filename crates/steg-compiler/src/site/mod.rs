@@ -48,10 +48,21 @@ pub struct SiteCache {
     salt: Option<u64>,
     moments: HashMap<String, CachedMoment>,
     index: Option<u64>,
+    /// Whether renders leave the overview pages of a changed moment for the next render.
+    defer: bool,
+    /// The overview pages the last render left (their earlier versions still stand).
+    pending: Vec<String>,
 }
 
 struct CachedMoment {
     revision: crate::model::Revision,
+    /// What every page of the moment shows, and the approvals it was rendered with.
+    head: u64,
+    approvals: crate::model::Revision,
+    /// Per modul: its revision and its findings, as rendered.
+    moduler: HashMap<String, (crate::model::Revision, u64)>,
+    /// `false` while some of its pages wait for the next render.
+    complete: bool,
     /// Page path → fingerprint of its inputs.
     pages: HashMap<String, u64>,
     media: Vec<String>,
@@ -61,6 +72,20 @@ impl SiteCache {
     /// Whether it knows nothing yet (the next render renders everything).
     pub fn is_empty(&self) -> bool {
         self.index.is_none()
+    }
+
+    /// Makes each render leave the overview pages of a moment that changed (Behandlare,
+    /// Granskning, Ändringar, the dossier: each lists every steg, and in a moment of
+    /// thousands of steg they cost more than everything else an edit changes) for the next
+    /// render, so that `steg serve` can show an edited steg first. The pages left are listed
+    /// by [`SiteCache::pending`]; a render without deferring renders them.
+    pub fn set_deferring(&mut self, defer: bool) {
+        self.defer = defer;
+    }
+
+    /// The pages the last render left for the next one.
+    pub fn pending(&self) -> &[String] {
+        &self.pending
     }
 }
 
@@ -95,9 +120,11 @@ pub fn render(
     if cache.salt != Some(salt) {
         *cache = SiteCache {
             salt: Some(salt),
+            defer: cache.defer,
             ..SiteCache::default()
         };
     }
+    let defer = cache.defer && incremental;
     let mut r = SiteRender {
         findings,
         changes,
@@ -105,9 +132,11 @@ pub fn render(
         options,
         sink,
         incremental,
+        defer,
         salt,
         stats: RenderStats::default(),
         errors: Diagnostics::new(),
+        pending: Vec::new(),
     };
 
     // The start page lists the moments.
@@ -122,12 +151,16 @@ pub fn render(
     }
     if !r.errors.is_empty() {
         // Forget everything: the next render starts afresh rather than trust a half-done one.
-        *cache = SiteCache::default();
+        *cache = SiteCache {
+            defer: cache.defer,
+            ..SiteCache::default()
+        };
         r.errors.sort();
         return Err(r.errors);
     }
     cache.moments = fresh;
     cache.index = Some(index_key);
+    cache.pending = r.pending;
     Ok(r.stats)
 }
 
@@ -157,9 +190,13 @@ struct SiteRender<'a> {
     sink: &'a dyn Output,
     /// Whether a cache judges pages (else every page is rendered, and no keys are made).
     incremental: bool,
+    /// Whether overview pages of a changed moment are left for the next render.
+    defer: bool,
     salt: u64,
     stats: RenderStats,
     errors: Diagnostics,
+    /// The overview pages left for the next render.
+    pending: Vec<String>,
 }
 
 impl SiteRender<'_> {
@@ -174,7 +211,7 @@ impl SiteRender<'_> {
         for m in moments {
             let done = match old.remove(&m.id) {
                 // Nothing of this moment changed: its pages stand.
-                Some(old) if old.revision == m.revision => {
+                Some(old) if old.complete && old.revision == m.revision => {
                     self.stats.pages += old.pages.len();
                     old
                 }
@@ -213,32 +250,65 @@ impl SiteRender<'_> {
     fn moment(&mut self, m: &Moment, old: Option<&CachedMoment>) -> CachedMoment {
         let lang = self.options.lang;
         let input = context::MomentInput::new(m, self.findings, self.changes.get(&m.id), lang);
-        let keys = self.pages(&input, old);
+        let head = if self.incremental {
+            input.head_key(self.salt)
+        } else {
+            0
+        };
+        let (keys, complete) = self.pages(&input, head, old);
         self.stats.pages += keys.len();
-        let media_paths = self.media(m);
+        // The head covers every media file's path and hash: while it stands, so do they.
+        let media_paths = match old {
+            Some(old) if old.head == head => old.media.clone(),
+            _ => self.media(m),
+        };
         if let Some(old) = old {
             for path in old.pages.keys().filter(|p| !keys.contains_key(*p)) {
                 self.sink.remove(path);
             }
-            for path in old.media.iter().filter(|p| !media_paths.contains(p)) {
+            let kept: std::collections::HashSet<&String> = media_paths.iter().collect();
+            for path in old.media.iter().filter(|p| !kept.contains(p)) {
                 self.sink.remove(path);
             }
         }
         CachedMoment {
             revision: m.revision,
+            head,
+            approvals: m.approvals.revision(),
+            moduler: m
+                .moduler
+                .iter()
+                .map(|x| (x.id.clone(), (x.revision, input.modul_findings(&x.id))))
+                .collect(),
+            complete,
             pages: keys,
             media: media_paths,
         }
     }
 
-    /// Renders and writes the moment's pages that changed: every page's path and key.
+    /// Renders and writes the moment's pages that changed: every page's path and key, and
+    /// whether none was left for the next render.
     fn pages(
         &mut self,
         input: &context::MomentInput<'_>,
+        head: u64,
         old: Option<&CachedMoment>,
-    ) -> HashMap<String, u64> {
+    ) -> (HashMap<String, u64>, bool) {
         let pages = input.pages();
-        let keyed = self.judge(input, &pages, old);
+        let mut keyed = self.judge(input, &pages, head, old);
+        // Overview pages left for later keep the key of the version that stands, so that
+        // the next render finds them stale. A moment seen for the first time is whole at once.
+        let mut complete = true;
+        if let Some(old) = old.filter(|_| self.defer) {
+            for (page, (path, key, stale)) in pages.iter().zip(&mut keyed) {
+                if *stale && page.is_overview() {
+                    *stale = false;
+                    *key = old.pages.get(path.as_str()).copied().unwrap_or_default();
+                    self.pending.push(path.clone());
+                    complete = false;
+                }
+            }
+        }
         // Only the pages that changed are built, rendered and handed over, one by one on the
         // workers, so that no more than a page per thread is held in memory. The overview
         // pages come first in the list and are the heaviest; splitting the work page by page
@@ -263,10 +333,11 @@ impl SiteRender<'_> {
                 Err(e) => self.errors.push(e),
             }
         }
-        keyed
+        let keys = keyed
             .into_iter()
             .map(|(path, key, _)| (path, key))
-            .collect()
+            .collect();
+        (keys, complete)
     }
 
     /// Which pages changed, judged cheaply and without building them: each page's path, key
@@ -275,20 +346,24 @@ impl SiteRender<'_> {
         &self,
         input: &context::MomentInput<'_>,
         pages: &[context::PageRef<'_>],
+        head: u64,
         old: Option<&CachedMoment>,
     ) -> Vec<(String, u64, bool)> {
         let incremental = self.incremental;
-        let (head, whole) = if incremental {
-            (input.head_key(self.salt), input.whole_key())
-        } else {
-            (0, 0)
-        };
+        let whole = if incremental { input.whole_key() } else { 0 };
+        let standing = standing_moduler(input, head, old);
         pages
             .par_iter()
             .map(|p| {
                 let path = input.path(p);
                 if !incremental {
                     return (path, 0, true);
+                }
+                if let (Some(old), Some(modul)) = (old, p.modul())
+                    && standing.contains(modul.id.as_str())
+                    && let Some(&key) = old.pages.get(&path)
+                {
+                    return (path, key, false);
                 }
                 let key = input.key(p, head, whole);
                 let stale = old.and_then(|o| o.pages.get(&path)) != Some(&key);
@@ -325,6 +400,27 @@ impl SiteRender<'_> {
                 self.errors.push(e);
             }
         }
+    }
+}
+
+/// The moduler whose pages all stand as rendered: the moment's head and approvals are as
+/// they were, and so are the modul's revision (which covers its avsnitt and steg, their
+/// order and their texts) and the findings in its folder. Their pages' keys would come out
+/// as before, so they are not computed: an edit costs its modul, not the moment.
+fn standing_moduler<'a>(
+    input: &context::MomentInput<'a>,
+    head: u64,
+    old: Option<&CachedMoment>,
+) -> std::collections::HashSet<&'a str> {
+    let m = input.m;
+    match old {
+        Some(old) if old.head == head && old.approvals == m.approvals.revision() => m
+            .moduler
+            .iter()
+            .filter(|x| old.moduler.get(&x.id) == Some(&(x.revision, input.modul_findings(&x.id))))
+            .map(|x| x.id.as_str())
+            .collect(),
+        _ => Default::default(),
     }
 }
 
