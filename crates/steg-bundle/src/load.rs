@@ -822,6 +822,13 @@ fn finish(
     let mut found = Vec::new();
     crate::rules::check_release(&manifest, &mut found);
     crate::rules::check_other_ids(&manifest, &mut found);
+    crate::rules::check_media_parts(&manifest, &mut found);
+    crate::rules::check_moved_from(&manifest, &mut found);
+    crate::rules::check_provenance(
+        &manifest,
+        options.trusted_key.as_ref().map(|k| k.as_bytes()),
+        &mut found,
+    );
     for s in crate::rules::all_steg(&manifest) {
         if let StegContent::Form { form, .. } = &s.content {
             crate::rules::check_form(&s.address, form, &mut found);

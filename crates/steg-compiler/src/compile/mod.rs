@@ -528,6 +528,9 @@ pub(super) struct Ctx<'a> {
     /// Whether the moment is written in Swedish (`language: sv…`): the typography rule
     /// (”…” rather than "…") is Swedish.
     pub swedish: bool,
+    /// The moment's language tag (`language:`), the default of a track's and a transcript's;
+    /// moment.md is covered by `links_key`, so a change renders every steg again.
+    pub language: &'a str,
 }
 
 /// A moment (if it loaded), its findings, and the steg rendered afresh for the cache.
@@ -579,6 +582,7 @@ fn load_moment(src: &MomentSource, cache: &Cache) -> MomentResult {
         checks: &checks,
         snippets: &snippets,
         swedish,
+        language: front.map_or("sv", |p| p.front.language.value.trim()),
     };
 
     // Pass 4: render and check types, in parallel per steg.
