@@ -25,6 +25,7 @@ mod importer;
 mod lang;
 mod layers;
 mod loader_rules;
+mod media_tracks;
 mod new;
 mod provenance;
 mod renames;

@@ -531,7 +531,6 @@ impl StegCheck<'_> {
             Some(s) => {
                 d.push(
                     Diagnostic::new(E0407, "zero")
-                        .arg("type", self.type_name)
                         .in_file(&self.p.file)
                         .at_opt(self.p.at(s)),
                 );
