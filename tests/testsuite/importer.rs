@@ -287,6 +287,97 @@ fn tampers() -> Vec<(&'static str, Tamper)> {
                 );
             }),
         ),
+        // Media tracks, poster alt text, moved_from and provenance (docs/bundle-format.md,
+        // *Media tracks*, *Provenance*, B0026-B0029).
+        (
+            "second-text-track",
+            Box::new(|m, _| {
+                let v = first_of_type(m, "video");
+                let src = v["captions"].clone();
+                v["text_tracks"].as_array_mut().unwrap().push(
+                    json!({ "src": src, "language": "en", "kind": "subtitles", "label": "English" }),
+                );
+                v["transcript_language"] = json!("sv");
+                v["transcript_kind"] = json!("speech");
+            }),
+        ),
+        (
+            "track-language-malformed",
+            Box::new(|m, _| {
+                first_of_type(m, "video")["text_tracks"][0]["language"] = json!("svenska")
+            }),
+        ),
+        (
+            "track-kind-unknown",
+            Box::new(|m, _| {
+                first_of_type(m, "video")["text_tracks"][0]["kind"] = json!("metadata")
+            }),
+        ),
+        (
+            "track-file-missing",
+            Box::new(|m, _| {
+                first_of_type(m, "video")["text_tracks"]
+                    .as_array_mut()
+                    .unwrap()
+                    .push(
+                        json!({ "src": "media/saknas.vtt", "language": "en", "kind": "subtitles" }),
+                    )
+            }),
+        ),
+        (
+            "transcript-language-malformed",
+            Box::new(|m, _| first_of_type(m, "video")["transcript_language"] = json!("sv_SE")),
+        ),
+        (
+            "poster-alt-without-poster",
+            Box::new(|m, _| {
+                let v = first_of_type(m, "video");
+                v.as_object_mut().unwrap().remove("poster");
+                v["poster_alt"] = json!("En klocka.");
+            }),
+        ),
+        (
+            "moved-from-elsewhere",
+            Box::new(|m, _| {
+                first_of_type(m, "text")["moved_from"] = json!(["gammal/intro/valkommen"])
+            }),
+        ),
+        (
+            "moved-from-still-there",
+            Box::new(|m, _| {
+                let other = first_of_type(m, "video")["address"].clone();
+                first_of_type(m, "text")["moved_from"] = json!([other]);
+            }),
+        ),
+        (
+            "moved-from-claimed-twice",
+            Box::new(|m, _| {
+                first_of_type(m, "text")["moved_from"] = json!(["gammal/intro/valkommen"]);
+                first_of_type(m, "video")["moved_from"] = json!(["gammal/intro/valkommen"]);
+            }),
+        ),
+        (
+            "provenance-consistent",
+            Box::new(|m, _| {
+                m["provenance"] = json!({
+                    "source": { "commit": "0123456789abcdef0123456789abcdef01234567", "clean": false },
+                    "source_date_epoch": 1_768_204_800u64, "built_at": "2026-01-12T08:00:00Z" })
+            }),
+        ),
+        (
+            "provenance-built-at-wrong",
+            Box::new(|m, _| {
+                m["provenance"] = json!({ "source_date_epoch": 1_768_204_800u64,
+                    "built_at": "2026-01-12T09:00:00Z" })
+            }),
+        ),
+        (
+            "provenance-key-id-wrong",
+            Box::new(|m, _| {
+                m["provenance"] = json!({ "signing_key": { "algorithm": "ed25519",
+                    "id": "0000000000000000", "public_key": "11".repeat(32) } })
+            }),
+        ),
     ]
 }
 
