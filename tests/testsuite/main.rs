@@ -24,6 +24,7 @@ mod hostile_files;
 mod importer;
 mod lang;
 mod layers;
+mod lforms;
 mod loader_rules;
 mod media_tracks;
 mod new;
