@@ -141,6 +141,17 @@ fn the_preview_has_one_track_element_per_track_the_captions_default() {
             .unwrap();
         assert!(dir.join(src).is_file(), "{src}");
     }
+    // The review dossier names every track, with its kind and language, for the sign-off.
+    let dossier = std::fs::read_to_string(o.out.join("preview/media-tracks/dossier.html")).unwrap();
+    assert_eq!(dossier.matches("Textspår ").count(), 4, "{dossier}");
+    assert!(
+        dossier.contains("Textspår English (subtitles, en)"),
+        "{dossier}"
+    );
+    assert!(
+        dossier.contains("Textspår Svenska (syntolkning) (descriptions, sv)"),
+        "{dossier}"
+    );
 }
 
 /// A copy of good/media-tracks with `edit` applied to the film's front matter.
