@@ -631,6 +631,8 @@ def check_manifest(m, p):
             if ref not in moduler:
                 p.add("B0009", "flag names " + ref)
     roles = []
+    moved = []
+    addresses = set()
     for modul in mo["moduler"]:
         if not ID.match(modul["id"]):
             p.add("B0004", "modul id")
@@ -665,6 +667,15 @@ def check_manifest(m, p):
                     if t == "video":
                         roles.append((s["captions"], "captions"))
                         roles.append((s.get("poster"), "image"))
+                        check_tracks(addr, s, p)
+                        for tr in s.get("text_tracks", []):
+                            roles.append((tr["src"], "captions"))
+                        if "poster_alt" in s and (not s.get("poster")
+                                                  or not s["poster_alt"].strip()):
+                            p.add("B0027", addr + " poster_alt without a poster, or empty")
+                    tl = s.get("transcript_language")
+                    if tl is not None and not LANGUAGE_TAG.match(tl):
+                        p.add("B0026", addr + " transcript language")
                 elif t == "image":
                     if not s.get("alt") and not s.get("decorative"):
                         p.add("B0011", addr + " lacks alt text")
@@ -678,6 +689,9 @@ def check_manifest(m, p):
                         p.add("B0004", "field id")
                     if len(set(fields)) != len(fields):
                         p.add("B0023", "a field id twice")
+                addresses.add(s["address"])
+                for old in s.get("moved_from", []):
+                    moved.append((addr, old))
                 if s.get("content_hash") is not None and not SHA256.match(s["content_hash"]):
                     p.add("B0020", "content_hash")
                 if m.get("release"):
@@ -686,7 +700,73 @@ def check_manifest(m, p):
                             or r.get("approved_hash") != s["content_hash"]:
                         p.add("B0020", addr + " is not approved in a release")
     roles.append((mo["welcome"], "html"))
+    check_moved_from(moved, addresses, p)
+    check_provenance(m.get("provenance"), p)
     return [(path, role) for path, role in roles if path]
+
+
+# docs/bundle-format.md, Media tracks: 2-3 letters, then subtags of 1-8 letters or digits.
+LANGUAGE_TAG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
+
+
+def check_tracks(addr, s, p):
+    tracks = s.get("text_tracks", [])
+    if not tracks:
+        return  # written before the field: the captions are the one track
+    if tracks[0]["src"] != s["captions"] or tracks[0]["kind"] != "captions":
+        p.add("B0026", addr + " the first text track is not the captions")
+    seen = set()
+    for tr in tracks:
+        if not LANGUAGE_TAG.match(tr["language"]):
+            p.add("B0026", addr + " a track's language")
+        else:
+            key = (tr["language"].lower(), tr["kind"])
+            if key in seen:
+                p.add("B0026", addr + " two tracks of one kind and language")
+            seen.add(key)
+        if "label" in tr and not tr["label"].strip():
+            p.add("B0026", addr + " an empty label")
+
+
+def check_moved_from(moved, addresses, p):
+    claimed = {}
+    for addr, old in moved:
+        parts = old.split("/")
+        if len(parts) != 3 or not all(ID.match(x) for x in parts):
+            p.add("B0028", addr + " moved_from is not an address")
+            continue
+        if old in addresses:
+            p.add("B0028", addr + " moved_from is still a steg")
+        if old in claimed and claimed[old] != addr:
+            p.add("B0028", old + " claimed twice")
+        claimed.setdefault(old, addr)
+
+
+def check_provenance(prov, p):
+    if not prov:
+        return
+    hexdigits = re.compile(r"^[0-9a-f]+$")
+    src = prov.get("source")
+    if src is not None and not (len(src["commit"]) in (40, 64) and hexdigits.match(src["commit"])):
+        p.add("B0029", "provenance commit")
+    epoch, at = prov.get("source_date_epoch"), prov.get("built_at")
+    if (epoch is None) != (at is None):
+        p.add("B0029", "only one of source_date_epoch and built_at")
+    elif epoch is not None:
+        import datetime
+        expected = datetime.datetime.fromtimestamp(epoch, datetime.timezone.utc) \
+            .strftime("%Y-%m-%dT%H:%M:%SZ")
+        if at != expected:
+            p.add("B0029", "built_at is not its epoch")
+    key = prov.get("signing_key")
+    if key is not None:
+        if key["algorithm"] != "ed25519":
+            p.add("B0029", "signing key algorithm")
+        pk = key["public_key"]
+        if len(pk) != 64 or not hexdigits.match(pk):
+            p.add("B0029", "signing key public_key")
+        elif key["id"] != hashlib.sha256(bytes.fromhex(pk)).hexdigest()[:16]:
+            p.add("B0029", "signing key id")
 
 
 def suits(role, mt):

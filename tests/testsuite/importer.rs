@@ -287,6 +287,97 @@ fn tampers() -> Vec<(&'static str, Tamper)> {
                 );
             }),
         ),
+        // Media tracks, poster alt text, moved_from and provenance (docs/bundle-format.md,
+        // *Media tracks*, *Provenance*, B0026-B0029).
+        (
+            "second-text-track",
+            Box::new(|m, _| {
+                let v = first_of_type(m, "video");
+                let src = v["captions"].clone();
+                v["text_tracks"].as_array_mut().unwrap().push(
+                    json!({ "src": src, "language": "en", "kind": "subtitles", "label": "English" }),
+                );
+                v["transcript_language"] = json!("sv");
+                v["transcript_kind"] = json!("speech");
+            }),
+        ),
+        (
+            "track-language-malformed",
+            Box::new(|m, _| {
+                first_of_type(m, "video")["text_tracks"][0]["language"] = json!("svenska")
+            }),
+        ),
+        (
+            "track-kind-unknown",
+            Box::new(|m, _| {
+                first_of_type(m, "video")["text_tracks"][0]["kind"] = json!("metadata")
+            }),
+        ),
+        (
+            "track-file-missing",
+            Box::new(|m, _| {
+                first_of_type(m, "video")["text_tracks"]
+                    .as_array_mut()
+                    .unwrap()
+                    .push(
+                        json!({ "src": "media/saknas.vtt", "language": "en", "kind": "subtitles" }),
+                    )
+            }),
+        ),
+        (
+            "transcript-language-malformed",
+            Box::new(|m, _| first_of_type(m, "video")["transcript_language"] = json!("sv_SE")),
+        ),
+        (
+            "poster-alt-without-poster",
+            Box::new(|m, _| {
+                let v = first_of_type(m, "video");
+                v.as_object_mut().unwrap().remove("poster");
+                v["poster_alt"] = json!("En klocka.");
+            }),
+        ),
+        (
+            "moved-from-elsewhere",
+            Box::new(|m, _| {
+                first_of_type(m, "text")["moved_from"] = json!(["gammal/intro/valkommen"])
+            }),
+        ),
+        (
+            "moved-from-still-there",
+            Box::new(|m, _| {
+                let other = first_of_type(m, "video")["address"].clone();
+                first_of_type(m, "text")["moved_from"] = json!([other]);
+            }),
+        ),
+        (
+            "moved-from-claimed-twice",
+            Box::new(|m, _| {
+                first_of_type(m, "text")["moved_from"] = json!(["gammal/intro/valkommen"]);
+                first_of_type(m, "video")["moved_from"] = json!(["gammal/intro/valkommen"]);
+            }),
+        ),
+        (
+            "provenance-consistent",
+            Box::new(|m, _| {
+                m["provenance"] = json!({
+                    "source": { "commit": "0123456789abcdef0123456789abcdef01234567", "clean": false },
+                    "source_date_epoch": 1_768_204_800u64, "built_at": "2026-01-12T08:00:00Z" })
+            }),
+        ),
+        (
+            "provenance-built-at-wrong",
+            Box::new(|m, _| {
+                m["provenance"] = json!({ "source_date_epoch": 1_768_204_800u64,
+                    "built_at": "2026-01-12T09:00:00Z" })
+            }),
+        ),
+        (
+            "provenance-key-id-wrong",
+            Box::new(|m, _| {
+                m["provenance"] = json!({ "signing_key": { "algorithm": "ed25519",
+                    "id": "0000000000000000", "public_key": "11".repeat(32) } })
+            }),
+        ),
     ]
 }
 
@@ -362,10 +453,35 @@ fn an_importer_written_from_the_docs_agrees_with_steg_verify() {
         .collect();
     assert_eq!(verdicts.len(), paths.len(), "{stdout}");
 
+    // The media, rename and provenance cases each mean one thing, so agreeing on them is
+    // agreeing on that: their expected verdicts (empty: accepted).
+    let expected: &[(&str, &[&str])] = &[
+        ("second-text-track", &[]),
+        ("track-language-malformed", &["B0026"]),
+        ("track-kind-unknown", &["B0002"]),
+        ("track-file-missing", &["B0006"]),
+        ("transcript-language-malformed", &["B0026"]),
+        ("poster-alt-without-poster", &["B0027"]),
+        ("moved-from-elsewhere", &[]),
+        ("moved-from-still-there", &["B0028"]),
+        ("moved-from-claimed-twice", &["B0028"]),
+        ("provenance-consistent", &[]),
+        ("provenance-built-at-wrong", &["B0029"]),
+        ("provenance-key-id-wrong", &["B0029"]),
+    ];
     let mut disagreements = Vec::new();
+    let mut checked = 0;
     let (mut accepted, mut refused) = (0, 0);
     for (path, v) in paths.iter().zip(&verdicts) {
         let (ok, codes) = steg_says(path);
+        let name = path.file_name().unwrap().to_string_lossy();
+        if let Some((_, want)) = expected.iter().find(|(n, _)| *n == name) {
+            checked += 1;
+            let want: BTreeSet<String> = want.iter().map(|c| c.to_string()).collect();
+            if codes != want {
+                disagreements.push(format!("{name}: steg verify says {codes:?}, not {want:?}"));
+            }
+        }
         let theirs: BTreeSet<String> = v["codes"]
             .as_array()
             .unwrap()
@@ -392,6 +508,7 @@ fn an_importer_written_from_the_docs_agrees_with_steg_verify() {
         }
     }
     assert!(disagreements.is_empty(), "{}", disagreements.join("\n"));
+    assert_eq!(checked, expected.len(), "a case of `expected` was not run");
     // Both verdicts occur, so agreement is not agreement on "refuse everything".
     assert!(
         accepted >= 5 && refused >= 30,

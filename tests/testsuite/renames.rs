@@ -180,7 +180,8 @@ fn a_video_names_its_caption_track_language_and_poster_text() {
     let v = video(&manifest_of(&tmp.path().join("a")));
     assert_eq!(
         v["text_tracks"],
-        serde_json::json!([{ "src": v["captions"], "language": "sv-SE", "kind": "captions" }]),
+        serde_json::json!([{ "src": v["captions"], "language": "sv-SE", "kind": "captions",
+            "label": "Svenska" }]),
         "the moment is sv-SE"
     );
     assert!(v.get("poster_alt").is_none());

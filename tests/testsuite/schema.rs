@@ -308,6 +308,33 @@ fn broken_cases(good: &[Case]) -> Vec<Case> {
                 v.as_object_mut().unwrap().remove("alt");
             },
         ),
+        broken(
+            good,
+            "video without `duration_seconds`",
+            "steg",
+            of_type("video"),
+            |v| {
+                v.as_object_mut().unwrap().remove("duration_seconds");
+            },
+        ),
+        broken(
+            good,
+            "audio without `duration_seconds`",
+            "steg",
+            of_type("audio"),
+            |v| {
+                v.as_object_mut().unwrap().remove("duration_seconds");
+            },
+        ),
+        broken(
+            good,
+            "a text track without `language`",
+            "steg",
+            of_type("video"),
+            |v| {
+                v["tracks"] = json!([{ "src": "/media/film.en.vtt", "kind": "subtitles" }]);
+            },
+        ),
     ]
 }
 
@@ -323,6 +350,7 @@ fn jsonschema_accepts_real_front_matter_and_refuses_mistakes() {
     for dir in [
         "tests/fixtures/good/every-type",
         "tests/fixtures/good/forms",
+        "tests/fixtures/good/media-tracks",
     ] {
         cases.extend(good_cases(dir));
     }

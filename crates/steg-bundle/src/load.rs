@@ -806,22 +806,27 @@ fn finish(
         Some(m) => m,
         None => return Err(problems.list),
     };
-    let signed = match &options.trusted_key {
+    let (signed, verified_by) = match &options.trusted_key {
         Some(key) => {
-            check_signature(
+            let ok = check_signature(
                 key,
                 &manifest_bytes,
                 inv.signature.as_deref(),
                 &mut problems,
             );
-            true
+            (true, ok.then_some(key))
         }
-        None => false,
+        None => (false, None),
     };
     check_hierarchy(&manifest, &mut problems);
     let mut found = Vec::new();
     crate::rules::check_release(&manifest, &mut found);
     crate::rules::check_other_ids(&manifest, &mut found);
+    crate::rules::check_media_parts(&manifest, &mut found);
+    crate::rules::check_moved_from(&manifest, &mut found);
+    // The signer is compared with the provenance only once the signature is known good (a
+    // bad one is B0018 already).
+    crate::rules::check_provenance(&manifest, verified_by.map(|k| k.as_bytes()), &mut found);
     for s in crate::rules::all_steg(&manifest) {
         if let StegContent::Form { form, .. } = &s.content {
             crate::rules::check_form(&s.address, form, &mut found);
@@ -854,16 +859,17 @@ fn finish(
     })
 }
 
-fn check_signature(key: &PublicKey, manifest: &[u8], sig: Option<&[u8]>, p: &mut Problems) {
+/// Whether `sig` is a good signature of `manifest` by `key`; the problem is reported if not.
+fn check_signature(key: &PublicKey, manifest: &[u8], sig: Option<&[u8]>, p: &mut Problems) -> bool {
     let Some(sig) = sig else {
         p.file(
             SIGNATURE_FILE,
             Diagnostic::new(B0017, "unsigned").arg("signature", SIGNATURE_FILE),
         );
-        return;
+        return false;
     };
     let d = match signature::verify(key, manifest, sig) {
-        Ok(()) => return,
+        Ok(()) => return true,
         Err(SignatureProblem::Malformed(why)) => Diagnostic::new(B0018, "malformed")
             .arg("signature", SIGNATURE_FILE)
             .arg("detail", why),
@@ -875,6 +881,7 @@ fn check_signature(key: &PublicKey, manifest: &[u8], sig: Option<&[u8]>, p: &mut
         }
     };
     p.file(SIGNATURE_FILE, d);
+    false
 }
 
 /// The problems found so far. Each names the bundle (`root`) and, when it is about one

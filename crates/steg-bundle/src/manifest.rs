@@ -401,11 +401,17 @@ pub enum StegContent {
         /// What the poster shows, for its alt text; absent: the poster is decorative.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         poster_alt: Option<String>,
-        /// Every timed text track, with its language and kind; the first is `captions`.
-        /// Absent in bundles written before the field: then `captions` is the one track, in
-        /// the moment's language.
+        /// Every timed text track, with its language, kind and label; the first is
+        /// `captions`. Absent in bundles written before the field: then `captions` is the
+        /// one track, captions in the moment's language.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         text_tracks: Vec<TextTrack>,
+        /// The transcript's language (BCP 47); absent: the moment's.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        transcript_language: Option<String>,
+        /// What the transcript holds; absent: `descriptive`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        transcript_kind: Option<TranscriptKind>,
     },
     Audio {
         source: MediaSource,
@@ -413,6 +419,12 @@ pub enum StegContent {
         transcript: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         duration_seconds: Option<u32>,
+        /// The transcript's language (BCP 47); absent: the moment's.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        transcript_language: Option<String>,
+        /// What the transcript holds; absent: `descriptive`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        transcript_kind: Option<TranscriptKind>,
     },
     Image {
         /// Path of the image file.
@@ -462,11 +474,14 @@ impl StegContent {
                 captions,
                 transcript,
                 poster,
+                text_tracks,
                 ..
             } => {
                 let mut v = vec![captions.as_str(), transcript.as_str()];
                 v.extend(source.file());
                 v.extend(poster.as_deref());
+                // The first track is `captions` again; listing a path twice is harmless here.
+                v.extend(text_tracks.iter().map(|t| t.src.as_str()));
                 v
             }
             StegContent::Audio {
@@ -488,9 +503,80 @@ pub struct TextTrack {
     pub src: String,
     /// BCP 47 language tag of the text, e.g. `sv`.
     pub language: String,
-    /// As HTML's `<track kind>`: `captions` (speech and sounds, for people who cannot hear
-    /// them) or `subtitles` (a translation of the speech).
-    pub kind: String,
+    /// What the track holds, as HTML's `<track kind>`.
+    pub kind: TrackKind,
+    /// The name a player shows in its menu of tracks, e.g. `Svenska`. Absent in bundles
+    /// written before the field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+}
+
+/// A text track's kind: HTML's `<track kind>` values a person reads (not `metadata`, which
+/// is for scripts and means nothing to a platform showing the film).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TrackKind {
+    /// The speech and the sounds that matter, in the film's language, for people who cannot
+    /// hear them (WCAG 1.2.2).
+    Captions,
+    /// The speech translated, for people who do not understand the film's language.
+    Subtitles,
+    /// What is shown, as text to be read aloud, for people who cannot see it (WCAG 1.2.5).
+    Descriptions,
+    /// Chapter titles, for moving around in a longer film.
+    Chapters,
+}
+
+impl TrackKind {
+    pub const ALL: [TrackKind; 4] = [
+        TrackKind::Captions,
+        TrackKind::Subtitles,
+        TrackKind::Descriptions,
+        TrackKind::Chapters,
+    ];
+
+    /// The kind as written in content, manifests and HTML.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TrackKind::Captions => "captions",
+            TrackKind::Subtitles => "subtitles",
+            TrackKind::Descriptions => "descriptions",
+            TrackKind::Chapters => "chapters",
+        }
+    }
+}
+
+/// What a transcript holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum TranscriptKind {
+    /// Everything said, the sounds that matter and what is shown: a full text alternative to
+    /// the recording (WCAG 1.2.1, 1.2.3, 1.2.8). The default.
+    Descriptive,
+    /// Only what is said.
+    Speech,
+}
+
+impl TranscriptKind {
+    pub const ALL: [TranscriptKind; 2] = [TranscriptKind::Descriptive, TranscriptKind::Speech];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TranscriptKind::Descriptive => "descriptive",
+            TranscriptKind::Speech => "speech",
+        }
+    }
+}
+
+/// Whether `s` is a well-formed language tag as steg accepts one: a primary language of 2–3
+/// letters, then subtags of 1–8 letters or digits separated by `-` (the shape of BCP 47's
+/// `langtag`, without checking the registry, which changes over time).
+pub fn is_language_tag(s: &str) -> bool {
+    let mut parts = s.split('-');
+    let primary = parts.next().unwrap_or("");
+    (2..=3).contains(&primary.len())
+        && primary.chars().all(|c| c.is_ascii_alphabetic())
+        && parts.all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()))
 }
 
 /// The steg types this format version knows.

@@ -192,6 +192,219 @@ pub(crate) fn check_other_ids(m: &Manifest, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// A video's text tracks, its poster's alt text, and a video's or audio's transcript
+/// language (docs/bundle-format.md, *Media tracks*). A track's `kind` is an enumeration that
+/// the typed parse already holds to its values (`B0002`).
+pub(crate) fn check_media_parts(m: &Manifest, out: &mut Vec<Diagnostic>) {
+    for s in all_steg(m) {
+        let transcript_language = match &s.content {
+            StegContent::Video {
+                captions,
+                poster,
+                poster_alt,
+                text_tracks,
+                transcript_language,
+                ..
+            } => {
+                check_tracks(&s.address, captions, text_tracks, out);
+                match (poster, poster_alt) {
+                    (None, Some(_)) => {
+                        out.push(Diagnostic::new(B0027, "no-poster").arg("address", &s.address))
+                    }
+                    (Some(_), Some(alt)) if alt.trim().is_empty() => {
+                        out.push(Diagnostic::new(B0027, "empty").arg("address", &s.address))
+                    }
+                    _ => {}
+                }
+                transcript_language
+            }
+            StegContent::Audio {
+                transcript_language,
+                ..
+            } => transcript_language,
+            _ => continue,
+        };
+        if let Some(l) = transcript_language
+            && !is_language_tag(l)
+        {
+            out.push(
+                Diagnostic::new(B0026, "transcript-language")
+                    .arg("address", &s.address)
+                    .arg("value", l),
+            );
+        }
+    }
+}
+
+fn check_tracks(address: &str, captions: &str, tracks: &[TextTrack], out: &mut Vec<Diagnostic>) {
+    // Absent (a bundle written before `text_tracks`): `captions` is the one track.
+    let Some(first) = tracks.first() else {
+        return;
+    };
+    if first.src != captions || first.kind != TrackKind::Captions {
+        out.push(
+            Diagnostic::new(B0026, "first-track")
+                .arg("address", address)
+                .arg("path", &first.src)
+                .arg("captions", captions),
+        );
+    }
+    let mut seen: BTreeSet<(String, &str)> = BTreeSet::new();
+    for t in tracks {
+        if !is_language_tag(&t.language) {
+            out.push(
+                Diagnostic::new(B0026, "track-language")
+                    .arg("address", address)
+                    .arg("path", &t.src)
+                    .arg("value", &t.language),
+            );
+        } else if !seen.insert((t.language.to_ascii_lowercase(), t.kind.as_str())) {
+            out.push(
+                Diagnostic::new(B0026, "track-twice")
+                    .arg("address", address)
+                    .arg("kind", t.kind.as_str())
+                    .arg("language", &t.language),
+            );
+        }
+        if t.label.as_deref().is_some_and(|l| l.trim().is_empty()) {
+            out.push(
+                Diagnostic::new(B0026, "label")
+                    .arg("address", address)
+                    .arg("path", &t.src),
+            );
+        }
+    }
+}
+
+/// `moved_from`: each an address of ids, none still a steg of the bundle (progress would be
+/// moved away from a steg that is still there), none claimed by two steg (whose progress
+/// would a platform move?).
+pub(crate) fn check_moved_from(m: &Manifest, out: &mut Vec<Diagnostic>) {
+    let addresses: BTreeSet<&str> = all_steg(m).map(|s| s.address.as_str()).collect();
+    let mut claimed: HashMap<&str, &str> = HashMap::new();
+    for s in all_steg(m) {
+        for old in &s.moved_from {
+            let parts: Vec<&str> = old.split('/').collect();
+            if parts.len() != 3 || !parts.iter().all(|p| crate::ids::is_valid_id(p)) {
+                out.push(
+                    Diagnostic::new(B0028, "address")
+                        .arg("address", &s.address)
+                        .arg("old", old),
+                );
+                continue;
+            }
+            if addresses.contains(old.as_str()) {
+                out.push(
+                    Diagnostic::new(B0028, "exists")
+                        .arg("address", &s.address)
+                        .arg("old", old),
+                );
+            }
+            match claimed.get(old.as_str()) {
+                Some(first) if *first == s.address => {}
+                Some(first) => out.push(
+                    Diagnostic::new(B0028, "claimed")
+                        .arg("old", old)
+                        .arg("first", *first)
+                        .arg("second", &s.address),
+                ),
+                None => {
+                    claimed.insert(old.as_str(), s.address.as_str());
+                }
+            }
+        }
+    }
+}
+
+/// `provenance`: a commit in git's spelling, a build time and its epoch that agree, a signing
+/// key whose id is its own and, when the signature was checked, the key that signed.
+pub(crate) fn check_provenance(
+    m: &Manifest,
+    trusted_key: Option<&[u8; 32]>,
+    out: &mut Vec<Diagnostic>,
+) {
+    let Some(p) = &m.provenance else {
+        return;
+    };
+    let lower_hex = |s: &str| {
+        s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    };
+    if let Some(src) = &p.source
+        && !((src.commit.len() == 40 || src.commit.len() == 64) && lower_hex(&src.commit))
+    {
+        out.push(Diagnostic::new(B0029, "commit").arg("value", &src.commit));
+    }
+    match (p.source_date_epoch, &p.built_at) {
+        (Some(epoch), Some(at)) => {
+            let expected = rfc3339_utc(epoch);
+            if *at != expected {
+                out.push(
+                    Diagnostic::new(B0029, "built-at")
+                        .arg("value", at)
+                        .arg("epoch", epoch)
+                        .arg("expected", expected),
+                );
+            }
+        }
+        (None, None) => {}
+        _ => out.push(Diagnostic::new(B0029, "time-pair")),
+    }
+    if let Some(k) = &p.signing_key {
+        if k.algorithm != "ed25519" {
+            out.push(Diagnostic::new(B0029, "algorithm").arg("value", &k.algorithm));
+        }
+        if k.public_key.len() != 64 || !lower_hex(&k.public_key) {
+            out.push(Diagnostic::new(B0029, "public-key"));
+        } else {
+            use sha2::Digest;
+            let bytes: Vec<u8> = (0..32)
+                .filter_map(|i| u8::from_str_radix(&k.public_key[2 * i..2 * i + 2], 16).ok())
+                .collect();
+            let digest = crate::signature::hex(&sha2::Sha256::digest(&bytes));
+            let expected = &digest[..16];
+            if k.id != expected {
+                out.push(
+                    Diagnostic::new(B0029, "key-id")
+                        .arg("value", &k.id)
+                        .arg("expected", expected),
+                );
+            }
+            if let Some(t) = trusted_key
+                && crate::signature::hex(t) != k.public_key
+            {
+                out.push(
+                    Diagnostic::new(B0029, "other-key")
+                        .arg("value", &k.public_key)
+                        .arg("trusted", crate::signature::hex(t)),
+                );
+            }
+        }
+    }
+}
+
+/// Seconds since 1970-01-01 UTC as RFC 3339 (`2026-01-12T08:00:00Z`), as steg writes
+/// `built_at`: the civil date by Howard Hinnant's `civil_from_days`.
+fn rfc3339_utc(epoch: u64) -> String {
+    let days = (epoch / 86_400) as i64;
+    let secs = epoch % 86_400;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    )
+}
+
 /// The form rules of docs/bundle-format.md (*Forms*) that the tree check does not cover.
 pub(crate) fn check_form(address: &str, form: &Form, out: &mut Vec<Diagnostic>) {
     let all = crate::forms::questions_in_order(&form.questions);
@@ -513,9 +726,16 @@ pub(crate) fn roles(m: &Manifest) -> Vec<(&str, Role)> {
                         captions,
                         transcript,
                         poster,
+                        text_tracks,
                         ..
                     } => {
                         v.push((captions.as_str(), Role::Captions));
+                        v.extend(
+                            text_tracks
+                                .iter()
+                                .filter(|t| t.src != *captions)
+                                .map(|t| (t.src.as_str(), Role::Captions)),
+                        );
                         v.push((transcript.as_str(), Role::Html));
                         v.extend(source.file().map(|p| (p, Role::Video)));
                         v.extend(poster.as_deref().map(|p| (p, Role::Image)));
@@ -621,5 +841,18 @@ fn image_magic(media_type: &str, b: &[u8]) -> bool {
             text[start..].starts_with(b"<?xml") || text[start..].starts_with(b"<svg")
         }
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod provenance_tests {
+    use super::rfc3339_utc;
+
+    #[test]
+    fn build_times_are_written_as_steg_writes_them() {
+        assert_eq!(rfc3339_utc(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339_utc(1_768_204_800), "2026-01-12T08:00:00Z");
+        // A leap day.
+        assert_eq!(rfc3339_utc(951_782_400 + 3661), "2000-02-29T01:01:01Z");
     }
 }

@@ -528,6 +528,9 @@ pub(super) struct Ctx<'a> {
     /// Whether the moment is written in Swedish (`language: sv…`): the typography rule
     /// (”…” rather than "…") is Swedish.
     pub swedish: bool,
+    /// The moment's language tag (`language:`), the default of a track's and a transcript's;
+    /// moment.md is covered by `links_key`, so a change renders every steg again.
+    pub language: &'a str,
 }
 
 /// A moment (if it loaded), its findings, and the steg rendered afresh for the cache.
@@ -579,6 +582,7 @@ fn load_moment(src: &MomentSource, cache: &Cache) -> MomentResult {
         checks: &checks,
         snippets: &snippets,
         swedish,
+        language: front.map_or("sv", |p| p.front.language.value.trim()),
     };
 
     // Pass 4: render and check types, in parallel per steg.
@@ -606,6 +610,7 @@ fn load_moment(src: &MomentSource, cache: &Cache) -> MomentResult {
     }
     set_revisions(&mut moment, parsed, links_key);
     d.extend(check_whole_moment(src, &moment));
+    check_moved_from(&moment, &mut d);
     if complete(src, &moment) {
         let used: Vec<&str> = moment
             .documents()
@@ -883,6 +888,43 @@ fn check_whole_moment(src: &MomentSource, moment: &Moment) -> Diagnostics {
         .map(|(rel, path)| (rel.clone(), path.clone()))
         .collect();
     crate::check::moment(moment, &assets, complete(src, moment))
+}
+
+/// `moved_from:` across the moment: an old address that is still a steg's address, or that
+/// two steg claim, would leave a platform moving people's progress away from a steg that is
+/// there, or not knowing where to (the loader refuses both, B0028).
+fn check_moved_from(moment: &Moment, d: &mut Diagnostics) {
+    let addresses: HashSet<&str> = moment.steg().map(|(_, _, s)| s.address.as_str()).collect();
+    let mut claimed: HashMap<&str, &Steg> = HashMap::new();
+    for (_, _, s) in moment.steg() {
+        for old in &s.moved_from {
+            // Read again only for a problem, to point at the line that says it.
+            let at = || {
+                let text = crate::source::read_text(&s.source).ok()?;
+                let start = text.find("moved_from")?;
+                let i = text[start..].find(old.as_str())? + start;
+                Some(Location::of_range(&text, i..i + old.len()))
+            };
+            if addresses.contains(old.as_str()) {
+                d.push(
+                    Diagnostic::new(E0301, "moved-from-exists")
+                        .arg("value", old)
+                        .in_file(&s.source)
+                        .at_opt(at()),
+                );
+            } else if let Some(first) = claimed.get(old.as_str()) {
+                d.push(
+                    Diagnostic::new(E0301, "moved-from-twice")
+                        .arg("value", old)
+                        .arg("other", first.source.display())
+                        .in_file(&s.source)
+                        .at_opt(at()),
+                );
+            } else {
+                claimed.insert(old.as_str(), s);
+            }
+        }
+    }
 }
 
 /// Whether every steg of the moment loaded. When one failed, whatever it uses (a file, a

@@ -432,13 +432,8 @@ fn normalize_placeholders(html: &str) -> String {
     out
 }
 
-pub(super) fn is_language_tag(s: &str) -> bool {
-    let mut parts = s.split('-');
-    let primary = parts.next().unwrap_or("");
-    (2..=3).contains(&primary.len())
-        && primary.chars().all(|c| c.is_ascii_alphabetic())
-        && parts.all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()))
-}
+/// One rule for the compiler and the loader (which checks the tags of a bundle's tracks).
+pub(super) use steg_bundle::manifest::is_language_tag;
 
 pub(super) fn dedup(mut v: Vec<AudienceGroup>) -> Vec<AudienceGroup> {
     v.sort();

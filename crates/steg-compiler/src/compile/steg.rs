@@ -4,14 +4,14 @@ use super::moment::dedup;
 use super::{Ctx, Parsed, nonempty_slug, render_body};
 use crate::front::*;
 use crate::markdown;
-use crate::model::{Document, MediaRef, MediaSource, Steg, StegKind, Transcript};
+use crate::model::{Document, MediaRef, MediaSource, Steg, StegKind, Track, Transcript};
 use crate::source::{self, PathProblem, resolve_path};
 use serde_saphyr::Spanned;
 use std::collections::HashMap;
 use steg_bundle::diagnostic::{Diagnostic, Diagnostics, Location, codes::*};
 use steg_bundle::ids::is_valid_id;
 use steg_bundle::layout;
-use steg_bundle::manifest::{AudienceGroup, ExerciseField};
+use steg_bundle::manifest::{AudienceGroup, ExerciseField, TrackKind, TranscriptKind};
 
 pub(super) fn build_steg(
     id: String,
@@ -188,7 +188,7 @@ fn warn_unused_fields(
     d: &mut Diagnostics,
 ) {
     let f = &p.front;
-    let present: [(&str, Option<Option<Location>>); 15] = [
+    let present: [(&str, Option<Option<Location>>); 18] = [
         ("src", f.src.as_ref().map(|v| p.at(v))),
         ("url", f.url.as_ref().map(|v| p.at(v))),
         ("captions", f.captions.as_ref().map(|v| p.at(v))),
@@ -209,6 +209,15 @@ fn warn_unused_fields(
         (
             "captions_language",
             f.captions_language.as_ref().map(|v| p.at(v)),
+        ),
+        ("tracks", f.tracks.as_ref().map(|v| p.at(v))),
+        (
+            "transcript_language",
+            f.transcript_language.as_ref().map(|v| p.at(v)),
+        ),
+        (
+            "transcript_kind",
+            f.transcript_kind.as_ref().map(|v| p.at(v)),
         ),
     ];
     for (name, at) in present {
@@ -426,7 +435,33 @@ impl StegCheck<'_> {
         if document.is_empty() {
             d.push(Diagnostic::new(E0404, "transcript").in_file(&media.path));
         }
-        Some(Transcript { file, document })
+        Some(Transcript {
+            file,
+            document,
+            language: self.language(self.p.front.transcript_language.as_ref(), d),
+            kind: self.transcript_kind(d),
+        })
+    }
+
+    /// `transcript_kind:`, when given: one of [`TranscriptKind::ALL`].
+    fn transcript_kind(&self, d: &mut Diagnostics) -> Option<TranscriptKind> {
+        let k = self.p.front.transcript_kind.as_ref()?;
+        let found = TranscriptKind::ALL
+            .into_iter()
+            .find(|t| t.as_str() == k.value.trim());
+        if found.is_none() {
+            d.push(
+                Diagnostic::new(E0408, "transcript-kind")
+                    .arg("value", &k.value)
+                    .arg(
+                        "allowed",
+                        TranscriptKind::ALL.map(TranscriptKind::as_str).join(", "),
+                    )
+                    .in_file(&self.p.file)
+                    .at_opt(self.p.at(k)),
+            );
+        }
+        found
     }
 
     fn captions(&self, d: &mut Diagnostics) -> Option<MediaRef> {
@@ -434,7 +469,13 @@ impl StegCheck<'_> {
             self.missing("captions", d);
             return None;
         };
-        let r = self.file("captions", c, &["vtt"], d)?;
+        self.vtt("captions", c, d)
+    }
+
+    /// A WebVTT file named by `field`: it exists, ends in `.vtt`, starts as WebVTT, and its
+    /// cue lines are checked.
+    fn vtt(&self, field: &str, c: &Spanned<String>, d: &mut Diagnostics) -> Option<MediaRef> {
+        let r = self.file(field, c, &["vtt"], d)?;
         let media = self.ctx.media.iter().find(|m| m.rel == r.0)?;
         // Read whole for the checks of its lines (captions are small text; the file was checked
         // to be a plain file within the limits when it was hashed); past 16 MiB only its start
@@ -468,20 +509,117 @@ impl StegCheck<'_> {
             Some(p) => Some(self.file("poster", p, IMAGE_EXT, d)?),
             None => None,
         };
+        let duration_seconds = self.duration(d);
+        let captions_language = self.language(f.captions_language.as_ref(), d);
+        let tracks = self.tracks(captions_language.as_deref(), d);
         Some(StegKind::Video {
             source: source?,
             captions: captions?,
             transcript: transcript?,
             poster,
-            duration_seconds: f.duration_seconds.as_ref().map(|s| s.value),
+            duration_seconds: Some(duration_seconds?),
             poster_alt: f.poster_alt.clone().filter(|a| !a.trim().is_empty()),
-            captions_language: self.captions_language(d),
+            captions_language,
+            tracks: tracks?,
         })
     }
 
-    /// `captions_language:`, a language tag, when given.
-    fn captions_language(&self, d: &mut Diagnostics) -> Option<String> {
-        let l = self.p.front.captions_language.as_ref()?;
+    /// `duration_seconds:`, required for video and audio: the platform shows it before the
+    /// young person starts, and a plan for the day needs it.
+    fn duration(&self, d: &mut Diagnostics) -> Option<u32> {
+        match &self.p.front.duration_seconds {
+            Some(s) if s.value > 0 => Some(s.value),
+            Some(s) => {
+                d.push(
+                    Diagnostic::new(E0407, "zero")
+                        .in_file(&self.p.file)
+                        .at_opt(self.p.at(s)),
+                );
+                None
+            }
+            None => {
+                d.push(
+                    Diagnostic::new(E0407, "missing")
+                        .arg("type", self.type_name)
+                        .in_file(&self.p.file)
+                        .at(self.p.top()),
+                );
+                None
+            }
+        }
+    }
+
+    /// `tracks:`, the text tracks besides the captions: each a WebVTT file with a language
+    /// tag and a kind, no two of the same kind and language (the captions included).
+    fn tracks(&self, captions_language: Option<&str>, d: &mut Diagnostics) -> Option<Vec<Track>> {
+        let Some(list) = &self.p.front.tracks else {
+            return Some(Vec::new());
+        };
+        let mut ok = true;
+        let mut out = Vec::new();
+        let moment_language = self.ctx.language;
+        let mut seen: Vec<(String, TrackKind)> = vec![(
+            captions_language
+                .unwrap_or(moment_language)
+                .to_ascii_lowercase(),
+            TrackKind::Captions,
+        )];
+        for t in &list.value {
+            let src = self.vtt("src", &t.src, d);
+            let language = self.language(Some(&t.language), d);
+            let kind = match &t.kind {
+                None => Some(TrackKind::Subtitles),
+                Some(k) => {
+                    let found = TrackKind::ALL
+                        .into_iter()
+                        .find(|x| x.as_str() == k.value.trim());
+                    if found.is_none() {
+                        d.push(
+                            Diagnostic::new(E0408, "track-kind")
+                                .arg("value", &k.value)
+                                .arg("allowed", TrackKind::ALL.map(TrackKind::as_str).join(", "))
+                                .in_file(&self.p.file)
+                                .at_opt(self.p.at(k)),
+                        );
+                    }
+                    found
+                }
+            };
+            let (Some(src), Some(language), Some(kind)) = (src, language, kind) else {
+                ok = false;
+                continue;
+            };
+            let key = (language.to_ascii_lowercase(), kind);
+            if seen.contains(&key) {
+                d.push(
+                    Diagnostic::new(E0408, "track-twice")
+                        .arg("kind", kind.as_str())
+                        .arg("language", &language)
+                        .in_file(&self.p.file)
+                        .at_opt(self.p.at(&t.src)),
+                );
+                ok = false;
+                continue;
+            }
+            seen.push(key);
+            out.push(Track {
+                src,
+                language,
+                kind,
+                label: t
+                    .label
+                    .clone()
+                    .map(|l| l.trim().to_string())
+                    .filter(|l| !l.is_empty()),
+            });
+        }
+        ok.then_some(out)
+    }
+
+    /// A language field (`captions_language:`, a track's `language:` …), a language tag,
+    /// when given.
+    fn language(&self, l: Option<&Spanned<String>>, d: &mut Diagnostics) -> Option<String> {
+        let l = l?;
         if super::moment::is_language_tag(l.value.trim()) {
             Some(l.value.trim().to_string())
         } else {
@@ -498,10 +636,11 @@ impl StegCheck<'_> {
     fn audio(&self, d: &mut Diagnostics) -> Option<StegKind> {
         let source = self.source(AUDIO_EXT, d);
         let transcript = self.transcript(d);
+        let duration_seconds = self.duration(d);
         Some(StegKind::Audio {
             source: source?,
             transcript: transcript?,
-            duration_seconds: self.p.front.duration_seconds.as_ref().map(|s| s.value),
+            duration_seconds: Some(duration_seconds?),
         })
     }
 

@@ -28,9 +28,22 @@ pub const STEG_TYPE_FIELDS: &[(&str, &[&str])] = &[
             "duration_seconds",
             "poster_alt",
             "captions_language",
+            "tracks",
+            "transcript_language",
+            "transcript_kind",
         ],
     ),
-    ("audio", &["src", "url", "transcript", "duration_seconds"]),
+    (
+        "audio",
+        &[
+            "src",
+            "url",
+            "transcript",
+            "duration_seconds",
+            "transcript_language",
+            "transcript_kind",
+        ],
+    ),
     ("image", &["src", "alt", "decorative", "caption"]),
     ("form", &["questions", "scores", "instrument"]),
     ("exercise", &["fields"]),
@@ -327,7 +340,7 @@ pub struct StegFront {
     pub poster: Option<Spanned<String>>,
     #[schemars(
         with = "Option<u32>",
-        description = "Filmens eller ljudets längd i sekunder."
+        description = "Filmens eller ljudets längd i sekunder, t.ex. 180 för tre minuter. Krävs för film och ljud: den unga ser hur lång filmen är innan hen startar den."
     )]
     pub duration_seconds: Option<Spanned<u32>>,
     #[schemars(
@@ -391,6 +404,49 @@ pub struct StegFront {
         description = "Undertexternas språk som en språkkod, t.ex. sv. Standard: programmets språk."
     )]
     pub captions_language: Option<Spanned<String>>,
+    #[schemars(
+        with = "Option<Vec<TrackFront>>",
+        description = "Fler textspår till filmen utöver captions: undertexter på andra språk, syntolkning som text eller kapitel. Vart och ett med fil, språk, sort och namn."
+    )]
+    pub tracks: Option<Spanned<Vec<TrackFront>>>,
+    #[schemars(
+        with = "Option<String>",
+        description = "Transkriptionens språk som en språkkod, t.ex. sv. Standard: programmets språk."
+    )]
+    pub transcript_language: Option<Spanned<String>>,
+    #[schemars(
+        with = "Option<String>",
+        description = "Vad transkriptionen innehåller: descriptive (allt som sägs, hörs och visas; standard) eller speech (bara det som sägs)."
+    )]
+    pub transcript_kind: Option<Spanned<String>>,
+}
+
+/// One more text track of a video, besides `captions:`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(
+    description = "Ett textspår till filmen (WebVTT), t.ex. undertexter på ett annat språk."
+)]
+pub struct TrackFront {
+    #[schemars(
+        with = "String",
+        description = "Sökväg till WebVTT-filen (.vtt), t.ex. /media/film.en.vtt."
+    )]
+    pub src: Spanned<String>,
+    #[schemars(
+        with = "String",
+        description = "Textens språk som en språkkod, t.ex. en, ar eller sv."
+    )]
+    pub language: Spanned<String>,
+    #[schemars(
+        with = "Option<String>",
+        description = "Sort: subtitles (översatt tal; standard), captions (tal och ljud för den som inte hör), descriptions (det som visas, som text) eller chapters (kapitel)."
+    )]
+    pub kind: Option<Spanned<String>>,
+    #[schemars(
+        description = "Namnet som spelaren visar i sin meny, t.ex. English. Standard: språkets namn."
+    )]
+    pub label: Option<String>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]

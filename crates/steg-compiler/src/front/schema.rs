@@ -125,8 +125,8 @@ fn steg_of_type(steg: &Value, type_name: &str) -> Value {
         required.push("type");
     }
     match type_name {
-        "video" => required.extend(["captions", "transcript"]),
-        "audio" => required.push("transcript"),
+        "video" => required.extend(["captions", "transcript", "duration_seconds"]),
+        "audio" => required.extend(["transcript", "duration_seconds"]),
         "image" => required.push("src"),
         "form" => required.push("questions"),
         _ => {}

@@ -144,6 +144,8 @@ pub enum StegKind {
         poster_alt: Option<String>,
         /// The captions' language when not the moment's.
         captions_language: Option<String>,
+        /// The text tracks besides the captions (`tracks:`), in the order written.
+        tracks: Vec<Track>,
     },
     Audio {
         source: MediaSource,
@@ -173,9 +175,11 @@ impl StegKind {
                 captions,
                 transcript,
                 poster,
+                tracks,
                 ..
             } => {
                 let mut v = vec![captions, &transcript.file];
+                v.extend(tracks.iter().map(|t| &t.src));
                 if let MediaSource::File(f) = source {
                     v.push(f);
                 }
@@ -218,6 +222,90 @@ pub enum MediaSource {
 pub struct Transcript {
     pub file: MediaRef,
     pub document: Document,
+    /// Its language when not the moment's (`transcript_language:`).
+    pub language: Option<String>,
+    /// What it holds, when stated (`transcript_kind:`); otherwise descriptive.
+    pub kind: Option<steg_bundle::manifest::TranscriptKind>,
+}
+
+/// A video's text tracks in the bundle's order: its captions first (in `captions_language`,
+/// or the moment's), then `tracks:`; each with its file, language, kind and label.
+pub fn text_tracks<'a>(
+    moment: &Moment,
+    captions: &'a MediaRef,
+    captions_language: &Option<String>,
+    tracks: &'a [Track],
+) -> Vec<(
+    &'a MediaRef,
+    String,
+    steg_bundle::manifest::TrackKind,
+    String,
+)> {
+    use steg_bundle::manifest::TrackKind;
+    let language = captions_language
+        .clone()
+        .unwrap_or_else(|| moment.language.clone());
+    let label = track_label(&language, TrackKind::Captions);
+    let mut v = vec![(captions, language, TrackKind::Captions, label)];
+    v.extend(tracks.iter().map(|t| {
+        let label = t
+            .label
+            .clone()
+            .unwrap_or_else(|| track_label(&t.language, t.kind));
+        (&t.src, t.language.clone(), t.kind, label)
+    }));
+    v
+}
+
+/// The label a player shows for a track without `label:`: the language's own name (or its
+/// tag, for a language not listed here), with the kind for tracks that are not the speech.
+pub fn track_label(language: &str, kind: steg_bundle::manifest::TrackKind) -> String {
+    use steg_bundle::manifest::TrackKind;
+    // The languages most spoken in Sweden besides Swedish, and the national minority
+    // languages, each in its own name (as players and 1177 list them).
+    const NAMES: &[(&str, &str)] = &[
+        ("sv", "Svenska"),
+        ("en", "English"),
+        ("ar", "العربية"),
+        ("fa", "فارسی"),
+        ("fi", "Suomi"),
+        ("so", "Soomaali"),
+        ("ti", "ትግርኛ"),
+        ("uk", "Українська"),
+        ("pl", "Polski"),
+        ("de", "Deutsch"),
+        ("es", "Español"),
+        ("fr", "Français"),
+        ("ku", "Kurdî"),
+        ("bs", "Bosanski"),
+        ("hr", "Hrvatski"),
+        ("sr", "Српски"),
+        ("tr", "Türkçe"),
+        ("ru", "Русский"),
+        ("se", "Davvisámegiella"),
+        ("fit", "Meänkieli"),
+        ("rom", "Romani"),
+        ("yi", "ייִדיש"),
+    ];
+    let primary = language.split('-').next().unwrap_or(language);
+    let name = NAMES
+        .iter()
+        .find(|(tag, _)| tag.eq_ignore_ascii_case(primary))
+        .map_or(language, |(_, name)| name);
+    match kind {
+        TrackKind::Captions | TrackKind::Subtitles => name.to_string(),
+        TrackKind::Descriptions => format!("{name} (syntolkning)"),
+        TrackKind::Chapters => format!("{name} (kapitel)"),
+    }
+}
+
+/// A text track of a video besides its captions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Track {
+    pub src: MediaRef,
+    pub language: String,
+    pub kind: steg_bundle::manifest::TrackKind,
+    pub label: Option<String>,
 }
 
 /// A reference to a file of the moment, by its path relative to the moment's folder.

@@ -250,6 +250,7 @@ impl<'a> Planner<'a> {
                 duration_seconds,
                 poster_alt,
                 captions_language,
+                tracks,
             } => m::StegContent::Video {
                 source: media_source(source, &file),
                 captions: file(captions),
@@ -257,13 +258,17 @@ impl<'a> Planner<'a> {
                 poster: poster.as_ref().map(file),
                 duration_seconds: *duration_seconds,
                 poster_alt: poster_alt.clone(),
-                text_tracks: vec![m::TextTrack {
-                    src: file(captions),
-                    language: captions_language
-                        .clone()
-                        .unwrap_or_else(|| moment.language.clone()),
-                    kind: "captions".to_string(),
-                }],
+                text_tracks: crate::model::text_tracks(moment, captions, captions_language, tracks)
+                    .into_iter()
+                    .map(|(src, language, kind, label)| m::TextTrack {
+                        src: file(src),
+                        language,
+                        kind,
+                        label: Some(label),
+                    })
+                    .collect(),
+                transcript_language: transcript.language.clone(),
+                transcript_kind: transcript.kind,
             },
             StegKind::Audio {
                 source,
@@ -273,6 +278,8 @@ impl<'a> Planner<'a> {
                 source: media_source(source, &file),
                 transcript: self.add_doc(layout::transcript(&s.address), &transcript.document),
                 duration_seconds: *duration_seconds,
+                transcript_language: transcript.language.clone(),
+                transcript_kind: transcript.kind,
             },
             StegKind::Image {
                 src,

@@ -549,10 +549,18 @@ fn steg_parts(m: &Moment, s: &Steg, rel: &str) -> Value {
             duration_seconds,
             poster_alt,
             captions_language,
+            tracks,
         } => tv!({
             "source": source_url(source),
             "captions": media_url(captions),
             "captions_lang": captions_language.as_deref().unwrap_or(&m.language),
+            // One `<track>` each, the captions first (and default).
+            "tracks": crate::model::text_tracks(m, captions, captions_language, tracks)
+                .into_iter()
+                .map(|(src, lang, kind, label)| tv!({
+                    "url": media_url(src), "lang": lang, "kind": kind.as_str(), "label": label,
+                }))
+                .collect::<Vec<_>>(),
             "poster_alt": poster_alt,
             "transcript_html": transcript.document.html,
             "poster": poster.as_ref().map(media_url),
