@@ -314,6 +314,67 @@ fn an_edit_shows_its_steg_first_and_the_overview_pages_after() {
     }
 }
 
+/// The pages of a modul that an edit did not touch are taken as they were, unless what they
+/// show changed anyway: here an edit in the first modul ends a copy that a finding reported
+/// at a steg of the second, whose page must lose that finding.
+#[test]
+fn an_edit_in_one_modul_that_changes_findings_in_another_renders_them() {
+    use steg_compiler::serve::{Outcome, Rebuilder};
+    let tmp = tempfile::tempdir().unwrap();
+    let content = tmp.path().join("every-type");
+    copy_dir(Path::new("tests/fixtures/good/every-type"), &content);
+    // A second modul with the same texts: each of its steg is reported as a copy.
+    copy_dir(
+        &content.join("01-alla-typer"),
+        &content.join("02-samma-typer"),
+    );
+    let mut r = Rebuilder::new(content.clone(), None);
+    assert!(matches!(r.rebuild(&[]), Outcome::Built { .. }));
+    let copy = "every-type/steg/samma-typer/forsta/uppgift.html";
+    let page = |r: &Rebuilder| String::from_utf8(r.file(copy).unwrap_or_default()).unwrap();
+    assert!(page(&r).contains("W1121"), "{}", page(&r));
+
+    let file = content.join("01-alla-typer/01-forsta/06-uppgift.md");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, format!("{text}\nBara här.\n")).unwrap();
+    assert!(matches!(
+        r.rebuild(std::slice::from_ref(&file)),
+        Outcome::Built { .. }
+    ));
+    assert!(!page(&r).contains("W1121"), "{}", page(&r));
+    assert_serves_a_clean_build(&r, &content, &tmp.path().join("out"));
+}
+
+/// Every file `r` serves is the one a clean `steg build` of `content` writes, and no other.
+fn assert_serves_a_clean_build(r: &steg_compiler::serve::Rebuilder, content: &Path, out: &Path) {
+    let build = Command::new(env!("CARGO_BIN_EXE_steg"))
+        .arg("build")
+        .arg(content)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .unwrap();
+    assert!(build.status.success(), "{build:?}");
+    let preview = out.join("preview");
+    let built: Vec<String> = files_under(&preview)
+        .iter()
+        .map(|p| {
+            p.strip_prefix(&preview)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/")
+        })
+        .collect();
+    assert_eq!(r.paths(), built);
+    for path in &built {
+        let clean = std::fs::read(preview.join(path)).unwrap();
+        assert!(
+            r.file(path).unwrap_or_default() == clean,
+            "{path} differs from a clean build"
+        );
+    }
+}
+
 /// A one-shot load (`steg build`, which drops each moment's sources as soon as it is built)
 /// and a kept cache (`steg serve`) give the same model and the same findings, for the default
 /// program and for the fixture with every steg type.
@@ -744,6 +805,10 @@ enum Edit {
     Text(usize),
     /// A new title in the n-th steg file's front matter.
     Title(usize),
+    /// A pinned id (new or changed) in the n-th steg file: its address changes, not its file.
+    PinId(usize),
+    /// The n-th steg file's text replaced by the m-th's (a copy, which a finding reports).
+    CopyText(usize, usize),
     /// A new text steg in the n-th avsnitt folder.
     AddSteg(usize),
     /// The n-th added steg removed / renamed.
@@ -767,6 +832,8 @@ fn edit() -> impl proptest::strategy::Strategy<Value = Edit> {
     prop_oneof![
         3 => (0..20usize).prop_map(Edit::Text),
         2 => (0..20usize).prop_map(Edit::Title),
+        1 => (0..20usize).prop_map(Edit::PinId),
+        1 => (0..20usize, 0..20usize).prop_map(|(i, j)| Edit::CopyText(i, j)),
         2 => (0..4usize).prop_map(Edit::AddSteg),
         1 => (0..4usize).prop_map(Edit::RemoveSteg),
         1 => (0..4usize).prop_map(Edit::RenameSteg),
@@ -843,8 +910,37 @@ fn apply(edit: &Edit, step: usize, content: &Path, theme: &Path, approved: &str)
             std::fs::write(f, new).unwrap();
             vec![f.clone()]
         }
+        Edit::PinId(i) => {
+            let f = &steg_files[i % steg_files.len()];
+            let t = std::fs::read_to_string(f).unwrap();
+            let pinned = format!("id: fast-{step}");
+            let new = match t.find("\nid: ") {
+                Some(start) => {
+                    let end = start + 1 + t[start + 1..].find('\n').unwrap();
+                    format!("{}\n{pinned}{}", &t[..start], &t[end..])
+                }
+                None => t.replacen("---\n", &format!("---\n{pinned}\n"), 1),
+            };
+            std::fs::write(f, new).unwrap();
+            vec![f.clone()]
+        }
+        Edit::CopyText(i, j) => {
+            let (to, from) = (
+                &steg_files[i % steg_files.len()],
+                &steg_files[j % steg_files.len()],
+            );
+            let body = |t: &str| t[3 + t[3..].find("\n---\n").unwrap() + 5..].to_string();
+            let (t, source) = (
+                std::fs::read_to_string(to).unwrap(),
+                std::fs::read_to_string(from).unwrap(),
+            );
+            let front = t[..t.len() - body(&t).len()].to_string();
+            std::fs::write(to, format!("{front}{}", body(&source))).unwrap();
+            vec![to.clone()]
+        }
         Edit::AddSteg(i) => {
-            let f = avsnitt[i % avsnitt.len()].join(format!("50-ny-{step}.md"));
+            // Numbered by step: two new steg in one avsnitt must not share a number.
+            let f = avsnitt[i % avsnitt.len()].join(format!("{}-ny-{step}.md", 50 + step));
             std::fs::write(&f, steg_text(step)).unwrap();
             vec![f]
         }
@@ -855,7 +951,7 @@ fn apply(edit: &Edit, step: usize, content: &Path, theme: &Path, approved: &str)
         }
         Edit::RenameSteg(i) if !added_steg.is_empty() => {
             let f = &added_steg[i % added_steg.len()];
-            let to = f.with_file_name(format!("40-ny-{step}.md"));
+            let to = f.with_file_name(format!("{}-ny-{step}.md", 20 + step));
             std::fs::rename(f, &to).unwrap();
             vec![f.clone(), to]
         }
@@ -864,7 +960,8 @@ fn apply(edit: &Edit, step: usize, content: &Path, theme: &Path, approved: &str)
             std::fs::create_dir(&dir).unwrap();
             let a = dir.join("avsnitt.md");
             std::fs::write(&a, format!("---\ntitle: Nytt avsnitt {step}\n---\n")).unwrap();
-            let s = dir.join("01-ny-forsta.md");
+            // Not named `-ny-`: removing an added steg must not empty an avsnitt.
+            let s = dir.join("01-forsta.md");
             std::fs::write(&s, steg_text(step)).unwrap();
             vec![dir, a, s]
         }

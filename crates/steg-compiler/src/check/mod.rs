@@ -208,39 +208,40 @@ pub fn apply_allows(file: &Path, allows: &[Allow], findings: Vec<Diagnostic>) ->
     out
 }
 
-/// The rules that look across a moment: duplicate titles in an avsnitt, and (when every steg
-/// loaded, so that "unused" is not a guess) files nothing uses.
-pub fn moment(m: &Moment, assets: &[(String, std::path::PathBuf)], complete: bool) -> Diagnostics {
-    let mut out = Diagnostics::new();
-    for modul in &m.moduler {
-        for a in &modul.avsnitt {
-            let mut seen: HashMap<&str, &Path> = HashMap::new();
-            for s in &a.steg {
-                if let Some(first) = seen.insert(s.title.as_str(), &s.source) {
-                    let d = Diagnostic::new(W1106, "same")
-                        .arg("avsnitt", format!("{}/{}", modul.id, a.id))
-                        .arg("title", &s.title)
-                        .arg("other", first.display())
-                        .in_file(&s.source);
-                    out.extend(
-                        apply_allows(&s.source, &s.allow, vec![d])
-                            .into_iter()
-                            .filter(|d| d.code == W1106.id),
-                    );
-                }
-            }
+/// Steg of one avsnitt with the same title: the reader cannot tell them apart in a list.
+/// Checked as each modul is built, so that a modul taken unchanged from an earlier build
+/// brings its findings along.
+pub fn avsnitt_titles(modul_id: &str, a: &crate::model::Avsnitt) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let mut seen: HashMap<&str, &Path> = HashMap::new();
+    for s in &a.steg {
+        if let Some(first) = seen.insert(s.title.as_str(), &s.source) {
+            let d = Diagnostic::new(W1106, "same")
+                .arg("avsnitt", format!("{}/{}", modul_id, a.id))
+                .arg("title", &s.title)
+                .arg("other", first.display())
+                .in_file(&s.source);
+            out.extend(
+                apply_allows(&s.source, &s.allow, vec![d])
+                    .into_iter()
+                    .filter(|d| d.code == W1106.id),
+            );
         }
     }
+    out
+}
+
+/// The rules that look across a moment: copies of a steg, and (when every steg loaded, so
+/// that "unused" is not a guess) files nothing uses.
+pub fn moment(m: &Moment, assets: &[(String, std::path::PathBuf)], complete: bool) -> Diagnostics {
+    let mut out = Diagnostics::new();
     identical_steg(m, &mut out);
-    let used: std::collections::HashSet<&str> =
-        m.used_media().iter().map(|f| f.rel.as_str()).collect();
-    let transcripts: std::collections::HashSet<&str> = m
-        .steg()
-        .flat_map(|(_, _, s)| s.kind.media_refs())
-        .map(|r| r.0.as_str())
-        .collect();
-    for (rel, path) in assets.iter().filter(|_| complete) {
-        if !used.contains(rel.as_str()) && !transcripts.contains(rel.as_str()) {
+    if !complete {
+        return out;
+    }
+    let referenced = referenced_media(m);
+    for (rel, path) in assets {
+        if !referenced.contains(rel.as_str()) {
             out.push(
                 Diagnostic::new(W1108, "unused")
                     .arg("path", rel)
@@ -251,31 +252,49 @@ pub fn moment(m: &Moment, assets: &[(String, std::path::PathBuf)], complete: boo
     out
 }
 
+/// Every media file a steg names (its film, captions, transcript …) or a text links to, by
+/// its path in the moment.
+fn referenced_media(m: &Moment) -> std::collections::HashSet<&str> {
+    let mut referenced = std::collections::HashSet::with_capacity(m.media.len());
+    for (_, _, s) in m.steg() {
+        referenced.extend(s.kind.media_refs().into_iter().map(|r| r.0.as_str()));
+    }
+    let by_bundle_path: HashMap<String, &str> = m
+        .media
+        .iter()
+        .map(|f| (f.bundle_path(), f.rel.as_str()))
+        .collect();
+    for linked in m.documents().flat_map(|d| &d.media) {
+        if let Some(rel) = by_bundle_path.get(linked) {
+            referenced.insert(*rel);
+        }
+    }
+    referenced
+}
+
 /// Two steg with the same content (rendered text and type with all its parts): usually a
 /// copy left behind. Reported at the later one, naming the first.
 fn identical_steg(m: &Moment, out: &mut Diagnostics) {
-    let mut seen: HashMap<crate::model::Revision, Vec<&crate::model::Steg>> = HashMap::new();
+    // The first steg with each fingerprint (of text and type); one shared by different steg
+    // is astronomically rare, and would only leave a copy unreported.
+    let mut first: HashMap<crate::model::Revision, &crate::model::Steg> = HashMap::new();
     for (_, _, s) in m.steg() {
         // Steg not written yet (stand-ins from `steg new`, or declared placeholders) are alike
         // by nature, and W1120 already reports them.
         if s.placeholder {
             continue;
         }
-        let same_print = seen.entry(s.text_print).or_default();
-        let first = same_print
-            .iter()
-            .find(|f| f.kind == s.kind && f.body.html == s.body.html);
-        if let Some(first) = first {
-            let d = Diagnostic::new(W1121, "same")
-                .arg("other", first.source.display())
-                .in_file(&s.source);
-            out.extend(
-                apply_allows(&s.source, &s.allow, vec![d])
-                    .into_iter()
-                    .filter(|d| d.code == W1121.id),
-            );
-        } else {
-            same_print.push(s);
+        let earlier = *first.entry(s.text_print).or_insert(s);
+        if std::ptr::eq(earlier, s) || earlier.kind != s.kind || earlier.body.html != s.body.html {
+            continue;
         }
+        let d = Diagnostic::new(W1121, "same")
+            .arg("other", earlier.source.display())
+            .in_file(&s.source);
+        out.extend(
+            apply_allows(&s.source, &s.allow, vec![d])
+                .into_iter()
+                .filter(|d| d.code == W1121.id),
+        );
     }
 }

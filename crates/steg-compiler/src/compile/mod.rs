@@ -16,6 +16,7 @@ mod form;
 pub mod fuzz;
 #[doc(hidden)]
 pub mod hash;
+mod memo;
 mod moment;
 mod snippet;
 mod steg;
@@ -68,6 +69,10 @@ pub struct Cache {
     steg: HashMap<PathBuf, StegEntry>,
     /// Whole moments, by folder, while no file below the folder changed.
     moments: HashMap<PathBuf, (Option<Arc<Moment>>, Diagnostics)>,
+    /// What the last load of each moment settled and built (by folder), when watching.
+    memo: HashMap<PathBuf, memo::MomentMemo>,
+    /// The known files invalidated since the last load.
+    dirty: Vec<PathBuf>,
     /// The last discovery of the folder tree, while no file appeared or disappeared.
     discovered: Option<Discovered>,
     /// A hash of each Markdown file's text as last read, kept only when watching: a save that
@@ -170,6 +175,9 @@ impl Cache {
                 f.remove(p);
             }
             let known = self.parsed.remove(p).is_some() | self.media.remove(p).is_some();
+            if known {
+                self.dirty.push(p.to_path_buf());
+            }
             self.approvals.remove(p);
             self.steg.remove(p);
             let approvals = p.file_name().is_some_and(|n| n == source::APPROVALS_FILE)
@@ -208,14 +216,23 @@ pub fn load_with(root: &Path, cache: &mut Cache) -> LoadResult {
         .iter()
         .filter(|s| !cache.moments.contains_key(&s.dir))
         .collect();
+    let dirty = std::mem::take(&mut cache.dirty);
     let results = if cache.once {
         load_once(&stale, cache)
     } else {
         fill_cache(&stale, cache);
-        stale
+        let (results, memos): (Vec<MomentResult>, Vec<_>) = stale
             .par_iter()
-            .map(|src| load_moment(src, cache))
-            .collect()
+            .map(|src| load_moment(src, cache, &dirty))
+            .unzip();
+        // A moment that did not load forgets its memo: the next load starts afresh.
+        for (src, memo) in stale.iter().zip(memos) {
+            match memo {
+                Some(memo) => cache.memo.insert(src.dir.clone(), memo),
+                None => cache.memo.remove(&src.dir),
+            };
+        }
+        results
     };
     keep_results(results, &stale, cache);
     let mut moments = Vec::new();
@@ -248,6 +265,7 @@ fn discover(root: &Path, cache: &mut Cache) -> Discovered {
             let sources = source::discover(root, &mut diagnostics);
             // Files may have disappeared: forget them, and every moment with them.
             cache.moments.clear();
+            cache.memo.clear();
             forget_missing(&sources, cache);
             Discovered {
                 root: root.to_path_buf(),
@@ -270,7 +288,7 @@ fn load_once(stale: &[&MomentSource], cache: &mut Cache) -> Vec<MomentResult> {
                 ..Cache::default()
             };
             fill_cache(&[src], &mut own);
-            let (moment, diags, entries) = load_moment(src, &own);
+            let ((moment, diags, entries), _) = load_moment(src, &own, &[]);
             let stats = CacheStats {
                 steg_rendered: entries.len(),
                 ..own.stats
@@ -348,6 +366,9 @@ fn forget_missing(sources: &[MomentSource], cache: &mut Cache) {
         .approvals
         .retain(|p, _| sources.iter().any(|s| p.parent() == Some(s.dir.as_path())));
     cache.steg.retain(|p, _| present.contains(p.as_path()));
+    cache
+        .memo
+        .retain(|dir, _| sources.iter().any(|s| &s.dir == dir));
     if let Some(f) = &mut cache.fingerprints {
         f.retain(|p, _| present.contains(p.as_path()));
     }
@@ -549,14 +570,22 @@ type ParsedModul = (
     Vec<ParsedAvsnitt>,
 );
 
-fn load_moment(src: &MomentSource, cache: &Cache) -> MomentResult {
+/// Loads one moment; with it, what a next load after an edit may reuse (when watching).
+fn load_moment(
+    src: &MomentSource,
+    cache: &Cache,
+    dirty: &[PathBuf],
+) -> (MomentResult, Option<memo::MomentMemo>) {
     let mut d = Diagnostics::new();
     let moment = cache.parsed::<MomentFront>(&src.file, &src.dir);
     let front = (*moment).as_ref().ok();
     let media = moment_media(src, cache, &mut d);
+    let memo = cache.memo.get(&src.dir);
 
     // Pass 3: ids, addresses and the map of every document's place in the bundle.
-    let (tree, documents, placed) = settle_tree(src, cache, &mut d);
+    let settled = settle(src, cache, memo, dirty);
+    d.extend(settled.diagnostics.iter().cloned());
+    let (documents, placed) = (&*settled.documents, settled.placed);
     let media_paths: HashMap<String, String> = media
         .iter()
         .map(|m| (m.rel.clone(), m.bundle_path()))
@@ -593,11 +622,12 @@ fn load_moment(src: &MomentSource, cache: &Cache) -> MomentResult {
             None
         }
     };
-    let pass = ModulPass::new(&ctx, cache, links_key, head.as_ref());
-    let (moduler, fresh) = pass.build_moduler(tree, &mut d);
+    let built = memo.map_or(&[][..], |m| &m.built[..]);
+    let pass = ModulPass::new(&ctx, cache, links_key, head.as_ref(), built);
+    let (moduler, fresh, built) = pass.build_moduler(&settled.tree, &mut d);
 
     let (Some(mut moment), Some(parsed)) = (head, front) else {
-        return (None, d, fresh);
+        return ((None, d, fresh), None);
     };
     check_moduler(src, &moment, parsed, &moduler, &mut d);
     let hashes: Vec<String> = moduler.iter().map(|m| m.content_hash.clone()).collect();
@@ -618,7 +648,46 @@ fn load_moment(src: &MomentSource, cache: &Cache) -> MomentResult {
             .collect();
         snippets.warn_unused(&used, &parsed.file, &mut d);
     }
-    (Some(moment), d, fresh)
+    let memo = (!cache.once).then(|| memo::MomentMemo {
+        settled: settled.clone(),
+        built,
+    });
+    ((Some(moment), d, fresh), memo)
+}
+
+/// Pass 3 for `src`: the last settle with the edited steg swapped in when the edit changed
+/// no id or place, else settled afresh.
+fn settle(
+    src: &MomentSource,
+    cache: &Cache,
+    memo: Option<&memo::MomentMemo>,
+    dirty: &[PathBuf],
+) -> Arc<memo::Settled> {
+    let parsed = |f: &Path| cache.parsed.get(f).and_then(StegFront::unwrap).cloned();
+    if let Some(patched) = memo.and_then(|m| m.settled.patched(&src.dir, dirty, parsed)) {
+        return Arc::new(patched);
+    }
+    let mut d = Diagnostics::new();
+    let (tree, documents, placed) = settle_tree(src, cache, &mut d);
+    let steg_at = if cache.once {
+        HashMap::new()
+    } else {
+        let names: HashMap<&Path, &str> = src
+            .moduler
+            .iter()
+            .flat_map(|m| &m.avsnitt)
+            .flat_map(|a| &a.steg)
+            .map(|s| (s.file.as_path(), s.name.as_str()))
+            .collect();
+        memo::Settled::places(&tree, &names)
+    };
+    Arc::new(memo::Settled {
+        tree: tree.into_iter().map(Arc::new).collect(),
+        documents: Arc::new(documents),
+        placed,
+        diagnostics: d.into_vec(),
+        steg_at: Arc::new(steg_at),
+    })
 }
 
 /// A moment needs at least one modul; its flags are checked against its moduler.
@@ -894,6 +963,10 @@ fn check_whole_moment(src: &MomentSource, moment: &Moment) -> Diagnostics {
 /// two steg claim, would leave a platform moving people's progress away from a steg that is
 /// there, or not knowing where to (the loader refuses both, B0028).
 fn check_moved_from(moment: &Moment, d: &mut Diagnostics) {
+    // Most programs move nothing: then there is nothing to compare with every address.
+    if moment.steg().all(|(_, _, s)| s.moved_from.is_empty()) {
+        return;
+    }
     let addresses: HashSet<&str> = moment.steg().map(|(_, _, s)| s.address.as_str()).collect();
     let mut claimed: HashMap<&str, &Steg> = HashMap::new();
     for (_, _, s) in moment.steg() {
@@ -945,14 +1018,23 @@ struct ModulPass<'a> {
     cache: &'a Cache,
     links_key: u64,
     moment_groups: Vec<AudienceGroup>,
+    /// The moduler as the last load built them, by position.
+    built: &'a [Arc<memo::BuiltModul>],
 }
 
 impl<'a> ModulPass<'a> {
-    fn new(ctx: &'a Ctx<'a>, cache: &'a Cache, links_key: u64, head: Option<&Moment>) -> Self {
+    fn new(
+        ctx: &'a Ctx<'a>,
+        cache: &'a Cache,
+        links_key: u64,
+        head: Option<&Moment>,
+        built: &'a [Arc<memo::BuiltModul>],
+    ) -> Self {
         ModulPass {
             ctx,
             cache,
             links_key,
+            built,
             // A modul that names no audience of its own is for the moment's.
             moment_groups: head
                 .map(|m| m.audience.groups.clone())
@@ -960,21 +1042,55 @@ impl<'a> ModulPass<'a> {
         }
     }
 
-    /// Builds every modul, in parallel, in order: the moduler that built, and the steg
-    /// rendered afresh.
-    fn build_moduler(&self, tree: Vec<ParsedModul>, d: &mut Diagnostics) -> (Vec<Modul>, Fresh) {
+    /// Builds every modul, in parallel, in order: the moduler that built, the steg rendered
+    /// afresh, and (when watching) each modul as built, for the next load. A modul built
+    /// before from the very same parses, links and audience is taken as it was.
+    fn build_moduler(
+        &self,
+        tree: &[Arc<ParsedModul>],
+        d: &mut Diagnostics,
+    ) -> (Vec<Modul>, Fresh, Vec<Arc<memo::BuiltModul>>) {
+        let keep = !self.cache.once;
         let built: Vec<_> = tree
-            .into_par_iter()
-            .map(|(modul_id, parsed, avsnitt)| self.build_modul(modul_id, &parsed, avsnitt))
+            .par_iter()
+            .enumerate()
+            .map(|(i, input)| {
+                let before = self
+                    .built
+                    .get(i)
+                    .filter(|b| b.built_from(input, self.links_key, &self.moment_groups));
+                if let Some(b) = before {
+                    return (
+                        b.modul.clone(),
+                        b.diagnostics.clone(),
+                        Vec::new(),
+                        Some(b.clone()),
+                    );
+                }
+                let (id, parsed, avsnitt) = (**input).clone();
+                let (modul, diags, fresh) = self.build_modul(id, &parsed, avsnitt);
+                let memo = keep.then(|| {
+                    Arc::new(memo::BuiltModul {
+                        input: input.clone(),
+                        links_key: self.links_key,
+                        groups: self.moment_groups.clone(),
+                        modul: modul.clone(),
+                        diagnostics: diags.clone(),
+                    })
+                });
+                (modul, diags, fresh, memo)
+            })
             .collect();
         let mut moduler = Vec::new();
         let mut fresh = Vec::new();
-        for (m, diags, entries) in built {
+        let mut memos = Vec::new();
+        for (m, diags, entries, memo) in built {
             d.extend(diags);
             moduler.extend(m);
             fresh.extend(entries);
+            memos.extend(memo);
         }
-        (moduler, fresh)
+        (moduler, fresh, memos)
     }
 
     fn build_modul(
@@ -1040,14 +1156,9 @@ impl<'a> ModulPass<'a> {
             fresh.extend(new);
             let snippets = self.ctx.snippets.hash_inputs(&intro.snippets);
             let avsnitt_audience = own.clone().unwrap_or_else(|| audience.clone());
-            avsnitt_out.push(assemble_avsnitt(
-                aid,
-                ap,
-                intro,
-                steg_out,
-                snippets,
-                avsnitt_audience,
-            ));
+            let built = assemble_avsnitt(aid, ap, intro, steg_out, snippets, avsnitt_audience);
+            d.extend(crate::check::avsnitt_titles(&id, &built));
+            avsnitt_out.push(built);
         }
         let snippets = self.ctx.snippets.hash_inputs(&intro.snippets);
         let modul = assemble_modul(id, p, intro, audience, avsnitt_out, snippets);

@@ -87,7 +87,7 @@ pub(super) fn build_steg(
             .filter(|l| l.words >= 50)
             .map(|l| l.score()),
         moved_from,
-        text_print: crate::model::Revision::of(&body.html),
+        text_print: crate::model::Revision::of((&body.html, format!("{kind:?}"))),
         body,
         kind,
         source: p.file.clone(),

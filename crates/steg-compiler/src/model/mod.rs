@@ -125,8 +125,8 @@ pub struct Steg {
     pub revision: Revision,
     /// The addresses the steg had in earlier versions (`moved_from:`).
     pub moved_from: Vec<String>,
-    /// Over the rendered text only: copies of a steg are found by comparing these, not
-    /// every text with every other on each load.
+    /// Over the rendered text and the type with all its parts: copies of a steg are found by
+    /// comparing these, not every text with every other on each load.
     pub text_print: Revision,
 }
 
@@ -399,10 +399,20 @@ impl Moment {
     /// The media files the program uses (by a steg's fields or a link in a text), in path
     /// order. Files in the folder that nothing uses are left out of every output.
     pub fn used_media(&self) -> Vec<&MediaFile> {
-        let mut used: std::collections::HashSet<String> = self
-            .documents()
-            .flat_map(|d| d.media.iter().cloned())
+        // Marked by index: thousands of steg name media, and a set of formatted bundle paths
+        // cost more than the rest of a rebuild.
+        let mut used = vec![false; self.media.len()];
+        let by_bundle_path: std::collections::HashMap<String, usize> = self
+            .media
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.bundle_path(), i))
             .collect();
+        for linked in self.documents().flat_map(|d| &d.media) {
+            if let Some(&i) = by_bundle_path.get(linked) {
+                used[i] = true;
+            }
+        }
         for (_, _, s) in self.steg() {
             // A transcript ships rendered, as HTML; its Markdown source is not copied.
             let transcript = match &s.kind {
@@ -417,22 +427,26 @@ impl Moment {
                 .into_iter()
                 .filter(|r| Some(*r) != transcript)
             {
-                if let Some(f) = self.media_file(r) {
-                    used.insert(f.bundle_path());
+                if let Some(i) = self.media_index(r) {
+                    used[i] = true;
                 }
             }
         }
         self.media
             .iter()
-            .filter(|f| used.contains(&f.bundle_path()))
+            .zip(used)
+            .filter_map(|(f, used)| used.then_some(f))
             .collect()
     }
 
     pub fn media_file(&self, r: &MediaRef) -> Option<&MediaFile> {
+        self.media_index(r).map(|i| &self.media[i])
+    }
+
+    fn media_index(&self, r: &MediaRef) -> Option<usize> {
         self.media
             .binary_search_by(|m| m.rel.as_str().cmp(&r.0))
             .ok()
-            .map(|i| &self.media[i])
     }
 }
 

@@ -143,35 +143,36 @@ impl<'a> MomentInput<'a> {
         self.modul_findings.get(id).copied().unwrap_or_default()
     }
 
-    /// Every page of the moment, named but not yet built.
-    pub fn pages(&self) -> Vec<PageRef<'a>> {
-        let m = self.m;
-        let mut pages = vec![
+    /// The moment's own pages (the start page and the overview pages), named but not built.
+    pub fn own_pages(&self) -> Vec<PageRef<'a>> {
+        vec![
             PageRef::Start,
             PageRef::Behandlare,
             PageRef::Granskning,
             PageRef::Changes,
             PageRef::Dossier,
-        ];
-        for modul in &m.moduler {
-            pages.push(PageRef::Modul(modul));
-            pages.extend(modul.avsnitt.iter().map(|a| PageRef::Avsnitt(modul, a)));
-            // Previous and next run through every steg of a modul.
-            let flat: Vec<(&Avsnitt, &Steg, usize)> = modul
-                .avsnitt
-                .iter()
-                .flat_map(|a| a.steg.iter().enumerate().map(move |(i, s)| (a, &**s, i)))
-                .collect();
-            for (i, &(avsnitt, steg, position)) in flat.iter().enumerate() {
-                pages.push(PageRef::Steg {
-                    modul,
-                    avsnitt,
-                    steg,
-                    position,
-                    prev: i.checked_sub(1).map(|j| flat[j].1),
-                    next: flat.get(i + 1).map(|x| x.1),
-                });
-            }
+        ]
+    }
+
+    /// The pages of one modul (its own, its avsnitt's and its steg's), named but not built.
+    pub fn modul_pages(&self, modul: &'a Modul) -> Vec<PageRef<'a>> {
+        let mut pages = vec![PageRef::Modul(modul)];
+        pages.extend(modul.avsnitt.iter().map(|a| PageRef::Avsnitt(modul, a)));
+        // Previous and next run through every steg of a modul.
+        let flat: Vec<(&Avsnitt, &Steg, usize)> = modul
+            .avsnitt
+            .iter()
+            .flat_map(|a| a.steg.iter().enumerate().map(move |(i, s)| (a, &**s, i)))
+            .collect();
+        for (i, &(avsnitt, steg, position)) in flat.iter().enumerate() {
+            pages.push(PageRef::Steg {
+                modul,
+                avsnitt,
+                steg,
+                position,
+                prev: i.checked_sub(1).map(|j| flat[j].1),
+                next: flat.get(i + 1).map(|x| x.1),
+            });
         }
         pages
     }
@@ -282,15 +283,6 @@ pub(crate) enum PageRef<'a> {
 }
 
 impl PageRef<'_> {
-    /// The modul a page belongs to (none for the moment's own pages).
-    pub fn modul(&self) -> Option<&Modul> {
-        match *self {
-            PageRef::Modul(x) | PageRef::Avsnitt(x, _) => Some(x),
-            PageRef::Steg { modul, .. } => Some(modul),
-            _ => None,
-        }
-    }
-
     /// A page that lists every steg of the moment: the costly ones, which `steg serve` may
     /// render after the pages an edit changed.
     pub fn is_overview(&self) -> bool {

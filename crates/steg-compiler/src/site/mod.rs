@@ -9,6 +9,7 @@
 
 mod context;
 mod form;
+mod pages;
 mod theme;
 mod value;
 
@@ -17,6 +18,7 @@ pub use theme::Theme;
 use crate::model::{MediaFile, Moment};
 use crate::output::Output;
 use crate::plan::Content;
+use pages::CachedMoment;
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
@@ -52,20 +54,6 @@ pub struct SiteCache {
     defer: bool,
     /// The overview pages the last render left (their earlier versions still stand).
     pending: Vec<String>,
-}
-
-struct CachedMoment {
-    revision: crate::model::Revision,
-    /// What every page of the moment shows, and the approvals it was rendered with.
-    head: u64,
-    approvals: crate::model::Revision,
-    /// Per modul: its revision and its findings, as rendered.
-    moduler: HashMap<String, (crate::model::Revision, u64)>,
-    /// `false` while some of its pages wait for the next render.
-    complete: bool,
-    /// Page path → fingerprint of its inputs.
-    pages: HashMap<String, u64>,
-    media: Vec<String>,
 }
 
 impl SiteCache {
@@ -212,7 +200,7 @@ impl SiteRender<'_> {
             let done = match old.remove(&m.id) {
                 // Nothing of this moment changed: its pages stand.
                 Some(old) if old.complete && old.revision == m.revision => {
-                    self.stats.pages += old.pages.len();
+                    self.stats.pages += old.page_count();
                     old
                 }
                 old => self.moment(m, old.as_ref()),
@@ -221,8 +209,7 @@ impl SiteRender<'_> {
         }
         // Moments that are gone take their pages with them.
         for gone in old.values() {
-            gone.pages
-                .keys()
+            gone.paths()
                 .chain(&gone.media)
                 .for_each(|p| self.sink.remove(p));
         }
@@ -250,78 +237,44 @@ impl SiteRender<'_> {
     fn moment(&mut self, m: &Moment, old: Option<&CachedMoment>) -> CachedMoment {
         let lang = self.options.lang;
         let input = context::MomentInput::new(m, self.findings, self.changes.get(&m.id), lang);
-        let head = if self.incremental {
-            input.head_key(self.salt)
-        } else {
-            0
+        let judge = pages::Judge::new(&input, self.incremental, self.salt, old);
+        let mut todo = Vec::new();
+        let own = judge.own_pages(self.defer, &mut todo);
+        self.pending.extend(own.pending);
+        let moduler = judge.moduler(&mut todo);
+        self.render_pages(&input, todo);
+        let head = judge.head;
+        let fresh = CachedMoment {
+            revision: m.revision,
+            head,
+            approvals: m.approvals.revision(),
+            complete: own.complete,
+            own: own.keys,
+            moduler,
+            media: Vec::new(),
         };
-        let (keys, complete) = self.pages(&input, head, old);
-        self.stats.pages += keys.len();
+        self.stats.pages += fresh.page_count();
         // The head covers every media file's path and hash: while it stands, so do they.
-        let media_paths = match old {
+        let media = match old {
             Some(old) if old.head == head => old.media.clone(),
             _ => self.media(m),
         };
         if let Some(old) = old {
-            for path in old.pages.keys().filter(|p| !keys.contains_key(*p)) {
-                self.sink.remove(path);
-            }
-            let kept: std::collections::HashSet<&String> = media_paths.iter().collect();
-            for path in old.media.iter().filter(|p| !kept.contains(p)) {
-                self.sink.remove(path);
-            }
+            old.gone(&fresh, &media).for_each(|p| self.sink.remove(p));
         }
-        CachedMoment {
-            revision: m.revision,
-            head,
-            approvals: m.approvals.revision(),
-            moduler: m
-                .moduler
-                .iter()
-                .map(|x| (x.id.clone(), (x.revision, input.modul_findings(&x.id))))
-                .collect(),
-            complete,
-            pages: keys,
-            media: media_paths,
-        }
+        CachedMoment { media, ..fresh }
     }
 
-    /// Renders and writes the moment's pages that changed: every page's path and key, and
-    /// whether none was left for the next render.
-    fn pages(
-        &mut self,
-        input: &context::MomentInput<'_>,
-        head: u64,
-        old: Option<&CachedMoment>,
-    ) -> (HashMap<String, u64>, bool) {
-        let pages = input.pages();
-        let mut keyed = self.judge(input, &pages, head, old);
-        // Overview pages left for later keep the key of the version that stands, so that
-        // the next render finds them stale. A moment seen for the first time is whole at once.
-        let mut complete = true;
-        if let Some(old) = old.filter(|_| self.defer) {
-            for (page, (path, key, stale)) in pages.iter().zip(&mut keyed) {
-                if *stale && page.is_overview() {
-                    *stale = false;
-                    *key = old.pages.get(path.as_str()).copied().unwrap_or_default();
-                    self.pending.push(path.clone());
-                    complete = false;
-                }
-            }
-        }
-        // Only the pages that changed are built, rendered and handed over, one by one on the
-        // workers, so that no more than a page per thread is held in memory. The overview
-        // pages come first in the list and are the heaviest; splitting the work page by page
-        // lets them start at once on different workers.
-        let todo: Vec<usize> = (0..pages.len()).filter(|&i| keyed[i].2).collect();
+    /// Builds, renders and hands over `todo`, one page a task, so that no more than a page
+    /// per thread is held in memory and the heavy overview pages start at once.
+    fn render_pages(&mut self, input: &context::MomentInput<'_>, todo: Vec<pages::Todo<'_>>) {
         let (theme, options, sink) = (self.theme, self.options, self.sink);
         let rendered: Vec<Result<(), Diagnostic>> = todo
             .par_iter()
             .with_max_len(1)
-            .map(|&i| {
-                let page = input.build(&pages[i]);
-                render_page(theme, page, options)
-                    .and_then(|html| sink.write(&keyed[i].0, Content::Owned(html)))
+            .map(|(page, path)| {
+                render_page(theme, input.build(page), options)
+                    .and_then(|html| sink.write(path, Content::Owned(html)))
             })
             .collect();
         for result in rendered {
@@ -333,43 +286,6 @@ impl SiteRender<'_> {
                 Err(e) => self.errors.push(e),
             }
         }
-        let keys = keyed
-            .into_iter()
-            .map(|(path, key, _)| (path, key))
-            .collect();
-        (keys, complete)
-    }
-
-    /// Which pages changed, judged cheaply and without building them: each page's path, key
-    /// and whether it is stale.
-    fn judge(
-        &self,
-        input: &context::MomentInput<'_>,
-        pages: &[context::PageRef<'_>],
-        head: u64,
-        old: Option<&CachedMoment>,
-    ) -> Vec<(String, u64, bool)> {
-        let incremental = self.incremental;
-        let whole = if incremental { input.whole_key() } else { 0 };
-        let standing = standing_moduler(input, head, old);
-        pages
-            .par_iter()
-            .map(|p| {
-                let path = input.path(p);
-                if !incremental {
-                    return (path, 0, true);
-                }
-                if let (Some(old), Some(modul)) = (old, p.modul())
-                    && standing.contains(modul.id.as_str())
-                    && let Some(&key) = old.pages.get(&path)
-                {
-                    return (path, key, false);
-                }
-                let key = input.key(p, head, whole);
-                let stale = old.and_then(|o| o.pages.get(&path)) != Some(&key);
-                (path, key, stale)
-            })
-            .collect()
     }
 
     /// Copies the media the moment uses: their paths in the site.
@@ -400,27 +316,6 @@ impl SiteRender<'_> {
                 self.errors.push(e);
             }
         }
-    }
-}
-
-/// The moduler whose pages all stand as rendered: the moment's head and approvals are as
-/// they were, and so are the modul's revision (which covers its avsnitt and steg, their
-/// order and their texts) and the findings in its folder. Their pages' keys would come out
-/// as before, so they are not computed: an edit costs its modul, not the moment.
-fn standing_moduler<'a>(
-    input: &context::MomentInput<'a>,
-    head: u64,
-    old: Option<&CachedMoment>,
-) -> std::collections::HashSet<&'a str> {
-    let m = input.m;
-    match old {
-        Some(old) if old.head == head && old.approvals == m.approvals.revision() => m
-            .moduler
-            .iter()
-            .filter(|x| old.moduler.get(&x.id) == Some(&(x.revision, input.modul_findings(&x.id))))
-            .map(|x| x.id.as_str())
-            .collect(),
-        _ => Default::default(),
     }
 }
 
