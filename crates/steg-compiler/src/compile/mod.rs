@@ -593,7 +593,7 @@ fn load_moment(
     let links_key = links_key(placed, &media_paths, front);
     let iframe_hosts = iframe_hosts(front);
     let links = Links {
-        documents: &documents,
+        documents,
         media: &media_paths,
         iframe_hosts: &iframe_hosts,
     };
