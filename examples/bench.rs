@@ -8,7 +8,10 @@
 //!   `--release`, which minifies the preview), by running the release binary on the program
 //!   with every steg approved;
 //! - serve-style rebuilds with warm caches: nothing changed, one steg edited, the theme
-//!   changed, as `steg serve` does them (`load_with`, `site::render`).
+//!   changed, as `steg serve` does them (`serve::Rebuilder`): for an edit, the time until
+//!   the edited steg is served and until the overview pages are too;
+//! - `steg serve` itself, over HTTP: the time from saving a steg to its page served with the
+//!   edit (what the browser's reload gets), and to the dossier (every steg in full) with it.
 //!
 //! Wall times are the median of `--runs` runs (default 3); peak memory is the child's
 //! maximum resident set size as reported by `wait4`.
@@ -198,8 +201,9 @@ fn main() {
         });
         clean();
         let serve_run = measure(Command::new(&me).arg("--child").arg("serve").arg(&content));
+        let http = serve_http(&bin, &content);
         let row = format!(
-            "| {n} in {} | {:.2} s ({:.0} MB) | {:.2} s ({:.0} MB) | {:.2}× | {:.2} s ({:.0} MB) | {:.2}× | {} |",
+            "| {n} in {} | {:.2} s ({:.0} MB) | {:.2} s ({:.0} MB) | {:.2}× | {:.2} s ({:.0} MB) | {:.2}× | {} | {http} |",
             if summary.moments == 1 {
                 "1 moment".to_string()
             } else {
@@ -228,9 +232,9 @@ fn main() {
         }
     );
     println!(
-        "| steg | floor (peak RSS) | steg build (peak RSS) | ÷ floor | build --release, minified (peak RSS) | ÷ floor | serve: first build / no-op / one steg edited / theme changed (files read) |"
+        "| steg | floor (peak RSS) | steg build (peak RSS) | ÷ floor | build --release, minified (peak RSS) | ÷ floor | rebuilds: first / no-op / one steg edited: shown, all / theme changed (files read) | `steg serve` over HTTP, one steg edited: page served, dossier served |"
     );
-    println!("| ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+    println!("| ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |");
     for r in rows {
         println!("{r}");
     }
@@ -263,15 +267,16 @@ fn floor(content: &Path, out: &Path) {
 }
 
 /// Rebuilds as `steg serve` does them, through the same code (`steg_compiler::serve::Rebuilder`):
-/// the first build; a no-op (a steg saved without a change); one steg edited; the theme's
-/// stylesheet edited. Each figure is the time from the changed path to the served site updated.
+/// the first build; a no-op (a steg saved without a change); one steg edited (until its page
+/// is served, and until the overview pages are); the theme's stylesheet edited. Each figure
+/// is the time from the changed path to the served site updated.
 fn serve(content: &Path) {
     use steg_compiler::serve::{Outcome, Rebuilder};
     let theme_dir = std::env::temp_dir().join(format!("steg-bench-theme-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&theme_dir);
     copy_dir(Path::new("themes/default"), &theme_dir);
     let mut rebuilder = Rebuilder::new(content.to_path_buf(), Some(theme_dir.clone()));
-    let mut rebuild = |changed: &[PathBuf]| -> (Duration, usize) {
+    let rebuild = |rebuilder: &mut Rebuilder, changed: &[PathBuf]| -> (Duration, usize) {
         let t = Instant::now();
         let outcome = rebuilder.rebuild(changed);
         let took = t.elapsed();
@@ -281,30 +286,36 @@ fn serve(content: &Path) {
             Outcome::Failed { diagnostics, .. } => panic!("the rebuild failed: {diagnostics:?}"),
         }
     };
-    let (first, _) = rebuild(&[]);
+    let (first, _) = rebuild(&mut rebuilder, &[]);
     let edited = content.join("program-1/01-modul-1/02-avsnitt-2/03-steg-3.md");
     let original = std::fs::read_to_string(&edited).expect("read the steg");
     let noop = median(
         (0..5)
             .map(|_| {
                 std::fs::write(&edited, &original).expect("save");
-                rebuild(std::slice::from_ref(&edited)).0
+                rebuild(&mut rebuilder, std::slice::from_ref(&edited)).0
             })
             .collect(),
     );
-    let edit = median(
-        (0..5)
-            .map(|k| {
-                std::fs::write(&edited, format!("{original}\nEn ändring nummer {k}.\n"))
-                    .expect("edit");
-                let (took, read) = rebuild(std::slice::from_ref(&edited));
-                assert_eq!(read, 1);
-                took
-            })
-            .collect(),
-    );
+    // An edit as the server does it: the edited steg shown, then the overview pages.
+    let (shown, whole): (Vec<Duration>, Vec<Duration>) = (0..5)
+        .map(|k| {
+            std::fs::write(&edited, format!("{original}\nEn ändring nummer {k}.\n")).expect("edit");
+            let t = Instant::now();
+            match rebuilder.show(std::slice::from_ref(&edited)) {
+                Outcome::Built { files_read: 1, .. } => {}
+                other => panic!("the edit was not shown: {other:?}"),
+            }
+            let shown = t.elapsed();
+            if let Some(Outcome::Failed { diagnostics, .. }) = rebuilder.finish() {
+                panic!("the overview pages failed: {diagnostics:?}");
+            }
+            (shown, t.elapsed())
+        })
+        .unzip();
+    let (shown, whole) = (median(shown), median(whole));
     std::fs::write(&edited, &original).expect("restore");
-    rebuild(std::slice::from_ref(&edited));
+    rebuilder.rebuild(std::slice::from_ref(&edited));
     let mut theme_times = Vec::new();
     let mut theme_read = 0;
     for k in 0..3 {
@@ -312,18 +323,95 @@ fn serve(content: &Path) {
         let mut text = std::fs::read_to_string(&css).unwrap_or_default();
         text.push_str(&format!("\n/* {k} */\n"));
         std::fs::write(&css, text).expect("edit the theme");
-        let (took, read) = rebuild(&[css]);
+        let (took, read) = rebuild(&mut rebuilder, &[css]);
         theme_read += read;
         theme_times.push(took);
     }
     let _ = std::fs::remove_dir_all(&theme_dir);
     println!(
-        "{:.2} s / {:.1} ms / {:.1} ms / {:.0} ms ({theme_read})",
+        "{:.2} s / {:.1} ms / {:.1} ms, {:.0} ms / {:.0} ms ({theme_read})",
         first.as_secs_f64(),
         ms(noop),
-        ms(edit),
+        ms(shown),
+        ms(whole),
         ms(median(theme_times)),
     );
+}
+
+/// `steg serve` itself, on a free port: five times, a steg is saved and its page fetched
+/// over HTTP until it shows the edit (what the browser's reload gets, the file watcher's
+/// settling time included), then the dossier (which shows every steg in full, and is
+/// rendered after). Each figure is the median time from the save.
+fn serve_http(bin: &Path, content: &Path) -> String {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let mut server = Command::new(bin)
+        .arg("serve")
+        .arg(content)
+        .args(["--port", &port.to_string(), "--quiet"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start steg serve");
+    let page = "program-1/steg/modul-1/avsnitt-2/steg-3.html";
+    let dossier = "program-1/dossier.html";
+    let started = Instant::now();
+    while get(port, page).is_none() {
+        assert!(
+            started.elapsed() < Duration::from_secs(300),
+            "steg serve did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let edited = content.join("program-1/01-modul-1/02-avsnitt-2/03-steg-3.md");
+    let original = std::fs::read_to_string(&edited).expect("read the steg");
+    let until = |path: &str, marker: &str, t: Instant| {
+        while !get(port, path).is_some_and(|body| body.contains(marker)) {
+            assert!(
+                t.elapsed() < Duration::from_secs(60),
+                "{path} never showed the edit"
+            );
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        t.elapsed()
+    };
+    let (visible, whole): (Vec<Duration>, Vec<Duration>) = (0..5)
+        .map(|k| {
+            // Whatever the last edit started is done by now.
+            std::thread::sleep(Duration::from_secs(3));
+            let marker = format!("Ändring över HTTP nummer {k}.");
+            std::fs::write(&edited, format!("{original}\n{marker}\n")).expect("edit");
+            let t = Instant::now();
+            (until(page, &marker, t), until(dossier, &marker, t))
+        })
+        .unzip();
+    std::fs::write(&edited, &original).expect("restore");
+    let _ = server.kill();
+    let _ = server.wait();
+    format!("{:.0} ms, {:.0} ms", ms(median(visible)), ms(median(whole)))
+}
+
+/// The body of `GET /path` from the server on `port`, when it answers 200.
+fn get(port: u16, path: &str) -> Option<String> {
+    use std::io::Write as _;
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    write!(
+        stream,
+        "GET /{path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    response
+        .starts_with("HTTP/1.1 200")
+        .then(|| {
+            response
+                .split_once("\r\n\r\n")
+                .map(|(_, body)| body.to_string())
+        })
+        .flatten()
 }
 
 fn copy_dir(from: &Path, to: &Path) {

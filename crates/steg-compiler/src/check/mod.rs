@@ -254,8 +254,8 @@ pub fn moment(m: &Moment, assets: &[(String, std::path::PathBuf)], complete: boo
 
 /// Every media file a steg names (its film, captions, transcript …) or a text links to, by
 /// its path in the moment.
-fn referenced_media(m: &Moment) -> std::collections::HashSet<&str> {
-    let mut referenced = std::collections::HashSet::with_capacity(m.media.len());
+fn referenced_media(m: &Moment) -> rustc_hash::FxHashSet<&str> {
+    let mut referenced = rustc_hash::FxHashSet::default();
     for (_, _, s) in m.steg() {
         referenced.extend(s.kind.media_refs().into_iter().map(|r| r.0.as_str()));
     }
@@ -277,7 +277,8 @@ fn referenced_media(m: &Moment) -> std::collections::HashSet<&str> {
 fn identical_steg(m: &Moment, out: &mut Diagnostics) {
     // The first steg with each fingerprint (of text and type); one shared by different steg
     // is astronomically rare, and would only leave a copy unreported.
-    let mut first: HashMap<crate::model::Revision, &crate::model::Steg> = HashMap::new();
+    let mut first: rustc_hash::FxHashMap<crate::model::Revision, &crate::model::Steg> =
+        Default::default();
     for (_, _, s) in m.steg() {
         // Steg not written yet (stand-ins from `steg new`, or declared placeholders) are alike
         // by nature, and W1120 already reports them.

@@ -44,7 +44,7 @@ pub(super) struct BuiltModul {
     pub input: Arc<ParsedModul>,
     pub links_key: u64,
     pub groups: Vec<AudienceGroup>,
-    pub modul: Option<Modul>,
+    pub modul: Option<Arc<Modul>>,
     pub diagnostics: Diagnostics,
 }
 

@@ -209,6 +209,8 @@ impl Cache {
 /// Like [`load`], reusing and updating `cache`.
 pub fn load_with(root: &Path, cache: &mut Cache) -> LoadResult {
     cache.stats = CacheStats::default();
+    // While the tree is as discovered last time, the files to read are the ones invalidated.
+    let same_tree = cache.discovered.as_ref().is_some_and(|d| d.root == root);
     let discovered = discover(root, cache);
     let mut diagnostics = discovered.diagnostics.clone();
     let sources = &discovered.sources;
@@ -220,7 +222,7 @@ pub fn load_with(root: &Path, cache: &mut Cache) -> LoadResult {
     let results = if cache.once {
         load_once(&stale, cache)
     } else {
-        fill_cache(&stale, cache);
+        fill_cache(&stale, cache, same_tree.then_some(&dirty[..]));
         let (results, memos): (Vec<MomentResult>, Vec<_>) = stale
             .par_iter()
             .map(|src| load_moment(src, cache, &dirty))
@@ -287,7 +289,7 @@ fn load_once(stale: &[&MomentSource], cache: &mut Cache) -> Vec<MomentResult> {
                 once: true,
                 ..Cache::default()
             };
-            fill_cache(&[src], &mut own);
+            fill_cache(&[src], &mut own, None);
             let ((moment, diags, entries), _) = load_moment(src, &own, &[]);
             let stats = CacheStats {
                 steg_rendered: entries.len(),
@@ -375,8 +377,14 @@ fn forget_missing(sources: &[MomentSource], cache: &mut Cache) {
 }
 
 /// Pass 2: parses every Markdown file and hashes every media file the cache lacks, in
-/// parallel.
-fn fill_cache(sources: &[&MomentSource], cache: &mut Cache) {
+/// parallel. When the tree is as discovered before, what it lacks is exactly `dirty` (the
+/// files invalidated): then each file is compared with those, rather than hashed to be
+/// looked up (hashing a path walks its components: thousands per edit).
+fn fill_cache(sources: &[&MomentSource], cache: &mut Cache, dirty: Option<&[PathBuf]>) {
+    let lacks = |f: &Path, known: &dyn Fn(&Path) -> bool| match dirty {
+        Some(dirty) => dirty.iter().any(|d| d.as_os_str() == f.as_os_str()),
+        None => !known(f),
+    };
     type Parse = fn(&Path, &Path, bool) -> (ParsedFile, Option<u64>);
     fn parse<T: FrontKind>(
         file: &Path,
@@ -408,7 +416,7 @@ fn fill_cache(sources: &[&MomentSource], cache: &mut Cache) {
     let watching = cache.fingerprints.is_some();
     let parsed: Vec<_> = markdown
         .par_iter()
-        .filter(|(f, _, _)| !cache.parsed.contains_key(*f))
+        .filter(|(f, _, _)| lacks(f, &|f| cache.parsed.contains_key(f)))
         .map(|(f, dir, parse)| (f.to_path_buf(), parse(f, dir, watching)))
         .collect();
     cache.stats.files_read = parsed.len();
@@ -421,7 +429,7 @@ fn fill_cache(sources: &[&MomentSource], cache: &mut Cache) {
 
     let hashed: Vec<_> = media
         .par_iter()
-        .filter(|(_, p)| !cache.media.contains_key(*p))
+        .filter(|(_, p)| lacks(p, &|p| cache.media.contains_key(p)))
         .map(|(rel, path)| ((*path).clone(), hash_media(rel, path)))
         .collect();
     cache.stats.media_hashed = hashed.len();
@@ -695,7 +703,7 @@ fn check_moduler(
     src: &MomentSource,
     moment: &Moment,
     parsed: &Parsed<MomentFront>,
-    moduler: &[Modul],
+    moduler: &[Arc<Modul>],
     d: &mut Diagnostics,
 ) {
     if src.moduler.is_empty() {
@@ -1049,7 +1057,7 @@ impl<'a> ModulPass<'a> {
         &self,
         tree: &[Arc<ParsedModul>],
         d: &mut Diagnostics,
-    ) -> (Vec<Modul>, Fresh, Vec<Arc<memo::BuiltModul>>) {
+    ) -> (Vec<Arc<Modul>>, Fresh, Vec<Arc<memo::BuiltModul>>) {
         let keep = !self.cache.once;
         let built: Vec<_> = tree
             .par_iter()
@@ -1069,6 +1077,7 @@ impl<'a> ModulPass<'a> {
                 }
                 let (id, parsed, avsnitt) = (**input).clone();
                 let (modul, diags, fresh) = self.build_modul(id, &parsed, avsnitt);
+                let modul = modul.map(Arc::new);
                 let memo = keep.then(|| {
                     Arc::new(memo::BuiltModul {
                         input: input.clone(),

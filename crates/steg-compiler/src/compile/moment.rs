@@ -5,6 +5,7 @@ use crate::front::MomentFront;
 use crate::model::{Document, Modul, Moment};
 use crate::source::MomentSource;
 use std::collections::HashMap;
+use std::sync::Arc;
 use steg_bundle::diagnostic::{Diagnostic, Diagnostics, Location, codes::*};
 use steg_bundle::ids::{is_valid_id, split_number_prefix};
 use steg_bundle::layout;
@@ -173,7 +174,7 @@ fn welcome(
 pub(super) fn check_flags(
     moment: &Moment,
     p: &Parsed<MomentFront>,
-    moduler: &[Modul],
+    moduler: &[Arc<Modul>],
     d: &mut Diagnostics,
 ) {
     let mut seen = HashMap::new();
@@ -246,7 +247,7 @@ pub(super) fn check_flags(
 fn can_fire(
     flag: &str,
     refs: &[String],
-    moduler: &[Modul],
+    moduler: &[Arc<Modul>],
     p: &Parsed<MomentFront>,
     trigger_at: Option<&Location>,
     d: &mut Diagnostics,

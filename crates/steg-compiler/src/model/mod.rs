@@ -41,7 +41,7 @@ pub struct Moment {
     pub flags: Vec<Flag>,
     /// The welcome text shown when the young person logs in.
     pub welcome: Document,
-    pub moduler: Vec<Modul>,
+    pub moduler: Vec<std::sync::Arc<Modul>>,
     /// Every file a document or steg refers to, by path relative to the moment's folder.
     pub media: Vec<MediaFile>,
     /// The moment's folder and its `moment.md`.
@@ -370,7 +370,7 @@ impl Document {
 
 impl Moment {
     pub fn steg(&self) -> impl Iterator<Item = (&Modul, &Avsnitt, &Steg)> {
-        self.moduler.iter().flat_map(|m| {
+        self.moduler.iter().map(|m| &**m).flat_map(|m| {
             m.avsnitt
                 .iter()
                 .flat_map(move |a| a.steg.iter().map(move |s| (m, a, &**s)))

@@ -619,7 +619,9 @@ fn watch(
     dirs: &[PathBuf],
     tx: std::sync::mpsc::Sender<notify_debouncer_full::DebounceEventResult>,
 ) -> Result<impl Send + 'static, Error> {
-    let mut debouncer = notify_debouncer_full::new_debouncer(Duration::from_millis(25), None, tx)
+    // The events of one save (a write, or a write and a rename) come within a few
+    // milliseconds; waiting longer would only delay every preview.
+    let mut debouncer = notify_debouncer_full::new_debouncer(Duration::from_millis(10), None, tx)
         .map_err(|e| Error::Other(format!("cannot watch for changes: {e}")))?;
     for dir in dirs {
         debouncer
