@@ -177,6 +177,18 @@ impl<'a> MomentInput<'a> {
         pages
     }
 
+    /// The dossier without its modul sections, for rendering it in parts.
+    pub fn dossier_head(&self) -> Page {
+        dossier_page(self.m, &self.by_file, true)
+    }
+
+    /// One modul section of the dossier (template `dossier-modul.html`, with `x`).
+    pub fn dossier_modul(&self, x: &Modul) -> Page {
+        let mut ctx = Ctx::default();
+        ctx.insert("x", dossier_modul_value(self.m, x, &self.by_file));
+        page(String::new(), "dossier-modul.html", ctx)
+    }
+
     /// The page's path in the site.
     pub fn path(&self, page: &PageRef<'_>) -> String {
         let id = &self.m.id;
@@ -199,7 +211,7 @@ impl<'a> MomentInput<'a> {
             PageRef::Behandlare => behandlare_page(m),
             PageRef::Granskning => granskning_page(m, &self.by_file),
             PageRef::Changes => changes_page(m, self.changes),
-            PageRef::Dossier => dossier_page(m, &self.by_file),
+            PageRef::Dossier => dossier_page(m, &self.by_file, false),
             PageRef::Modul(x) => modul_page(m, x),
             PageRef::Avsnitt(x, a) => avsnitt_page(m, x, a),
             PageRef::Steg {
@@ -763,7 +775,12 @@ fn shift_tags(html: &str, open: &str, by: u8) -> String {
 /// The review dossier: every steg of the moment in order, in full (text, media parts,
 /// transcript, form questions, fields), with its address, content hash, review state and
 /// findings, laid out to be printed or saved as PDF and signed.
-fn dossier_page(m: &Moment, findings: &Findings<'_>) -> Page {
+/// Stands where the modul sections go in a dossier rendered in parts.
+pub(crate) const DOSSIER_MARKER: &str = "<!--steg:dossier-moduler-->";
+
+/// The dossier without its modul sections when `in_parts` (they are rendered one by one with
+/// [`MomentInput::dossier_modul`] and put where [`DOSSIER_MARKER`] stands), else whole.
+fn dossier_page(m: &Moment, findings: &Findings<'_>, in_parts: bool) -> Page {
     let path = format!("{}/dossier.html", m.id);
     let mut ctx = base(
         m,
@@ -771,50 +788,23 @@ fn dossier_page(m: &Moment, findings: &Findings<'_>) -> Page {
         "granskning",
         &format!("{} – granskningsunderlag", m.title),
     );
-    let rel = "dossier.html";
     let (mut approved, mut total) = (0usize, 0usize);
-    let moduler: Vec<Value> = m
-        .moduler
-        .iter()
-        .map(|x| {
-            let avsnitt: Vec<Value> = x
-                .avsnitt
-                .iter()
-                .map(|a| {
-                    let steg: Vec<Value> = a
-                        .steg
-                        .iter()
-                        .map(|s| {
-                            total += 1;
-                            let status = crate::review::status(&m.approvals, &s.address, &s.content_hash);
-                            if matches!(status, crate::review::Status::Approved(_)) {
-                                approved += 1;
-                            }
-                            let mut v = merged(steg_value(m, s), review(m, s, findings));
-                            let own = layout::steg(&s.address);
-                            let mut parts = steg_parts(m, s, rel);
-                            if let StegKind::Video { transcript, .. } | StegKind::Audio { transcript, .. } = &s.kind {
-                                let html = demoted(&rebased(&transcript.document.html, &layout::transcript(&s.address)), 3);
-                                parts = merged(parts, tv!({ "transcript_html": html }));
-                            }
-                            v = merged(v, tv!({ "parts": parts, "html": demoted(&rebased(&s.body.html, &own), 3) }));
-                            if let StegKind::Form(form) = &s.kind {
-                                v = merged(v, tv!({ "questions": dossier_questions(form) }));
-                            }
-                            v
-                        })
-                        .collect();
-                    let intro = a.intro.as_ref().map(|d| demoted(&rebased(&d.html, &layout::avsnitt_intro(&x.id, &a.id)), 2));
-                    tv!({ "id": a.id, "title": a.title, "intro": intro, "steg": steg })
-                })
-                .collect();
-            tv!({
-                "id": x.id, "title": x.title, "summary": x.summary,
-                "duration_days": x.duration_days,
-                "intro": x.intro.as_ref().map(|d| demoted(&rebased(&d.html, &layout::modul_intro(&x.id)), 1)), "avsnitt": avsnitt,
-            })
-        })
-        .collect();
+    for (_, _, s) in m.steg() {
+        total += 1;
+        let status = crate::review::status(&m.approvals, &s.address, &s.content_hash);
+        if matches!(status, crate::review::Status::Approved(_)) {
+            approved += 1;
+        }
+    }
+    let moduler: Vec<Value> = if in_parts {
+        ctx.insert("moduler_marker", tv!(DOSSIER_MARKER));
+        Vec::new()
+    } else {
+        m.moduler
+            .iter()
+            .map(|x| dossier_modul_value(m, x, findings))
+            .collect()
+    };
     let moment_findings = findings.values(&m.source);
     ctx.insert("moduler", Value::from(moduler));
     ctx.insert("moment_findings", Value::from(moment_findings));
@@ -827,6 +817,53 @@ fn dossier_page(m: &Moment, findings: &Findings<'_>) -> Page {
     );
     ctx.insert("flags", Value::from_serializable(&m.flags));
     page(path, "dossier.html", ctx)
+}
+
+/// One modul of the dossier: its avsnitt and steg in full.
+fn dossier_modul_value(m: &Moment, x: &Modul, findings: &Findings<'_>) -> Value {
+    let rel = "dossier.html";
+    let avsnitt: Vec<Value> = x
+        .avsnitt
+        .iter()
+        .map(|a| {
+            let steg: Vec<Value> = a
+                .steg
+                .iter()
+                .map(|s| {
+                    let mut v = merged(steg_value(m, s), review(m, s, findings));
+                    let own = layout::steg(&s.address);
+                    let mut parts = steg_parts(m, s, rel);
+                    if let StegKind::Video { transcript, .. } | StegKind::Audio { transcript, .. } =
+                        &s.kind
+                    {
+                        let html = demoted(
+                            &rebased(&transcript.document.html, &layout::transcript(&s.address)),
+                            3,
+                        );
+                        parts = merged(parts, tv!({ "transcript_html": html }));
+                    }
+                    v = merged(
+                        v,
+                        tv!({ "parts": parts, "html": demoted(&rebased(&s.body.html, &own), 3) }),
+                    );
+                    if let StegKind::Form(form) = &s.kind {
+                        v = merged(v, tv!({ "questions": dossier_questions(form) }));
+                    }
+                    v
+                })
+                .collect();
+            let intro = a
+                .intro
+                .as_ref()
+                .map(|d| demoted(&rebased(&d.html, &layout::avsnitt_intro(&x.id, &a.id)), 2));
+            tv!({ "id": a.id, "title": a.title, "intro": intro, "steg": steg })
+        })
+        .collect();
+    tv!({
+        "id": x.id, "title": x.title, "summary": x.summary,
+        "duration_days": x.duration_days,
+        "intro": x.intro.as_ref().map(|d| demoted(&rebased(&d.html, &layout::modul_intro(&x.id)), 1)), "avsnitt": avsnitt,
+    })
 }
 
 /// `html` written for the page at `from` (a bundle path), with its links to other files of

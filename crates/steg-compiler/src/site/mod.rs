@@ -273,8 +273,11 @@ impl SiteRender<'_> {
             .par_iter()
             .with_max_len(1)
             .map(|(page, path)| {
-                render_page(theme, input.build(page), options)
-                    .and_then(|html| sink.write(path, Content::Owned(html)))
+                let html = match page {
+                    context::PageRef::Dossier => render_dossier(theme, input),
+                    page => render_page(theme, input.build(page), options),
+                };
+                html.and_then(|html| sink.write(path, Content::Owned(html)))
             })
             .collect();
         for result in rendered {
@@ -332,6 +335,30 @@ fn render_page(theme: &Theme, page: Page, options: Options) -> Result<Vec<u8>, D
         .map(|html| finish(html, options))
 }
 
+/// The dossier, which shows every steg of a moment in full: rendered a modul at a time into
+/// the page where the theme's `dossier.html` puts [`context::DOSSIER_MARKER`], so that the
+/// contexts of thousands of steg are never held at once (a theme without the marker or
+/// `dossier-modul.html` gets it rendered whole). Never minified: it is a page to print, and
+/// minifying a page of that size took gigabytes.
+fn render_dossier(theme: &Theme, input: &context::MomentInput<'_>) -> Result<Vec<u8>, Diagnostic> {
+    let head = theme.render("dossier.html", input.dossier_head().context)?;
+    let marker = context::DOSSIER_MARKER.as_bytes();
+    let at = head.windows(marker.len()).position(|w| w == marker);
+    let Some(at) = at.filter(|_| theme.has("dossier-modul.html")) else {
+        return theme.render(
+            "dossier.html",
+            input.build(&context::PageRef::Dossier).context,
+        );
+    };
+    let mut page = head[..at].to_vec();
+    for x in &input.m.moduler {
+        let part = input.dossier_modul(x);
+        page.extend(theme.render(part.template, part.context)?);
+    }
+    page.extend_from_slice(&head[at + marker.len()..]);
+    Ok(page)
+}
+
 fn finish(html: Vec<u8>, options: Options) -> Vec<u8> {
     #[cfg(feature = "minify")]
     if options.minify {
@@ -364,4 +391,38 @@ pub(crate) fn template_error(theme: &Theme, template: &str, e: &tera::Error) -> 
         .arg("detail", message)
         .in_file(file)
         .at_opt(location)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The dossier rendered a modul at a time is byte for byte the dossier rendered whole.
+    #[test]
+    fn the_dossier_in_parts_is_the_dossier_whole() {
+        let content = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../content");
+        let loaded = crate::compile::load(&content);
+        let m = loaded.moments.first().expect("PLUS ung loads");
+        let theme = Theme::builtin();
+        let lang = steg_bundle::diagnostic::Lang::default();
+        let input = context::MomentInput::new(m, &loaded.diagnostics, None, lang);
+        let parts = render_dossier(&theme, &input).expect("in parts");
+        let whole = theme
+            .render(
+                "dossier.html",
+                input.build(&context::PageRef::Dossier).context,
+            )
+            .expect("whole");
+        let (parts, whole) = (String::from_utf8(parts), String::from_utf8(whole));
+        assert_eq!(parts, whole);
+        let text = parts.expect("UTF-8");
+        assert!(!text.contains(context::DOSSIER_MARKER));
+        for x in &m.moduler {
+            assert!(
+                text.contains(&format!("<code>{}</code>", x.id)),
+                "{} missing",
+                x.id
+            );
+        }
+    }
 }

@@ -91,7 +91,7 @@ impl Theme {
         }
         let templates = files!("templates": "base.html", "crumbs.html", "index.html", "moment.html",
             "modul.html", "avsnitt.html", "steg.html", "behandlare.html", "granskning.html",
-            "andringar.html", "dossier.html");
+            "andringar.html", "dossier.html", "dossier-modul.html");
         let statics = files!("static": "style.css", "preview.js");
         let dir = PathBuf::from("themes/default");
         let sources = templates
@@ -188,6 +188,11 @@ impl Theme {
     /// Changes whenever a template or static file changes.
     pub fn fingerprint(&self) -> u64 {
         self.fingerprint
+    }
+
+    /// Whether the theme has the template `name`.
+    pub(crate) fn has(&self, name: &str) -> bool {
+        self.sources.iter().any(|(n, _, _)| n == name)
     }
 
     pub fn static_files(&self) -> &[(String, Vec<u8>)] {
