@@ -165,8 +165,10 @@ function watch(page) {
   page.on("requestfailed", (req) => {
     if (!sameOrigin(req.url())) return;
     const reason = req.failure() ? req.failure().errorText : "failed";
-    // A media download cut short because the page was left is not a fault of the site.
-    if (reason === "net::ERR_ABORTED" && req.resourceType() === "media") return;
+    // A media download (a film, or its caption track) cut short because the page was left
+    // is not a fault of the site.
+    const media = ["media", "texttrack"].includes(req.resourceType());
+    if (reason === "net::ERR_ABORTED" && media) return;
     // So is steg serve's live-reload event stream, open until the page is left.
     if (reason === "net::ERR_ABORTED" && req.url().endsWith("/_tower-livereload/event-stream")) return;
     problem(`request failed: ${req.method()} ${rel(req.url())} (${reason})`);
