@@ -705,6 +705,17 @@ fn serve_quiet_verbose_and_no_debug_output() {
     );
     assert!(printed.contains("Built in "), "{printed}");
     assert!(!printed.contains("TT "), "no debug output: {printed}");
+    // The line counts both steps of the rebuild: the steg's page, its next neighbour, its
+    // avsnitt and modul pages, the start pages (6), and the four overview pages after them.
+    let rebuilt = printed.lines().find(|l| l.contains("Rebuilt")).unwrap();
+    assert!(rebuilt.contains("(paths changed: 1)"), "{rebuilt}");
+    let rendered: usize = rebuilt
+        .split(" of ")
+        .next()
+        .and_then(|s| s.rsplit(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no page count in {rebuilt}"));
+    assert!(rendered >= 10, "{rebuilt}");
 }
 
 #[test]

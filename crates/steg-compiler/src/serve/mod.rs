@@ -264,29 +264,8 @@ impl Rebuilder {
     /// and then [`Rebuilder::finish`].
     pub fn rebuild(&mut self, changed: &[PathBuf]) -> Outcome {
         let shown = self.show(changed);
-        match (shown, self.finish()) {
-            (
-                Outcome::Built {
-                    pages,
-                    pages_rendered,
-                    steg_rendered,
-                    steg_reused,
-                    files_read,
-                },
-                Some(Outcome::Built {
-                    pages_rendered: more,
-                    ..
-                }),
-            ) => Outcome::Built {
-                pages,
-                pages_rendered: pages_rendered + more,
-                steg_rendered,
-                steg_reused,
-                files_read,
-            },
-            (_, Some(failed)) => failed,
-            (shown, None) => shown,
-        }
+        let finished = self.finish();
+        combined(shown, finished)
     }
 
     /// Rebuilds after `changed` paths changed, but for the overview pages of a changed
@@ -405,6 +384,34 @@ impl Rebuilder {
             diagnostics: d,
             last_good,
         }
+    }
+}
+
+/// What [`Rebuilder::show`] and then [`Rebuilder::finish`] did, as one rebuild: the pages
+/// of both steps counted, a failure of the second reported.
+fn combined(shown: Outcome, finished: Option<Outcome>) -> Outcome {
+    match (shown, finished) {
+        (
+            Outcome::Built {
+                pages,
+                pages_rendered,
+                steg_rendered,
+                steg_reused,
+                files_read,
+            },
+            Some(Outcome::Built {
+                pages_rendered: more,
+                ..
+            }),
+        ) => Outcome::Built {
+            pages,
+            pages_rendered: pages_rendered + more,
+            steg_rendered,
+            steg_reused,
+            files_read,
+        },
+        (_, Some(failed)) => failed,
+        (shown, None) => shown,
     }
 }
 
@@ -660,13 +667,11 @@ impl Watcher {
             }
             // The overview pages follow; a browser that asked for one meanwhile waits for it.
             // Only a failure changes what the reload above showed (the errors, at the top).
-            let outcome = match self.builder.finish() {
-                Some(failed @ Outcome::Failed { .. }) => {
-                    self.reloader.reload();
-                    failed
-                }
-                _ => outcome,
-            };
+            let finished = self.builder.finish();
+            if matches!(finished, Some(Outcome::Failed { .. })) {
+                self.reloader.reload();
+            }
+            let outcome = combined(outcome, finished);
             (self.events)(Event::Rebuilt {
                 outcome: &outcome,
                 took: t0.elapsed(),
