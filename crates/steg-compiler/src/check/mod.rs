@@ -9,7 +9,7 @@
 pub mod personal;
 pub mod text;
 
-use crate::model::{Allow, Moment};
+use crate::model::{Allow, Moment, StegKind};
 use std::collections::HashMap;
 use std::path::Path;
 use steg_bundle::diagnostic::{Code, Diagnostic, Diagnostics, Location, Severity, codes::*};
@@ -253,20 +253,14 @@ pub fn moment(m: &Moment, assets: &[(String, std::path::PathBuf)], complete: boo
 }
 
 /// Every media file a steg names (its film, captions, transcript …) or a text links to, by
-/// its path in the moment.
+/// its path in the moment: what the outputs use, and the transcripts' sources (shipped
+/// rendered, but not unused).
 fn referenced_media(m: &Moment) -> rustc_hash::FxHashSet<&str> {
-    let mut referenced = rustc_hash::FxHashSet::default();
+    let mut referenced: rustc_hash::FxHashSet<&str> =
+        m.used_media().iter().map(|f| f.rel.as_str()).collect();
     for (_, _, s) in m.steg() {
-        referenced.extend(s.kind.media_refs().into_iter().map(|r| r.0.as_str()));
-    }
-    let by_bundle_path: HashMap<String, &str> = m
-        .media
-        .iter()
-        .map(|f| (f.bundle_path(), f.rel.as_str()))
-        .collect();
-    for linked in m.documents().flat_map(|d| &d.media) {
-        if let Some(rel) = by_bundle_path.get(linked) {
-            referenced.insert(*rel);
+        if let StegKind::Video { transcript, .. } | StegKind::Audio { transcript, .. } = &s.kind {
+            referenced.insert(transcript.file.0.as_str());
         }
     }
     referenced

@@ -77,14 +77,13 @@ impl Settled {
             }
             let new = parsed(file)?;
             let Ok(front) = &*new else { return None };
-            let id = match &front.front.id {
-                Some(pinned) => pinned.value.clone(),
-                None => steg_bundle::ids::slugify(&place.name),
-            };
+            // The id as a fresh settle would give it; one it would report is settled afresh.
+            let mut found = Diagnostics::new();
+            let id = super::settle_id(front.front.id.as_ref(), &place.name, front, &mut found);
             let tree = tree.get_or_insert_with(|| self.tree.clone());
             let modul = Arc::make_mut(&mut tree[place.modul]);
             let entry = &mut modul.2[place.avsnitt].2[place.steg];
-            if !steg_bundle::ids::is_valid_id(&id) || entry.0 != id {
+            if !found.is_empty() || entry.0 != id {
                 return None;
             }
             entry.2 = new;
